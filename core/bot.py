@@ -1,0 +1,79 @@
+"""The bot object: its registry, roles and chat adapters, built and validated once.
+
+Every entrypoint (local, Knative, Cloud Functions, Lambda, Azure) builds one `Bot`
+and hands it events; nothing here knows which target it runs on.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from cloudevents.http import CloudEvent
+
+from core import events as ev
+from core.bus import Broker, Trigger
+from core.chat.base import ChatAdapter, Responder
+from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
+from core.commands import BUILTIN_COMMAND_SETS
+from core.loader import load_entry_points, load_modules
+from core.parser import ParserConfig
+from core.registry import CommandSet, Registry
+from core.roles import Roles
+from core.settings import TOPOLOGIES, Settings
+
+
+class Bot:
+    """One Botless bot: commands, parser settings, platform adapters and the four roles."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        command_sets: Sequence[CommandSet] | None = None,
+        adapters: Iterable[ChatAdapter] = (),
+        responders: Iterable[Responder] = (),
+    ) -> None:
+        self.settings = settings or Settings()
+        if command_sets is None:
+            command_sets = [*BUILTIN_COMMAND_SETS, *load_modules(self.settings.command_modules)]
+            if self.settings.load_entry_points:
+                command_sets.extend(load_entry_points())
+        self.registry = Registry(command_sets)
+        self.adapters = {adapter.platform: adapter for adapter in adapters}
+        self.outbox = Outbox()
+        all_responders: dict[str, Responder] = {
+            platform: LocalResponder(platform, self.outbox) for platform in LOCAL_PLATFORMS
+        }
+        all_responders.update(self.adapters)
+        all_responders.update({responder.platform: responder for responder in responders})
+        self.parser = ParserConfig(
+            prefixes=self.settings.prefixes,
+            bot_names=self.settings.bot_names,
+            bot_user_id=self.settings.bot_user_id,
+        )
+        self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source)
+
+    @classmethod
+    def from_env(cls, **kwargs: object) -> "Bot":
+        """A bot configured from BOTLESS_* environment variables."""
+        return cls(Settings.from_env(), **kwargs)  # type: ignore[arg-type]
+
+    def broker(self, topology: str | None = None) -> Broker:
+        """An embedded broker wired for `topology` (mono: one trigger; pipeline: one per role)."""
+        topology = topology or self.settings.topology
+        if topology not in TOPOLOGIES:
+            raise ValueError(f"unknown topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
+        broker = Broker(max_hops=self.settings.max_hops, retries=self.settings.delivery_retries)
+        if topology == "mono":
+            broker.add(Trigger("mono", self.roles.mono, exact={"type": ev.CHAT_MESSAGE}))
+            return broker
+        broker.add(Trigger("parse", self._role("parse"), exact={"type": ev.CHAT_MESSAGE}))
+        broker.add(Trigger("command", self._role("command"), prefix={"type": ev.COMMAND_PREFIX}))
+        broker.add(Trigger("respond", self._role("respond"), exact={"type": ev.BOT_RESPONSE}))
+        return broker
+
+    def _role(self, role: str):  # type: ignore[no-untyped-def]
+        async def deliver(event: CloudEvent) -> list[CloudEvent]:
+            return await self.roles.handle(role, event)
+
+        return deliver

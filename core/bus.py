@@ -1,0 +1,106 @@
+"""The embedded broker: Knative Broker/Trigger semantics in one process.
+
+Triggers filter on exact attribute values (type, source, extensions) and, as Knative's
+newer `filters: [{prefix: ...}]` dialect allows, on attribute prefixes. A subscriber's
+reply events re-enter the broker. Each re-entry adds one hop (Knative's broker TTL):
+past the limit the event is dead-lettered, so a loop ends. A subscriber that raises is
+retried a bounded number of times, then the event is dead-lettered: kept and logged,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Mapping
+
+from cloudevents.http import CloudEvent
+
+from core.events import EXT_HOPS
+
+logger = logging.getLogger("botless")
+
+Subscriber = Callable[[CloudEvent], Awaitable[list[CloudEvent]]]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A subscription to the broker: every filter must match for the event to be delivered."""
+
+    name: str
+    subscriber: Subscriber
+    exact: Mapping[str, str] = field(default_factory=dict)
+    prefix: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, event: CloudEvent) -> bool:
+        attributes = event.get_attributes()
+        for name, wanted in self.exact.items():
+            if str(attributes.get(name, "")) != wanted:
+                return False
+        for name, start in self.prefix.items():
+            if not str(attributes.get(name, "")).startswith(start):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An event that could not be delivered, with the trigger and the reason."""
+
+    event: CloudEvent
+    trigger: str
+    reason: str
+
+
+class Broker:
+    """Deliver each published event to every matching trigger; replies are published again."""
+
+    def __init__(self, triggers: list[Trigger] | None = None, *, max_hops: int = 10,
+                 retries: int = 2, retry_delay: float = 0.05) -> None:
+        self.triggers: list[Trigger] = list(triggers or [])
+        self.max_hops = max_hops
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.dead_letters: list[DeadLetter] = []
+
+    def add(self, trigger: Trigger) -> None:
+        self.triggers.append(trigger)
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Deliver `event` and, recursively, every reply; returns when all are handled."""
+        hops = _hops(event)
+        if hops >= self.max_hops:
+            self._dead_letter(event, "-", f"hop limit {self.max_hops} reached (a loop?)")
+            return
+        deliveries = [t for t in self.triggers if t.matches(event)]
+        results = await asyncio.gather(*(self._deliver(t, event) for t in deliveries))
+        for replies in results:
+            for reply in replies:
+                reply[EXT_HOPS] = str(hops + 1)
+                await self.publish(reply)
+
+    async def _deliver(self, trigger: Trigger, event: CloudEvent) -> list[CloudEvent]:
+        for attempt in range(self.retries + 1):
+            try:
+                return list(await trigger.subscriber(event) or [])
+            except Exception as error:
+                if attempt == self.retries:
+                    logger.debug("delivery failed", exc_info=True)
+                    self._dead_letter(event, trigger.name, f"{type(error).__name__}: {error}")
+                    return []
+                await asyncio.sleep(self.retry_delay * (2**attempt))
+        return []
+
+    def _dead_letter(self, event: CloudEvent, trigger: str, reason: str) -> None:
+        self.dead_letters.append(DeadLetter(event, trigger, reason))
+        logger.error(json.dumps({"id": event["id"], "type": event["type"], "trigger": trigger,
+                                 "outcome": "dead-lettered", "reason": reason}))
+
+
+def _hops(event: CloudEvent) -> int:
+    try:
+        return int(event.get_attributes().get(EXT_HOPS, 0))
+    except (TypeError, ValueError):
+        return 0

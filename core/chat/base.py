@@ -1,0 +1,47 @@
+"""What a chat platform adapter is: receive a webhook, send a reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from cloudevents.http import CloudEvent
+
+from core.events import BotResponse
+from core.http import HttpRequest, HttpResponse
+
+
+class DeliveryError(RuntimeError):
+    """A reply could not be delivered to the platform (the bus may retry or dead-letter it)."""
+
+
+@runtime_checkable
+class Responder(Protocol):
+    """Sends a `botless.bot.response` to the platform it names."""
+
+    platform: str
+
+    async def send(self, response: BotResponse, event: CloudEvent) -> None: ...
+
+
+@dataclass
+class Received:
+    """What a webhook turned into: the HTTP answer and the events to publish."""
+
+    response: HttpResponse
+    events: list[CloudEvent] = field(default_factory=list)
+    # Publish only after the HTTP answer is sent: the platform wants its ack first
+    # (a Slack slash command within 3 s, a Discord interaction within 3 s).
+    deferred: bool = False
+
+
+@runtime_checkable
+class ChatAdapter(Responder, Protocol):
+    """A platform: its webhook path, its receive conversion and its responder."""
+
+    path: str
+
+    @property
+    def enabled(self) -> bool: ...
+
+    async def receive(self, request: HttpRequest) -> Received: ...

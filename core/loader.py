@@ -1,0 +1,54 @@
+"""Find the commands a user added without editing Botless: modules and entry points."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Iterable
+
+from core.registry import CommandDefinitionError, CommandSet
+
+ENTRY_POINT_GROUP = "botless.commands"
+
+
+def command_sets_of(module: ModuleType) -> list[CommandSet]:
+    """Every CommandSet defined at the top level of `module`."""
+    found = [value for value in vars(module).values() if isinstance(value, CommandSet)]
+    if not found:
+        raise CommandDefinitionError(
+            f"module {module.__name__!r} defines no CommandSet; add `commands = CommandSet()` "
+            "and decorate your handlers with `@commands.command(...)`"
+        )
+    return found
+
+
+def load_modules(names: Iterable[str]) -> list[CommandSet]:
+    """Import each module named in BOTLESS_COMMANDS and collect its command sets."""
+    sets: list[CommandSet] = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            raise CommandDefinitionError(
+                f"BOTLESS_COMMANDS names {name!r}, which cannot be imported: {error}"
+            ) from error
+        sets.extend(command_sets_of(module))
+    return sets
+
+
+def load_entry_points() -> list[CommandSet]:
+    """Command sets published by installed packages under the `botless.commands` group."""
+    sets: list[CommandSet] = []
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        loaded = point.load()
+        if isinstance(loaded, CommandSet):
+            sets.append(loaded)
+        elif isinstance(loaded, ModuleType):
+            sets.extend(command_sets_of(loaded))
+        else:
+            raise CommandDefinitionError(
+                f"entry point {point.name!r} in {ENTRY_POINT_GROUP!r} must name a CommandSet "
+                f"or a module, not {type(loaded).__name__}"
+            )
+    return sets

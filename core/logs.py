@@ -1,0 +1,64 @@
+"""One JSON line per event handled: id, type, role, duration; never a secret or a body."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from cloudevents.http import CloudEvent
+
+logger = logging.getLogger("botless")
+
+
+def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "ok", **fields: Any) -> None:
+    """Log one line for `event` handled by `role`."""
+    record = {
+        "id": event["id"],
+        "type": event["type"],
+        "role": role,
+        "ms": round(duration_ms, 3),
+        "outcome": outcome,
+        **fields,
+    }
+    level = logging.INFO if outcome in ("ok", "ignored") else logging.WARNING
+    logger.log(level, json.dumps(record, ensure_ascii=False))
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    """Measure a block in milliseconds: `with timed() as ms: ...; ms[0]`."""
+    box = [0.0]
+    started = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = (time.perf_counter() - started) * 1000
+
+
+class JsonLineFormatter(logging.Formatter):
+    """Lines that already are JSON pass through; others become {"level", "message"}."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{") and not record.exc_info:
+            return message
+        payload = {"level": record.levelname.lower(), "logger": record.name, "message": message}
+        if record.exc_info:
+            payload["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send Botless logs to stderr as JSON lines (idempotent)."""
+    root = logging.getLogger("botless")
+    if any(getattr(h, "_botless", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLineFormatter())
+    handler._botless = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    root.propagate = False

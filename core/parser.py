@@ -1,0 +1,109 @@
+"""Turn chat text into a command: prefixes, mentions, Telegram's `/cmd@Bot`, the table flip.
+
+The forms are tried in a fixed, documented order (no scoring):
+1. the table-flip prefix `(╯°□°)╯︵ ` means `flip` with the rest as its text;
+2. a mention of the bot (`@botless`, Slack's `<@U123ABC>`), after which the prefix is optional;
+3. a configured prefix (`/` by default) directly followed by the command name.
+Text that matches none of them is no command, and the parser returns None.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Iterable
+
+# The original Botless answered a flipped table; both the ASCII and the full-width
+# parenthesis forms are in common use.
+TABLE_FLIP_PREFIXES = ("(╯°□°)╯︵", "(╯°□°）╯︵", "(ノಠ益ಠ)ノ彡")
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}"
+_COMMAND = re.compile(rf"^(?P<name>{_NAME})(?:@(?P<bot>[A-Za-z0-9_]+))?(?=\s|$)(?P<rest>.*)$", re.S)
+_SLACK_MENTION = re.compile(r"^<@(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*", re.I)
+_DISCORD_MENTION = re.compile(r"^<@!?(?P<id>\d+)>[\s:,]*")
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A command found in a chat message: its name (lower-case) and its arguments."""
+
+    name: str
+    raw_args: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ParserConfig:
+    """What the parser recognises: prefixes, the bot's names and its platform user id."""
+
+    prefixes: tuple[str, ...] = ("/",)
+    bot_names: tuple[str, ...] = ("botless",)
+    bot_user_id: str = ""
+    # The bot's own usernames (Telegram's `@SomeBot`); when known, `/cmd@OtherBot` is ignored.
+    usernames: tuple[str, ...] = ()
+
+
+def split_args(raw: str) -> tuple[str, ...]:
+    """Split arguments shell-style; with unbalanced quotes fall back to whitespace splitting."""
+    try:
+        return tuple(shlex.split(raw))
+    except ValueError:
+        return tuple(raw.split())
+
+
+def parse_command(text: str, config: ParserConfig = ParserConfig()) -> ParsedCommand | None:
+    """The command in `text`, or None when the text is no command."""
+    stripped = text.strip()
+    for flip in TABLE_FLIP_PREFIXES:
+        if stripped.startswith(flip):
+            rest = stripped[len(flip):].strip()
+            return ParsedCommand("flip", rest, split_args(rest))
+
+    after_mention = _strip_mention(stripped, config)
+    if after_mention is not None:
+        candidate = _strip_prefix(after_mention, config.prefixes)
+        return _match(candidate if candidate is not None else after_mention, config)
+
+    candidate = _strip_prefix(stripped, config.prefixes)
+    return _match(candidate, config) if candidate is not None else None
+
+
+def parse_named_command(name: str, raw_args: str) -> ParsedCommand:
+    """A command the platform itself named (a slash command or an interaction)."""
+    return ParsedCommand(name.lstrip("/").lower(), raw_args.strip(), split_args(raw_args.strip()))
+
+
+def _strip_prefix(text: str, prefixes: Iterable[str]) -> str | None:
+    # Longest first, so that "!!" wins over "!" when both are configured.
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if prefix and text.startswith(prefix):
+            return text[len(prefix):]
+    return None
+
+
+def _strip_mention(text: str, config: ParserConfig) -> str | None:
+    if config.bot_user_id:
+        for pattern in (_SLACK_MENTION, _DISCORD_MENTION):
+            found = pattern.match(text)
+            if found and found.group("id").upper() == config.bot_user_id.upper():
+                return text[found.end():]
+    if text.startswith("@"):
+        word, _, rest = text[1:].partition(" ")
+        if word.rstrip(":,").lower() in {name.lower() for name in config.bot_names}:
+            return rest.lstrip(" :,")
+    return None
+
+
+def _match(candidate: str, config: ParserConfig) -> ParsedCommand | None:
+    found = _COMMAND.match(candidate)
+    if not found:
+        return None
+    addressed_to = found.group("bot")
+    # `/uptime@OtherBot` in a Telegram group is meant for another bot.
+    if addressed_to and config.usernames and addressed_to.lower() not in {
+        name.lower() for name in config.usernames
+    }:
+        return None
+    raw_args = found.group("rest").strip()
+    return ParsedCommand(found.group("name").lower(), raw_args, split_args(raw_args))

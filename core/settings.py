@@ -1,0 +1,76 @@
+"""Configuration from the environment, read once into a typed, frozen settings object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+TOPOLOGIES = ("mono", "pipeline")
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value Botless cannot use; the message names it."""
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Botless reads from the environment (documented in README.md)."""
+
+    prefixes: tuple[str, ...] = ("/",)
+    bot_names: tuple[str, ...] = ("botless",)
+    bot_user_id: str = ""
+    command_modules: tuple[str, ...] = ()
+    load_entry_points: bool = True
+    topology: str = "mono"
+    max_hops: int = 10
+    delivery_retries: int = 2
+    max_body_bytes: int = 1024 * 1024
+    source: str = "/botless"
+    slow_command_seconds: float = 2.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read BOTLESS_* variables; a bad value raises SettingsError naming the variable."""
+        env = os.environ if env is None else env
+        topology = env.get("BOTLESS_TOPOLOGY", "mono") or "mono"
+        if topology not in TOPOLOGIES:
+            raise SettingsError(f"BOTLESS_TOPOLOGY={topology!r}: choose one of {', '.join(TOPOLOGIES)}")
+        prefixes = _split(env.get("BOTLESS_PREFIXES", "/")) or ("/",)
+        slow = env.get("BOTLESS_SLOW_COMMAND_SECONDS", "")
+        try:
+            slow_seconds = float(slow) if slow else 2.0
+        except ValueError:
+            raise SettingsError(f"BOTLESS_SLOW_COMMAND_SECONDS={slow!r} is not a number") from None
+        return cls(
+            prefixes=prefixes,
+            bot_names=_split(env.get("BOTLESS_BOT_NAMES", "botless")),
+            bot_user_id=env.get("BOTLESS_BOT_USER_ID", ""),
+            command_modules=_split(env.get("BOTLESS_COMMANDS", "")),
+            load_entry_points=env.get("BOTLESS_ENTRY_POINTS", "1") not in ("0", "false", "no"),
+            topology=topology,
+            max_hops=_int(env, "BOTLESS_MAX_HOPS", 10, minimum=1),
+            delivery_retries=_int(env, "BOTLESS_DELIVERY_RETRIES", 2),
+            max_body_bytes=_int(env, "BOTLESS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
+            source=env.get("BOTLESS_SOURCE", "/botless") or "/botless",
+            slow_command_seconds=slow_seconds,
+            extra=dict(env),
+        )

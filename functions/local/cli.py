@@ -1,0 +1,41 @@
+"""The `botless` command. Each subcommand lives in its own module, imported when used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+# name -> (module, one-line help). A module has `configure(parser)` and `run(args) -> int`;
+# heavy imports happen inside `run`, so `botless chat` starts fast.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("functions.local.chat_cli", "talk to the bot in this terminal, no cloud needed"),
+    "serve": ("functions.local.serve_cli", "run the bot as a local HTTP server"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="botless", description="Botless: a serverless chatbot that speaks CloudEvents.")
+    commands = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
+    commands.required = True
+    for name, (module_name, summary) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        sub = commands.add_parser(name, help=summary, description=summary)
+        module.configure(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `botless` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The ASGI app of the HTTP-facing roles: chat webhooks, /api/chat and a CloudEvents ingress.
+
+Where the received events go is the caller's choice (`publish`): the embedded broker
+locally, the Knative sink, EventBridge, Pub/Sub or Event Grid on a cloud, or the mono
+chain in-process. Bad input never reaches `publish`: 400 with a reason, 413 when too
+large, 401 from the adapters' signature checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Awaitable, Callable
+
+from cloudevents.http import CloudEvent
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core import events as ev
+from core.bot import Bot
+from core.chat.base import ChatAdapter
+from core.events import EventValidationError
+from core.http import HttpRequest, HttpResponse
+from core.wire import event_from_http
+from providers.asgi.body import BodyTooLargeError, read_body
+
+logger = logging.getLogger("botless")
+
+Publish = Callable[[CloudEvent], Awaitable[None]]
+
+
+def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bool = True) -> Starlette:
+    """An app serving /healthz, each chat adapter's webhook, /api/chat and `POST /`."""
+    limit = bot.settings.max_body_bytes
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "commands": len(bot.registry),
+                             "platforms": sorted(bot.adapters)})
+
+    async def chat_api(request: Request) -> Response:
+        try:
+            payload = json.loads(await read_body(request, limit) or b"null")
+        except BodyTooLargeError as error:
+            return JSONResponse({"error": str(error)}, status_code=413)
+        except ValueError as error:
+            return JSONResponse({"error": f"body is not JSON: {error}"}, status_code=400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            return JSONResponse({"error": 'expected a JSON object like {"text": "/uptime"}'}, status_code=400)
+        message = ev.ChatMessage(
+            platform="api", text=payload["text"],
+            user=ev.ChatUser(id=str(payload.get("user", "api-user"))),
+            channel=str(payload.get("channel", "api")), message_id=str(uuid.uuid4()),
+        )
+        await publish(ev.chat_message_event(message, source=f"{bot.settings.source}/api"))
+        replies = bot.outbox.take(message.message_id)
+        return JSONResponse({"replies": [reply.text for reply in replies]})
+
+    async def recent_replies(request: Request) -> Response:
+        # Replies to local platforms (e.g. events posted to the ingress with botplatform=local).
+        return JSONResponse({"replies": [{"text": r.text, "message_id": r.message_id, "command": r.command,
+                                          "is_error": r.is_error} for r in bot.outbox.recent()]})
+
+    async def cloudevents_ingress(request: Request) -> Response:
+        try:
+            body = await read_body(request, limit)
+            event = event_from_http(request.headers, body)
+        except BodyTooLargeError as error:
+            return JSONResponse({"error": str(error)}, status_code=413)
+        except EventValidationError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        await publish(event)
+        return Response(status_code=202)
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    for adapter in bot.adapters.values():
+        routes.append(Route(adapter.path, _webhook(adapter, publish, limit), methods=["POST"]))
+    if api_chat:
+        routes.append(Route("/api/chat", chat_api, methods=["POST"]))
+        routes.append(Route("/api/replies", recent_replies, methods=["GET"]))
+    if ingress:
+        routes.append(Route("/", cloudevents_ingress, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def _webhook(adapter: ChatAdapter, publish: Publish, limit: int):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        if not adapter.enabled:
+            return JSONResponse({"error": f"{adapter.platform} is not configured on this bot"}, status_code=503)
+        try:
+            body = await read_body(request, limit)
+        except BodyTooLargeError as error:
+            return JSONResponse({"error": str(error)}, status_code=413)
+        neutral = HttpRequest.build(request.method, request.url.path, request.headers, body,
+                                    dict(request.query_params))
+        received = await adapter.receive(neutral)
+        if received.deferred and received.events:
+            task = BackgroundTask(_publish_all, publish, received.events)
+            return to_starlette(received.response, background=task)
+        await _publish_all(publish, received.events)
+        return to_starlette(received.response)
+
+    return endpoint
+
+
+async def _publish_all(publish: Publish, events: list[CloudEvent]) -> None:
+    await asyncio.gather(*(publish(event) for event in events))
+
+
+def to_starlette(response: HttpResponse, background: BackgroundTask | None = None) -> Response:
+    """The Starlette response for a neutral HttpResponse."""
+    return Response(response.body, status_code=response.status, headers=dict(response.headers),
+                    background=background)
