@@ -1,0 +1,74 @@
+"""What every cloud target shares: run one role on one event and publish what it emits.
+
+A target supplies a `Publisher` (its bus: Knative sink, EventBridge, Pub/Sub, Event
+Grid). The receive role is the ASGI app of `providers.asgi`; parse, command and respond
+are bus-triggered and go through `run_role`. In the mono topology one invocation runs
+every role and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from cloudevents.http import CloudEvent
+
+from core.bot import Bot
+from core.events import EventValidationError, is_botless_type, validate_event
+from core.logs import log_event
+
+logger = logging.getLogger("botless")
+
+TARGET_ROLES = ("receive", "parse", "command", "respond", "mono")
+
+
+class PublishError(RuntimeError):
+    """The bus refused an event; the invocation must fail so the platform retries it."""
+
+
+class Publisher(Protocol):
+    """Sends an event to the target's bus."""
+
+    async def publish(self, event: CloudEvent) -> None: ...
+
+
+class ConfigurationError(RuntimeError):
+    """A target is started without what it needs; raised at start-up, never at first use."""
+
+
+def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> str:
+    """The role this deployment plays (`BOTLESS_ROLE`), validated."""
+    import os
+
+    role = (env if env is not None else os.environ).get("BOTLESS_ROLE", default) or default
+    if role not in TARGET_ROLES:
+        raise ConfigurationError(f"BOTLESS_ROLE={role!r}: choose one of {', '.join(TARGET_ROLES)}")
+    return role
+
+
+async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
+    """Run `role` on a bus-delivered `event`; publish what it emits when a publisher is given.
+
+    Returns the emitted events (Knative's reply contract sends them back in the HTTP
+    response instead of publishing). Malformed events raise EventValidationError, which
+    the caller turns into a non-retryable rejection; types Botless does not know are
+    ignored politely and return nothing.
+    """
+    if not is_botless_type(event["type"]):
+        log_event(event, role, 0.0, "ignored")
+        return []
+    validate_event(event)
+    if role == "mono":
+        await bot.roles.mono(event)
+        return []
+    emitted = await bot.roles.handle(role, event)
+    if publisher is not None:
+        for produced in emitted:
+            await publisher.publish(produced)
+    return emitted
+
+
+__all__ = [
+    "ConfigurationError", "EventValidationError", "PublishError", "Publisher", "TARGET_ROLES",
+    "role_from_env", "run_role",
+]
