@@ -50,6 +50,7 @@ class Bot:
             prefixes=self.settings.prefixes,
             bot_names=self.settings.bot_names,
             bot_user_id=self.settings.bot_user_id,
+            usernames=self.settings.bot_usernames,
         )
         self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source)
 

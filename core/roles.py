@@ -104,8 +104,9 @@ class Roles:
                     result = await result
         except Exception as error:  # a command's bug must not crash the bot or trigger retries
             logger.exception("command %s failed on event %s", spec.name, event["id"])
-            text = f"Sorry, `/{spec.name}` failed ({type(error).__name__}). The error is logged as {event['id']}."
-            return [self._reply(event, invocation, text, is_error=True, command=spec.name)]
+            text = f"Sorry, `/{spec.name}` failed ({type(error).__name__}); the error is logged."
+            return [self._reply(event, invocation, text, is_error=True, command=spec.name,
+                                extra={"error_event_id": event["id"]})]
         if result is None:
             return []
         if isinstance(result, Reply):
@@ -133,9 +134,11 @@ class Roles:
         return f"I don't know `/{name}`. Try `/help`."
 
     def _reply(self, parent: CloudEvent, origin: ev.ChatMessage | ev.CommandInvocation, text: str, *,
-               is_error: bool = False, ephemeral: bool = False, command: str = "") -> CloudEvent:
+               is_error: bool = False, ephemeral: bool = False, command: str = "",
+               extra: dict[str, str] | None = None) -> CloudEvent:
         response = ev.BotResponse(
             text=text, platform=origin.platform, channel=origin.channel, thread=origin.thread,
             message_id=origin.message_id, command=command, is_error=is_error, ephemeral=ephemeral,
+            extra=extra or {},
         )
         return ev.derive_event(parent, ev.BOT_RESPONSE, response, source=self.source)

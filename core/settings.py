@@ -37,6 +37,8 @@ class Settings:
     prefixes: tuple[str, ...] = ("/",)
     bot_names: tuple[str, ...] = ("botless",)
     bot_user_id: str = ""
+    # The bot's own usernames (Telegram's `@SomeBot`), so `/cmd@OtherBot` is left alone.
+    bot_usernames: tuple[str, ...] = ()
     command_modules: tuple[str, ...] = ()
     load_entry_points: bool = True
     topology: str = "mono"
@@ -64,6 +66,7 @@ class Settings:
             prefixes=prefixes,
             bot_names=_split(env.get("BOTLESS_BOT_NAMES", "botless")),
             bot_user_id=env.get("BOTLESS_BOT_USER_ID", ""),
+            bot_usernames=tuple(name.lstrip("@") for name in _split(env.get("TELEGRAM_BOT_USERNAME", ""))),
             command_modules=_split(env.get("BOTLESS_COMMANDS", "")),
             load_entry_points=env.get("BOTLESS_ENTRY_POINTS", "1") not in ("0", "false", "no"),
             topology=topology,

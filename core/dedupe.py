@@ -1,0 +1,132 @@
+"""Remember which deliveries were already accepted, so a platform's retry is answered once.
+
+A dedupe store has one operation, a conditional put with expiry: `put_if_absent(key,
+ttl_seconds)` is True the first time a key is seen (within its time to live) and False
+afterwards. That is exactly what DynamoDB's conditional PutItem, Firestore's `create`,
+Redis's `SET NX EX` and Table Storage's insert give, so each cloud store is one small
+class; here are the in-memory and SQLite ones. `BOTLESS_DEDUPE=memory|sqlite:PATH`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Mapping, Protocol, runtime_checkable
+
+from core.settings import SettingsError
+
+_SWEEP_EVERY = 1000
+
+
+@runtime_checkable
+class DedupeStore(Protocol):
+    """A conditional put with expiry: True when `key` was new (and is now taken)."""
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool: ...
+
+
+class MemoryDedupeStore:
+    """Keys in this process's memory, oldest dropped past `capacity` (one warm instance)."""
+
+    # Never blocks: adapters call it on the event loop instead of in a thread.
+    blocking = False
+
+    def __init__(self, capacity: int = 100_000, clock: Callable[[], float] | None = None) -> None:
+        self.capacity = capacity
+        self._clock = clock or time.monotonic
+        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        """True when `key` is new or its previous claim has expired."""
+        now = self._clock()
+        with self._lock:
+            expires = self._expiry.get(key)
+            if expires is not None and expires > now:
+                return False
+            self._expiry[key] = now + ttl_seconds
+            self._expiry.move_to_end(key)
+            while len(self._expiry) > self.capacity:
+                self._expiry.popitem(last=False)
+            return True
+
+
+class SqliteDedupeStore:
+    """Keys in a SQLite file, shared by every process on this machine; survives restarts."""
+
+    blocking = True
+
+    def __init__(self, path: str | Path, clock: Callable[[], float] | None = None) -> None:
+        # The file is opened on first use: constructing a store does no I/O.
+        self.path = str(path)
+        self._clock = clock or time.time
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._puts = 0
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        """True when `key` is new or expired; atomic across processes sharing the file."""
+        now = self._clock()
+        with self._lock:
+            connection = self._connect()
+            # BEGIN IMMEDIATE takes the write lock first, so two processes cannot both
+            # see the key as absent.
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("DELETE FROM botless_dedupe WHERE key = ? AND expires <= ?", (key, now))
+                cursor = connection.execute(
+                    "INSERT OR IGNORE INTO botless_dedupe (key, expires) VALUES (?, ?)",
+                    (key, now + ttl_seconds),
+                )
+                self._puts += 1
+                if self._puts % _SWEEP_EVERY == 0:
+                    # Now and then, drop the expired keys nobody will ask about again.
+                    connection.execute("DELETE FROM botless_dedupe WHERE expires <= ?", (now,))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            return cursor.rowcount == 1
+
+    def close(self) -> None:
+        """Close the database file (it is reopened on the next put)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            # Autocommit mode (isolation_level=None): transactions are explicit above.
+            # check_same_thread=False: calls come from worker threads, serialised by _lock.
+            connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None,
+                                         check_same_thread=False)
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
+            )
+            self._connection = connection
+        return self._connection
+
+
+async def claim(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
+    """`store.put_if_absent` without blocking the event loop on stores that do I/O."""
+    if getattr(store, "blocking", True):
+        return await asyncio.to_thread(store.put_if_absent, key, ttl_seconds)
+    return store.put_if_absent(key, ttl_seconds)
+
+
+def dedupe_from_env(env: Mapping[str, str]) -> DedupeStore:
+    """The store named by `BOTLESS_DEDUPE`: `memory` (the default) or `sqlite:PATH`."""
+    raw = env.get("BOTLESS_DEDUPE", "") or "memory"
+    kind, _, argument = raw.partition(":")
+    if kind == "memory" and not argument:
+        return MemoryDedupeStore()
+    if kind == "sqlite" and argument:
+        return SqliteDedupeStore(argument)
+    raise SettingsError(
+        f"BOTLESS_DEDUPE={raw!r}: use `memory` or `sqlite:PATH` (e.g. sqlite:/var/lib/botless/dedupe.db)"
+    )
