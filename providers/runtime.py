@@ -32,6 +32,20 @@ class Publisher(Protocol):
     async def publish(self, event: CloudEvent) -> None: ...
 
 
+class Deferrer(Protocol):
+    """Hands an event to the target's own asynchronous mechanism, for a later invocation.
+
+    That later invocation of the same (mono) function continues the work: a Lambda
+    `Event` invoke, a Pub/Sub message, an Event Grid or queue message, the Knative Broker.
+
+    It must return quickly (the platform is waiting for its ack) and raise
+    PublishError when the hand-off is refused, so that the HTTP answer is an error the
+    platform retries instead of a lost message.
+    """
+
+    async def defer(self, event: CloudEvent) -> None: ...
+
+
 class ConfigurationError(RuntimeError):
     """A target is started without what it needs; raised at start-up, never at first use."""
 
@@ -69,6 +83,6 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
 
 
 __all__ = [
-    "ConfigurationError", "EventValidationError", "PublishError", "Publisher", "TARGET_ROLES",
+    "ConfigurationError", "Deferrer", "EventValidationError", "PublishError", "Publisher", "TARGET_ROLES",
     "role_from_env", "run_role",
 ]

@@ -28,14 +28,22 @@ from core.events import EventValidationError
 from core.http import HttpRequest, HttpResponse
 from core.wire import event_from_http
 from providers.asgi.body import BodyTooLargeError, read_body
+from providers.runtime import PublishError
 
 logger = logging.getLogger("botless")
 
 Publish = Callable[[CloudEvent], Awaitable[None]]
 
 
-def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bool = True) -> Starlette:
-    """An app serving /healthz, each chat adapter's webhook, /api/chat and `POST /`."""
+def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bool = True,
+               defer: Publish | None = None) -> Starlette:
+    """An app serving /healthz, each chat adapter's webhook, /api/chat and `POST /`.
+
+    Events whose platform wants its ack first (`Received.deferred`) are published after
+    the answer; or, when `defer` is given (a quick hand-off to a cloud target's bus or
+    asynchronous invocation), handed to `defer` before the answer, so that a refused
+    hand-off is an error the platform retries rather than a lost message.
+    """
     limit = bot.settings.max_body_bytes
 
     async def healthz(request: Request) -> Response:
@@ -78,7 +86,7 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bo
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in bot.adapters.values():
-        routes.append(Route(adapter.path, _webhook(adapter, publish, limit), methods=["POST"]))
+        routes.append(Route(adapter.path, _webhook(adapter, publish, limit, defer), methods=["POST"]))
     if api_chat:
         routes.append(Route("/api/chat", chat_api, methods=["POST"]))
         routes.append(Route("/api/replies", recent_replies, methods=["GET"]))
@@ -87,7 +95,8 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bo
     return Starlette(routes=routes)
 
 
-def _webhook(adapter: ChatAdapter, publish: Publish, limit: int):  # type: ignore[no-untyped-def]
+def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore[no-untyped-def]
+             defer: Publish | None = None):
     async def endpoint(request: Request) -> Response:
         if not adapter.enabled:
             return JSONResponse({"error": f"{adapter.platform} is not configured on this bot"}, status_code=503)
@@ -98,10 +107,16 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int):  # type: ignor
         neutral = HttpRequest.build(request.method, request.url.path, request.headers, body,
                                     dict(request.query_params))
         received = await adapter.receive(neutral)
-        if received.deferred and received.events:
+        if received.deferred and received.events and defer is None:
             task = BackgroundTask(_publish_all, publish, received.events)
             return to_starlette(received.response, background=task)
-        await _publish_all(publish, received.events)
+        try:
+            await _publish_all(defer if received.deferred and defer else publish, received.events)
+        except PublishError as error:
+            # The platform retries a 5xx; an ack here would lose the message.
+            logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
+                                     "outcome": "publish-refused", "reason": str(error)}))
+            return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
         return to_starlette(received.response)
 
     return endpoint

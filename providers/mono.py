@@ -1,0 +1,94 @@
+"""The mono topology on a serverless target: all four roles in one invocation, or deferred.
+
+A FaaS instance may be frozen as soon as it has answered, so work that cannot finish
+before the platform's ack deadline is handed to the target's own asynchronous
+mechanism (a `Deferrer`) and continued by a later invocation of the same function.
+`MonoChain` has three doors, one per way an event arrives:
+
+- `defer`: the platform wants its ack first (`Received.deferred`, e.g. a Slack slash
+  command or a Discord interaction). The event goes to the deferrer before the answer,
+  so a refused hand-off is an HTTP error the platform retries, never a lost message.
+- `run`: the platform waits for the answer. The message is parsed here; a slow command
+  (declared `slow=True`, or one that already overran the budget in this process) is
+  deferred before it starts; any other runs under the budget
+  (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it.
+- `resume`: the later invocation the deferrer caused runs the whole chain, with no
+  budget, and never defers again (so deferral cannot loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from cloudevents.http import CloudEvent
+
+from core import events as ev
+from core.bot import Bot
+from core.logs import log_event
+from providers.runtime import ConfigurationError, Deferrer, run_role
+
+
+class MonoChain:
+    """One bot's mono chain with a deferrer; see the module docstring for the three doors."""
+
+    def __init__(self, bot: Bot, deferrer: Deferrer | None, *, target: str,
+                 budget_seconds: float | None = None) -> None:
+        if deferrer is None:
+            raise ConfigurationError(
+                f"the mono topology on {target} needs a way to defer slow work, and none is "
+                "configured; see docs/targets.md for the setting this target needs"
+            )
+        self.bot = bot
+        self.deferrer = deferrer
+        self.target = target
+        self.budget = bot.settings.slow_command_seconds if budget_seconds is None else budget_seconds
+        # Commands that overran the budget in this process: deferred before they start next time.
+        self.learned_slow: set[str] = set()
+
+    async def defer(self, event: CloudEvent) -> None:
+        """Hand `event` to the target's asynchronous mechanism (PublishError when refused)."""
+        await self.deferrer.defer(event)
+        log_event(event, "mono", 0.0, "deferred", target=self.target)
+
+    async def run(self, event: CloudEvent) -> None:
+        """Run the chain for `event` now, deferring a slow command instead of running it."""
+        if event["type"] != ev.CHAT_MESSAGE:
+            await run_role(self.bot, "mono", event, None)
+            return
+        for produced in await run_role(self.bot, "parse", event, None):
+            if produced["type"].startswith(ev.COMMAND_PREFIX):
+                await self._command(produced)
+            else:
+                await self.bot.roles.mono(produced)
+
+    async def resume(self, event: CloudEvent) -> None:
+        """Continue a deferred event: the whole chain, no budget, no further deferral."""
+        await run_role(self.bot, "mono", event, None)
+
+    def is_slow(self, event: CloudEvent) -> bool:
+        """True when the command of `event` is declared slow or overran the budget before."""
+        name = event["type"][len(ev.COMMAND_PREFIX):]
+        spec = self.bot.registry.find(name)
+        return name in self.learned_slow or (spec is not None and spec.slow)
+
+    async def _command(self, event: CloudEvent) -> None:
+        if self.is_slow(event):
+            await self.defer(event)
+            return
+        name = event["type"][len(ev.COMMAND_PREFIX):]
+        started = time.perf_counter()
+        try:
+            replies = await asyncio.wait_for(self.bot.roles.handle("command", event), self.budget)
+        except TimeoutError:
+            # The command is cancelled and runs again, whole, in the deferred invocation:
+            # commands are at-least-once on every bus, so they must be safe to repeat.
+            self.learned_slow.add(name)
+            await self.defer(event)
+            return
+        if time.perf_counter() - started > self.budget:
+            # A blocking (sync) handler cannot be interrupted; its result stands, but
+            # next time it is deferred before it starts.
+            self.learned_slow.add(name)
+        for reply in replies:
+            await self.bot.roles.mono(reply)
