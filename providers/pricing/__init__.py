@@ -199,4 +199,3 @@ def front_cost(target: str, requests: float, *, front: str | None = None, reques
         priced = {"aws": aws, "gcp": gcp, "azure": azure}[info.provider].price_front(prices, where, **args)
     inputs = {"front": chosen, "requests": requests, "request_bytes": request_bytes, "free_tier": free_tier}
     return make_bill(info, prices, where, inputs, priced, args["requests"], sections=())
-
