@@ -8,6 +8,7 @@ every role and publishes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Protocol
 
@@ -60,6 +61,20 @@ def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> s
     return role
 
 
+@functools.cache
+def bot_from_env() -> Bot:
+    """This process's one bot: settings and chat adapters from the environment (built once).
+
+    A cloud entrypoint calls it at import, so the bot is built in the instance's init
+    phase; constructors do no network I/O.
+    """
+    from core.chat.platforms import adapters_from_env
+    from core.settings import Settings
+
+    settings = Settings.from_env()
+    return Bot(settings, adapters=adapters_from_env(settings))
+
+
 async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
     """Run `role` on a bus-delivered `event`; publish what it emits when a publisher is given.
 
@@ -84,5 +99,5 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
 
 __all__ = [
     "ConfigurationError", "Deferrer", "EventValidationError", "PublishError", "Publisher", "TARGET_ROLES",
-    "role_from_env", "run_role",
+    "bot_from_env", "role_from_env", "run_role",
 ]

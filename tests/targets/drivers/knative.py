@@ -1,0 +1,144 @@
+"""The Knative driver: the role services under uvicorn on 127.0.0.1, joined by a stand-in Broker.
+
+`RecordingBroker` is test scaffolding, not a broker: it has Knative's Broker/Trigger
+shape (an ingress on `POST /`, Triggers filtering on the type exactly or by prefix, a
+subscriber's reply event re-entering the Broker) and nothing else: no retries, no
+ordering, no persistence. A delivery that fails is recorded as a dead letter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+import httpx
+from cloudevents.http import CloudEvent, from_http
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from core import events as ev
+from core.wire import event_to_http
+from providers.knative.app import build_app
+from providers.knative.sink import KnativeSink
+from tests.servers import uvicorn_server
+from tests.targets.driver import HttpResult
+from tests.targets.scenarios import bot_for
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A Knative Trigger: deliver events whose type equals `exact` or starts with `prefix`."""
+
+    name: str
+    subscriber: str
+    exact: str = ""
+    prefix: str = ""
+
+    def matches(self, event: CloudEvent) -> bool:
+        kind = event["type"]
+        return kind == self.exact if self.exact else kind.startswith(self.prefix)
+
+
+class RecordingBroker:
+    """Knative Broker stand-in: records every event it receives and delivers it per Trigger."""
+
+    def __init__(self, max_hops: int = 10) -> None:
+        self.triggers: list[Trigger] = []
+        self.received: list[tuple[CloudEvent, Mapping[str, str]]] = []
+        self.dead_letters: list[tuple[str, CloudEvent, int]] = []
+        self.max_hops = max_hops
+        self._in_flight = 0
+        self._idle = threading.Condition()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def app(self) -> Starlette:
+        async def ingress(request: Request) -> Response:
+            event = from_http(dict(request.headers), await request.body())
+            self._accept(event, dict(request.headers), hops=0)
+            return Response(status_code=202)
+
+        return Starlette(routes=[Route("/", ingress, methods=["POST"])])
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once no event is being delivered (False when `timeout` ran out first)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight and time.monotonic() < deadline:
+                self._idle.wait(deadline - time.monotonic())
+            return self._in_flight == 0
+
+    def _accept(self, event: CloudEvent, headers: Mapping[str, str], hops: int) -> None:
+        self.received.append((event, headers))
+        with self._idle:
+            self._in_flight += 1
+        task = asyncio.get_running_loop().create_task(self._deliver(event, hops))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, event: CloudEvent, hops: int) -> None:
+        try:
+            for trigger in [t for t in self.triggers if t.matches(event)]:
+                headers, body = event_to_http(event, "binary")
+                async with httpx.AsyncClient(timeout=30) as client:
+                    answer = await client.post(trigger.subscriber, headers=headers, content=body)
+                if answer.status_code >= 300:
+                    self.dead_letters.append((trigger.name, event, answer.status_code))
+                elif answer.status_code == 200 and answer.content and hops < self.max_hops:
+                    reply = from_http(dict(answer.headers), answer.content)
+                    self._accept(reply, dict(answer.headers), hops + 1)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+
+class KnativeDriver:
+    """A TargetDriver for Knative: posts to the receive (or mono) service, waits on the Broker."""
+
+    target = "knative"
+
+    def __init__(self, topology: str, entry_url: str, broker: RecordingBroker) -> None:
+        self.topology = topology
+        self.entry_url = entry_url
+        self.broker = broker
+
+    async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(self.entry_url + path, headers=dict(headers), content=body)
+        return HttpResult(answer.status_code, dict(answer.headers), answer.content)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        await asyncio.to_thread(self.broker.wait_idle, timeout)
+
+
+@contextmanager
+def start_knative(topology: str, env: Mapping[str, str],
+                  overrides: Mapping[str, str] | None = None) -> Iterator[KnativeDriver]:
+    """Run one topology: each role service and the Broker stand-in on 127.0.0.1."""
+    with ExitStack() as stack:
+        broker = RecordingBroker()
+        broker_url = stack.enter_context(uvicorn_server(broker.app()))
+
+        def serve(role: str, sink: bool) -> str:
+            app = build_app(bot_for(env), role, KnativeSink(broker_url, overrides) if sink else None)
+            return stack.enter_context(uvicorn_server(app))
+
+        if topology == "mono":
+            entry = serve("mono", sink=True)
+            # The mono Triggers: deferred chat messages and deferred commands come back.
+            broker.triggers += [Trigger("mono-message", entry + "/", exact=ev.CHAT_MESSAGE),
+                                Trigger("mono-command", entry + "/", prefix=ev.COMMAND_PREFIX)]
+        else:
+            entry = serve("receive", sink=True)
+            broker.triggers += [
+                Trigger("parse", serve("parse", sink=False) + "/", exact=ev.CHAT_MESSAGE),
+                Trigger("command", serve("command", sink=False) + "/", prefix=ev.COMMAND_PREFIX),
+                Trigger("respond", serve("respond", sink=False) + "/", exact=ev.BOT_RESPONSE),
+            ]
+        yield KnativeDriver(topology, entry, broker)

@@ -1,0 +1,252 @@
+"""The chat scenarios every target must pass, and the stand-in platform API that records replies.
+
+Each scenario builds a signed platform request (Slack's v0 HMAC, Discord's Ed25519),
+posts it to a target's HTTP-facing entrypoint through its driver (tests/targets/driver.py),
+waits until the target is quiet and compares what reached the stand-in Slack/Discord API
+with the same expectation on every target and topology.
+
+The stand-in is a real HTTP server on 127.0.0.1 (uvicorn in a thread) serving Slack's
+`chat.postMessage`, a Slack `response_url` and Discord's interaction follow-up webhook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlencode
+
+from nacl.signing import SigningKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core.bot import Bot
+from core.chat.platforms import adapters_from_env
+from core.settings import Settings
+from tests.servers import uvicorn_server
+from tests.targets.driver import TargetDriver
+
+SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's published example secret
+DISCORD_KEY = SigningKey(bytes(range(32)))  # a fixed test key; the bot gets its public half
+DISCORD_APPLICATION_ID = "771825006014889984"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the stand-in platform API received."""
+
+    method: str
+    path: str
+    body: Any
+
+
+class StandInPlatformApi:
+    """Records every call; answers like Slack's Web API, a response_url and Discord's webhooks."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = threading.Condition()
+        self.url = ""
+
+    def app(self) -> Starlette:
+        async def record(request: Request) -> Response:
+            raw = await request.body()
+            if request.headers.get("content-type", "").startswith("application/json"):
+                body: Any = json.loads(raw or b"null")
+            else:
+                body = dict(pair.split("=", 1) for pair in raw.decode().split("&") if "=" in pair)
+            with self._changed:
+                self.calls.append(Call(request.method, request.url.path, body))
+                self._changed.notify_all()
+            if request.url.path.startswith("/slack/api/"):
+                return JSONResponse({"ok": True, "channel": "C1", "ts": "1.1"})
+            if request.url.path.startswith("/slack/response/"):
+                return Response("ok")
+            return JSONResponse({"id": "1"})
+
+        return Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
+
+    def reset(self) -> None:
+        with self._changed:
+            self.calls.clear()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Call]:
+        """The calls so far, once there are at least `count` (or when `timeout` is up)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.calls) < count and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            return list(self.calls)
+
+    def env(self) -> dict[str, str]:
+        """The platform settings of a bot whose replies go to this stand-in."""
+        return {
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": f"{self.url}/slack/api",
+            "DISCORD_PUBLIC_KEY": DISCORD_KEY.verify_key.encode().hex(),
+            "DISCORD_APPLICATION_ID": DISCORD_APPLICATION_ID,
+            "DISCORD_BOT_TOKEN": "discord-test",
+            "DISCORD_API_URL": f"{self.url}/discord/api",
+            "BOTLESS_ENTRY_POINTS": "0",
+        }
+
+
+@contextmanager
+def stand_in_platform_api() -> Iterator[StandInPlatformApi]:
+    """Serve a StandInPlatformApi on 127.0.0.1 for the length of the block."""
+    stand_in = StandInPlatformApi()
+    with uvicorn_server(stand_in.app()) as url:
+        stand_in.url = url
+        yield stand_in
+
+
+def bot_for(env: Mapping[str, str]) -> Bot:
+    """A bot built the way every target builds it, from `env` instead of os.environ."""
+    settings = Settings.from_env(dict(env))
+    return Bot(settings, adapters=adapters_from_env(settings))
+
+
+# -- requests ---------------------------------------------------------------------------
+
+def slack_signed(body: bytes, content_type: str, *, secret: str = SLACK_SIGNING_SECRET) -> dict[str, str]:
+    """Headers of a Slack request signed now (v0 HMAC-SHA256 of `v0:{ts}:{body}`)."""
+    timestamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"content-type": content_type, "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": f"v0={digest}"}
+
+
+def slack_slash_command(stand_in_url: str, command: str, text: str, *, trigger: str,
+                        secret: str = SLACK_SIGNING_SECRET) -> tuple[dict[str, str], bytes]:
+    """A signed slash command whose response_url points at the stand-in."""
+    body = urlencode({
+        "token": "verification_token", "team_id": "T111", "team_domain": "test-domain",
+        "channel_id": "C111", "channel_name": "random", "user_id": "W111", "user_name": "primary-owner",
+        "command": command, "text": text, "trigger_id": trigger,
+        "response_url": f"{stand_in_url}/slack/response/T111/{trigger}/xxxxx",
+    }).encode()
+    return slack_signed(body, "application/x-www-form-urlencoded", secret=secret), body
+
+
+def slack_message(text: str, *, event_id: str, ts: str) -> tuple[dict[str, str], bytes]:
+    """A signed Events API `message` callback (shape of Slack's documented example)."""
+    body = json.dumps({
+        "token": "verification_token", "team_id": "T111", "api_app_id": "A111", "type": "event_callback",
+        "event_id": event_id, "event_time": int(time.time()),
+        "event": {"type": "message", "channel": "C222", "user": "W222", "text": text, "ts": ts,
+                  "channel_type": "channel", "event_ts": ts},
+        "authorizations": [{"team_id": "T111", "user_id": "W999", "is_bot": True}],
+    }).encode()
+    return slack_signed(body, "application/json"), body
+
+
+def discord_interaction(name: str, options: list[dict[str, Any]], *, interaction_id: str,
+                        token: str) -> tuple[dict[str, str], bytes]:
+    """A signed APPLICATION_COMMAND interaction (shape of Discord's documented guild example)."""
+    body = json.dumps({
+        "type": 2, "id": interaction_id, "token": token, "application_id": DISCORD_APPLICATION_ID,
+        "guild_id": "290926798626357999", "channel_id": "645027906669510667",
+        "member": {"user": {"id": "53908232506183680", "username": "Mason"}},
+        "data": {"id": "771825006014889984", "name": name, "type": 1, "options": options},
+    }).encode()
+    timestamp = str(int(time.time()))
+    signature = DISCORD_KEY.sign(timestamp.encode() + body).signature.hex()
+    return {"content-type": "application/json", "x-signature-ed25519": signature,
+            "x-signature-timestamp": timestamp}, body
+
+
+# -- scenarios ---------------------------------------------------------------------------
+
+DEFINE_CRD = ("*CRD* stands for Custom Resource Definition: A Kubernetes API object that adds a new "
+              "resource type to the cluster, so that operators and controllers can manage it like a "
+              "built-in one.")
+UPTIME = re.compile(r"I have been up for \d+ (day|hour|minute|second)s?\.")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A call the stand-in must receive: its path and the reply text in its body."""
+
+    path: str
+    text: str | re.Pattern[str]
+    body_key: str = "text"
+
+    def matches(self, call: Call) -> bool:
+        if call.path != self.path or not isinstance(call.body, dict):
+            return False
+        text = str(call.body.get(self.body_key, ""))
+        return bool(self.text.fullmatch(text)) if isinstance(self.text, re.Pattern) else text == self.text
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One chat exchange: the request, the HTTP answer and the replies at the platform API."""
+
+    name: str
+    path: str
+    request: Callable[[str, str], tuple[dict[str, str], bytes]]  # (stand-in URL, unique id)
+    status: int
+    replies: Callable[[str], list[Expected]] = field(default=lambda unique: [])
+    answer: Callable[[bytes], bool] = field(default=lambda body: True)
+
+
+SCENARIOS = [
+    Scenario(
+        "slack-slash-uptime", "/slack/events",
+        lambda url, unique: slack_slash_command(url, "/uptime", "", trigger=unique),
+        200,
+        lambda unique: [Expected(f"/slack/response/T111/{unique}/xxxxx", UPTIME)],
+    ),
+    Scenario(
+        "slack-message-define", "/slack/events",
+        lambda url, unique: slack_message("/define crd", event_id=f"Ev{unique}", ts=f"{unique}.0001"),
+        200,
+        lambda unique: [Expected("/slack/api/chat.postMessage", DEFINE_CRD)],
+    ),
+    Scenario(
+        "discord-define", "/discord/interactions",
+        lambda url, unique: discord_interaction("define", [{"type": 3, "name": "term", "value": "crd"}],
+                                                interaction_id=unique, token=f"tok{unique}"),
+        200,
+        lambda unique: [Expected(f"/discord/api/webhooks/{DISCORD_APPLICATION_ID}/tok{unique}", DEFINE_CRD,
+                                 body_key="content")],
+        answer=lambda body: json.loads(body) == {"type": 5},
+    ),
+    Scenario(
+        "slack-unknown-command", "/slack/events",
+        lambda url, unique: slack_message("/uptme", event_id=f"Ev{unique}", ts=f"{unique}.0002"),
+        200,
+        lambda unique: [Expected("/slack/api/chat.postMessage", "I don't know `/uptme`. Did you mean `uptime`?")],
+    ),
+    Scenario(
+        "slack-forged-signature", "/slack/events",
+        lambda url, unique: slack_slash_command(url, "/uptime", "", trigger=unique, secret="not-the-secret"),
+        401,
+    ),
+]
+
+
+async def run_scenario(driver: TargetDriver, stand_in: StandInPlatformApi, scenario: Scenario,
+                       unique: str) -> list[Call]:
+    """Play `scenario` on `driver`; assert the HTTP answer and the replies; return the calls."""
+    stand_in.reset()
+    headers, body = scenario.request(stand_in.url, unique)
+    result = await driver.post(scenario.path, headers, body)
+    assert result.status == scenario.status, (scenario.name, result.status, result.body[:300])
+    assert scenario.answer(result.body), (scenario.name, result.body[:300])
+    await driver.settle()
+    expected = scenario.replies(unique)
+    calls = stand_in.wait_for(len(expected), timeout=10.0 if expected else 0.0)
+    assert len(calls) == len(expected), (scenario.name, calls)
+    for want, got in zip(expected, calls):
+        assert want.matches(got), (scenario.name, want, got)
+    return calls
