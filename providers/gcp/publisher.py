@@ -1,0 +1,68 @@
+"""The Pub/Sub publisher: one topic per event family, and the mono deferral topic.
+
+The client (and `google.cloud.pubsub_v1` itself, a heavy import) is created on the
+first publish; it honours PUBSUB_EMULATOR_HOST. A refused or timed-out publish raises
+PublishError, so the invocation fails and its own trigger retries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from typing import Any, Callable
+
+from cloudevents.http import CloudEvent
+
+from providers.gcp.config import GcpConfig
+from providers.gcp.message import message_from_event
+from providers.runtime import PublishError
+
+logger = logging.getLogger("botless")
+
+
+def _default_client() -> Any:
+    from google.cloud import pubsub_v1
+
+    return pubsub_v1.PublisherClient()
+
+
+class PubSubPublisher:
+    """Publishes Botless events to Pub/Sub (implements Publisher and Deferrer)."""
+
+    def __init__(self, config: GcpConfig, client_factory: Callable[[], Any] = _default_client) -> None:
+        self.config = config
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The PublisherClient, created on first use."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._client_factory()
+            return self._client
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Publish `event` to its family's topic."""
+        await self._send(self.config.topic_for(event["type"]), event)
+
+    async def defer(self, event: CloudEvent) -> None:
+        """Publish `event` to the deferral topic, which pushes back to this mono function."""
+        await self._send(self.config.deferred_topic, event)
+
+    async def _send(self, topic: str, event: CloudEvent) -> None:
+        message = message_from_event(event)
+        path = f"projects/{self.config.project}/topics/{topic}"
+        try:
+            future = self.client.publish(path, message.data, timeout=self.config.publish_timeout,
+                                         **message.attributes)
+            message_id = await asyncio.wait_for(asyncio.wrap_future(future), self.config.publish_timeout)
+        except Exception as error:  # google.api_core errors, timeouts, a closed client
+            reason = f"Pub/Sub refused event {event['id']} ({event['type']}) on {path}: {type(error).__name__}: {error}"
+            logger.error(json.dumps({"id": event["id"], "type": event["type"], "topic": topic,
+                                     "outcome": "publish-refused", "reason": reason}))
+            raise PublishError(reason) from error
+        logger.debug("published %s to %s as message %s", event["id"], path, message_id)

@@ -1,0 +1,178 @@
+"""Everything `functions/gcf/main.py` wires: the bot, its HTTP apps and its CloudEvent handler.
+
+- receive and mono are HTTP functions served by the shared ASGI app (functions-framework's
+  ASGI mode hands the request over as it is); receive publishes to Pub/Sub, mono runs the
+  chain in-process and defers slow work to a Pub/Sub topic whose push subscription calls
+  the same function back on `/_botless/deferred?token=...`.
+- parse, command and respond are CloudEvent functions: the Pub/Sub message (Eventarc's
+  messagePublished event, or a raw push envelope that functions-framework converted to
+  one) is unwrapped back into the Botless CloudEvent.
+
+Failures answer so that Pub/Sub redelivers and, past the subscription's attempts,
+dead-letters: 400 for a payload that carries no Botless event, 500 for a refused
+publish or a failed delivery. A foreign event type or a warm-up ping is acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import json
+import logging
+import os
+import threading
+from typing import Any, Coroutine, Mapping, TypeVar
+
+from cloudevents.http import CloudEvent
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core.bot import Bot
+from core.logs import configure_logging
+from providers.asgi import create_app
+from providers.gcp.config import GcpConfig
+from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
+from providers.gcp.publisher import PubSubPublisher
+from providers.mono import MonoChain
+from providers.runtime import TARGET_ROLES, ConfigurationError, bot_from_env, run_role
+
+logger = logging.getLogger("botless")
+
+DEFERRED_PATH = "/_botless/deferred"
+T = TypeVar("T")
+
+
+class LoopThread:
+    """One event loop per process, in a daemon thread, for the synchronous CloudEvent functions.
+
+    Async clients (a responder's HTTP client) stay bound to this one loop across
+    requests. Started on first use, so that gunicorn forks before any thread exists.
+    """
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the loop and wait for its result (exceptions propagate)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._running()).result()
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="botless-loop", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+
+class Forward(Response):
+    """Hands the whole ASGI call to another app (returned by a functions-framework ASGI function)."""
+
+    def __init__(self, app: ASGIApp) -> None:  # no body of its own: the app answers
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class GcfTarget:
+    """One Cloud Functions instance: the bot is built once; each role's app when first used."""
+
+    def __init__(self, bot: Bot, config: GcpConfig, publisher: PubSubPublisher | None = None,
+                 role: str | None = None) -> None:
+        self.bot = bot
+        self.config = config
+        self.publisher = publisher or PubSubPublisher(config)
+        self.loop = LoopThread()
+        self._apps: dict[str, ASGIApp] = {}
+        self._checked: set[str] = set()
+        self._lock = threading.Lock()
+        if role:
+            self.check(role)
+
+    def check(self, role: str) -> None:
+        """Fail with ConfigurationError unless this instance can play `role` (done once)."""
+        if role in self._checked:
+            return
+        self.config.check(role)
+        if role == "mono":
+            self._apps["mono"] = self._mono_app()
+        self._checked.add(role)
+
+    # HTTP functions -----------------------------------------------------------------
+
+    def http(self, role: str) -> Response:
+        """The response of an HTTP function: the role's ASGI app answers the request."""
+        with self._lock:
+            self.check(role)
+            if role not in self._apps:
+                self._apps[role] = self._receive_app()
+            return Forward(self._apps[role])
+
+    def _receive_app(self) -> ASGIApp:
+        # Deferred events (the platform wants its ack first) are published before the ack
+        # too: the instance may get no CPU once it has answered.
+        return create_app(self.bot, self.publisher.publish, defer=self.publisher.publish,
+                          ingress=False, api_chat=False)
+
+    def _mono_app(self) -> ASGIApp:
+        chain = MonoChain(self.bot, self.publisher, target="gcf")
+        webhooks = create_app(self.bot, chain.run, defer=chain.defer, ingress=False, api_chat=True)
+
+        async def deferred(request: Request) -> Response:
+            return await self._resume(chain, request)
+
+        return Starlette(routes=[Route(DEFERRED_PATH, deferred, methods=["POST"]), Mount("/", app=webhooks)])
+
+    async def _resume(self, chain: MonoChain, request: Request) -> Response:
+        given = request.query_params.get("token", "").encode()
+        if not hmac.compare_digest(given, self.config.defer_token.encode()):
+            logger.warning(json.dumps({"role": "mono", "outcome": "rejected", "reason": "bad deferral token"}))
+            return JSONResponse({"error": "missing or wrong token"}, status_code=403)
+        body = await request.body()
+        try:
+            event = delivered_event(message_from_http(request.headers, body))
+        except MalformedTriggerError as error:
+            logger.error(json.dumps({"role": "mono", "outcome": "malformed", "reason": str(error)}))
+            return JSONResponse({"error": str(error)}, status_code=400)
+        if event is None:
+            return Response(status_code=204)
+        await chain.resume(event)
+        return Response(status_code=204)
+
+    # CloudEvent functions -----------------------------------------------------------
+
+    def handle(self, role: str, cloud_event: CloudEvent) -> None:
+        """Run `role` on what a CloudEvent function received; raise to make Pub/Sub redeliver."""
+        self.check(role)
+        try:
+            event = delivered_event(message_from_trigger(cloud_event))
+        except MalformedTriggerError as error:
+            logger.error(json.dumps({"role": role, "trigger": cloud_event["id"], "outcome": "malformed",
+                                     "reason": str(error)}))
+            from werkzeug.exceptions import BadRequest
+
+            raise BadRequest(str(error)) from None
+        if event is not None:
+            self.loop.run(run_role(self.bot, role, event, self.publisher))
+
+
+def role_of_instance(env: Mapping[str, str]) -> str | None:
+    """The role this instance was deployed for, when the environment says (else None)."""
+    role = env.get("BOTLESS_ROLE") or env.get("FUNCTION_TARGET") or ""
+    if role and role not in TARGET_ROLES:
+        raise ConfigurationError(f"BOTLESS_ROLE/FUNCTION_TARGET={role!r}: choose one of {', '.join(TARGET_ROLES)}")
+    return role or None
+
+
+@functools.lru_cache(maxsize=1)
+def gcf_target() -> GcfTarget:
+    """The instance's target, built once at import; start-up fails here when a setting is missing."""
+    configure_logging(os.environ.get("BOTLESS_LOG_LEVEL", "INFO"))
+    return GcfTarget(bot_from_env(), GcpConfig.from_env(), role=role_of_instance(os.environ))

@@ -1,0 +1,339 @@
+"""Cloud Functions for real: the Pub/Sub emulator and functions-framework servers on loopback.
+
+Each function of functions/gcf/main.py runs as its own `functions-framework` process
+(the CLI Cloud Functions runs; gunicorn with uvicorn workers for the ASGI HTTP
+functions). The functions are joined the way Google joins them: topics, and push
+subscriptions whose deliveries are the emulator's own bytes. A relay on loopback sits
+between the emulator and the functions only to count deliveries and their answers
+(it forwards headers and body untouched), which is how `settle` knows the pipeline
+is quiet: every message published on a topic (seen through a pull "tap" subscription
+on it) has been acknowledged by its push subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import warnings
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.servers import free_port, uvicorn_server
+from tests.targets.driver import HttpResult
+
+REPO = Path(__file__).resolve().parents[3]
+MAIN = REPO / "functions" / "gcf" / "main.py"
+PROJECT = "botless-test"
+EMULATOR_DIRS = ("/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk")
+HTTP_ROLES = ("receive", "mono")
+# The push subscriptions of each topology: (function, topic key, filter, path on the function).
+FILTERS = {
+    "chat": 'attributes.type = "botless.chat.message"',
+    "command": 'hasPrefix(attributes.type, "botless.bot.command.")',
+    "response": 'attributes.type = "botless.bot.response"',
+    "deferred": "",
+}
+SUBSCRIBERS = {
+    "pipeline": [("parse", "chat", "/"), ("command", "command", "/"), ("respond", "response", "/")],
+    "mono": [("mono", "deferred", "/_botless/deferred")],
+}
+
+
+def emulator_command(host_port: str) -> list[str] | None:
+    """How to start the Pub/Sub emulator here, or None when it is not installed."""
+    for base in EMULATOR_DIRS:
+        binary = Path(base) / "platform" / "pubsub-emulator" / "bin" / "cloud-pubsub-emulator"
+        if binary.exists() and shutil.which("java"):
+            host, port = host_port.rsplit(":", 1)
+            return [str(binary), f"--host={host}", f"--port={port}"]
+    if shutil.which("gcloud") and shutil.which("java"):
+        return ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={host_port}", f"--project={PROJECT}"]
+    return None
+
+
+class PubSubEmulator:
+    """The emulator process (started in its own process group, so stopping it stops Java too)."""
+
+    def __init__(self, log: Path) -> None:
+        self.host_port = f"127.0.0.1:{free_port()}"
+        command = emulator_command(self.host_port)
+        if command is None:
+            raise FileNotFoundError("the Pub/Sub emulator (and Java) are not installed: run .ci/emulators.sh")
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(log)
+        self.publisher, self.subscriber = self._clients()
+
+    def _clients(self) -> tuple[Any, Any]:
+        from google.cloud import pubsub_v1
+
+        # The clients read PUBSUB_EMULATOR_HOST when they are built; the test process keeps its own env.
+        saved = os.environ.get("PUBSUB_EMULATOR_HOST")
+        os.environ["PUBSUB_EMULATOR_HOST"] = self.host_port
+        try:
+            return pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+        finally:
+            if saved is None:
+                del os.environ["PUBSUB_EMULATOR_HOST"]
+            else:
+                os.environ["PUBSUB_EMULATOR_HOST"] = saved
+
+    def _wait_ready(self, log: Path, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Pub/Sub emulator exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(f"http://{self.host_port}/", timeout=1).text.strip() == "Ok":
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)  # the emulator (a JVM) needs a few seconds to listen
+        raise RuntimeError(f"the Pub/Sub emulator did not start in {timeout} s")
+
+    def stop(self) -> None:
+        self.publisher.stop()
+        self.subscriber.close()
+        stop_group(self.process)
+        self._log.close()
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process this driver started, and its children, by its own process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@dataclass
+class Delivery:
+    """One push the relay passed on: to which function, which message, and the answer."""
+
+    function: str
+    message_id: str
+    status: int
+    body: bytes = field(repr=False, default=b"")
+    headers: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+
+class PushRelay:
+    """Forwards each push, bytes untouched, to the function it names, and records the answer."""
+
+    def __init__(self) -> None:
+        self.functions: dict[str, str] = {}
+        self.deliveries: list[Delivery] = []
+        self.in_flight = 0
+        self._lock = threading.Lock()
+        self.url = ""
+
+    def app(self) -> Starlette:
+        async def relay(request: Request) -> Response:
+            function, _, rest = request.url.path.lstrip("/").partition("/")
+            body = await request.body()
+            headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
+            with self._lock:
+                self.in_flight += 1
+            try:
+                async with httpx.AsyncClient(timeout=30) as client:
+                    answer = await client.post(f"{self.functions[function]}/{rest}", content=body,
+                                               headers=headers, params=dict(request.query_params))
+                status, content = answer.status_code, answer.content
+            except httpx.HTTPError as error:
+                status, content = 502, str(error).encode()
+            with self._lock:
+                self.deliveries.append(Delivery(function, _message_id(body), status, body, headers))
+                self.in_flight -= 1
+            return Response(content, status_code=status)
+
+        return Starlette(routes=[Route("/{path:path}", relay, methods=["POST"])])
+
+    def acknowledged(self) -> set[str]:
+        with self._lock:
+            return {d.message_id for d in self.deliveries if 200 <= d.status < 300}
+
+
+def _message_id(body: bytes) -> str:
+    import json
+
+    try:
+        return str(json.loads(body)["message"]["messageId"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+class GcfDriver:
+    """Cloud Functions in one topology, with its own topics, subscriptions and processes."""
+
+    target = "gcf"
+
+    def __init__(self, emulator: PubSubEmulator, topology: str, env: Mapping[str, str], workdir: Path) -> None:
+        self.emulator = emulator
+        self.topology = topology
+        self.workdir = workdir
+        suffix = uuid.uuid4().hex[:8]
+        self.topics = {key: f"botless-{key}-{suffix}" for key in FILTERS}
+        self.token = uuid.uuid4().hex
+        self.env = {
+            **env,
+            "PUBSUB_EMULATOR_HOST": emulator.host_port,
+            "BOTLESS_GCP_PROJECT": PROJECT,
+            "BOTLESS_TOPOLOGY": topology,
+            "BOTLESS_PUBSUB_TOPIC_CHAT_MESSAGE": self.topics["chat"],
+            "BOTLESS_PUBSUB_TOPIC_BOT_COMMAND": self.topics["command"],
+            "BOTLESS_PUBSUB_TOPIC_BOT_RESPONSE": self.topics["response"],
+            "BOTLESS_PUBSUB_TOPIC_DEFERRED": self.topics["deferred"],
+            "BOTLESS_DEFER_TOKEN": self.token,
+        }
+        self.relay = PushRelay()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.urls: dict[str, str] = {}
+        self._published: set[str] = set()
+        self._taps: list[str] = []
+
+    @property
+    def entry(self) -> str:
+        return "mono" if self.topology == "mono" else "receive"
+
+    @contextmanager
+    def running(self) -> Iterator["GcfDriver"]:
+        with ExitStack() as stack:
+            self.relay.url = stack.enter_context(uvicorn_server(self.relay.app()))
+            self._create_topics()
+            roles = [self.entry] + [function for function, _, _ in SUBSCRIBERS[self.topology]
+                                    if function != self.entry]
+            for role in roles:
+                self._start(role)
+                stack.callback(stop_group, self.processes[role])
+            for role in roles:
+                self._wait_ready(role)
+            self._subscribe()
+            yield self
+
+    def _create_topics(self) -> None:
+        for key, topic in self.topics.items():
+            path = self.emulator.publisher.topic_path(PROJECT, topic)
+            self.emulator.publisher.create_topic(name=path)
+            tap = self.emulator.subscriber.subscription_path(PROJECT, f"tap-{topic}")
+            self.emulator.subscriber.create_subscription(name=tap, topic=path)
+            self._taps.append(tap)
+
+    def _subscribe(self) -> None:
+        for function, key, path in SUBSCRIBERS[self.topology]:
+            query = f"?token={self.token}" if function == "mono" else ""
+            request: dict[str, Any] = {
+                "name": self.emulator.subscriber.subscription_path(PROJECT, f"{function}-{self.topics[key]}"),
+                "topic": self.emulator.publisher.topic_path(PROJECT, self.topics[key]),
+                "push_config": {"push_endpoint": f"{self.relay.url}/{function}{path}{query}"},
+                "ack_deadline_seconds": 30,
+            }
+            if FILTERS[key]:
+                request["filter"] = FILTERS[key]  # accepted by the emulator, but not applied
+            self.emulator.subscriber.create_subscription(request=request)
+
+    def _start(self, role: str) -> None:
+        port = free_port()
+        signature = "http" if role in HTTP_ROLES else "cloudevent"
+        env = {**os.environ, **self.env, "FUNCTION_TARGET": role, "PYTHONPATH": str(REPO)}
+        with (self.workdir / f"gcf-{self.topology}-{role}.log").open("wb") as log:
+            self.processes[role] = self._popen(role, signature, port, env, log)
+        self.urls[role] = f"http://127.0.0.1:{port}"
+        self.relay.functions[role] = self.urls[role]
+
+    def _popen(self, role: str, signature: str, port: int, env: Mapping[str, str], log: Any) -> Any:
+        return subprocess.Popen(
+            [sys.executable, "-m", "functions_framework", "--target", role, "--source", str(MAIN),
+             "--signature-type", signature, "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=str(REPO), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def _wait_ready(self, role: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[role].poll() is not None:
+                raise RuntimeError(f"functions-framework --target {role} exited:\n{self.log(role)}")
+            try:
+                httpx.get(f"{self.urls[role]}/healthz", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)  # the server is still starting
+        raise RuntimeError(f"functions-framework --target {role} did not listen in {timeout} s:\n{self.log(role)}")
+
+    def log(self, role: str) -> str:
+        """The output of one function's process so far (for failure messages)."""
+        return (self.workdir / f"gcf-{self.topology}-{role}.log").read_text(errors="replace")[-4000:]
+
+    async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(f"{self.urls[self.entry]}{path}", headers=dict(headers), content=body)
+        return HttpResult(answer.status_code, dict(answer.headers), answer.content)
+
+    async def settle(self, timeout: float = 20.0) -> None:
+        """Wait until every message published so far was acknowledged by its subscriber."""
+        deadline = time.monotonic() + timeout
+        quiet_rounds = 0
+        while time.monotonic() < deadline:
+            fresh = self._drain_taps()  # a few ms: the emulator answers empty pulls at once
+            done = not (self._published - self.relay.acknowledged()) and self.relay.in_flight == 0
+            quiet_rounds = quiet_rounds + 1 if done and not fresh else 0
+            if quiet_rounds >= 2:
+                return
+            await asyncio.sleep(0.05)  # polling the emulator's taps
+        raise TimeoutError(f"gcf/{self.topology}: still unacknowledged after {timeout} s: "
+                           f"{sorted(self._published - self.relay.acknowledged())}")
+
+    def _drain_taps(self) -> int:
+        fresh = 0
+        for tap in self._taps:
+            with warnings.catch_warnings():
+                # Deprecated for production, where it costs throughput; here it keeps settle
+                # from waiting on the emulator's 4-second long poll of an empty subscription.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                answer = self.emulator.subscriber.pull(
+                    request={"subscription": tap, "max_messages": 100, "return_immediately": True}, timeout=5)
+            if answer.received_messages:
+                self._published.update(m.message.message_id for m in answer.received_messages)
+                fresh += len(answer.received_messages)
+                self.emulator.subscriber.acknowledge(
+                    request={"subscription": tap, "ack_ids": [m.ack_id for m in answer.received_messages]})
+        return fresh
+
+
+@contextmanager
+def gcf_driver(emulator: PubSubEmulator, topology: str, env: Mapping[str, str], workdir: Path) -> Iterator[GcfDriver]:
+    """A running GcfDriver (functions, topics, subscriptions); everything stopped afterwards."""
+    with GcfDriver(emulator, topology, env, workdir).running() as driver:
+        yield driver
+
+
+# -- the session's emulator, a pytest fixture (imported by tests/targets/conftest.py) ----
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PubSubEmulator]:
+    """The Pub/Sub emulator for the whole session (skipped only when it is not installed)."""
+    if emulator_command("127.0.0.1:0") is None:
+        pytest.skip("the Pub/Sub emulator or Java is not installed here (.ci/emulators.sh installs both)")
+    emulator = PubSubEmulator(tmp_path_factory.mktemp("pubsub") / "emulator.log")
+    yield emulator
+    emulator.stop()
