@@ -12,6 +12,8 @@ from typing import Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("functions.local.chat_cli", "talk to the bot in this terminal, no cloud needed"),
     "serve": ("functions.local.serve_cli", "run the bot as a local HTTP server"),
+    "package": ("functions.local.package_cli", "build what a target deploys (zip or container build context)"),
+    "manifests": ("functions.local.manifests_cli", "print the Knative objects as YAML for kubectl apply -f -"),
 }
 
 

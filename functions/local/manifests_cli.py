@@ -1,0 +1,35 @@
+"""`botless manifests`: the Knative objects of this bot as YAML, for `kubectl apply -f -`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=("knative",), default="knative", help="only knative has manifests")
+    parser.add_argument("--image", required=True, help="the image built from `botless package --target knative`")
+    parser.add_argument("--topology", choices=("mono", "pipeline"), default="mono")
+    parser.add_argument("--name", default="botless", help="prefix of every object's name (default botless)")
+    parser.add_argument("--namespace", default="", help="namespace to put on every object (default: kubectl's)")
+    parser.add_argument("--memory", default="256Mi", help="memory per container (default 256Mi)")
+    parser.add_argument("--no-secret", action="store_true",
+                        help="leave the Secret out; by default it holds the chat secrets set in this environment")
+
+
+def run(args: argparse.Namespace) -> int:
+    from providers.packaging.commands import command_names
+    from providers.packaging.knative import CHAT_SECRETS, KnativeOptions, manifests
+    from providers.packaging.yamltext import dump_all
+
+    secrets = {key: os.environ[key] for key in CHAT_SECRETS if os.environ.get(key)}
+    options = KnativeOptions(
+        image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
+        namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
+    )
+    if not args.no_secret and not secrets:
+        print("botless manifests: no chat secret is set in this environment; the Secret is empty "
+              f"(set {', '.join(CHAT_SECRETS[:2])}, ... or pass --no-secret)", file=sys.stderr)
+    sys.stdout.write(dump_all(manifests(options)))
+    return 0

@@ -1,0 +1,55 @@
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+# One role per function: each may write its own logs, use the dedupe table and the DLQ,
+# and only the roles that emit events may put them on this bot's bus.
+resource "aws_iam_role" "function" {
+  for_each           = toset(local.roles)
+  name               = "${var.name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = toset(local.roles)
+
+  statement {
+    sid       = "OwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+
+  statement {
+    sid       = "Dedupe"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.dedupe.arn]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letters.arn]
+  }
+
+  dynamic "statement" {
+    for_each = contains(local.publishers, each.key) ? [1] : []
+    content {
+      sid       = "PublishEvents"
+      actions   = ["events:PutEvents"]
+      resources = [aws_cloudwatch_event_bus.bus.arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = toset(local.roles)
+  name     = "${var.name}-${each.key}"
+  role     = aws_iam_role.function[each.key].id
+  policy   = data.aws_iam_policy_document.function[each.key].json
+}

@@ -1,0 +1,93 @@
+variable "package_path" {
+  description = "The zip from `botless package --target aws-lambda` (its tfvars file sets this)."
+  type        = string
+}
+
+variable "topology" {
+  description = "mono: one function runs every role; pipeline: one function per role, joined by EventBridge."
+  type        = string
+  default     = "mono"
+  validation {
+    condition     = contains(["mono", "pipeline"], var.topology)
+    error_message = "The topology is mono or pipeline."
+  }
+}
+
+variable "commands" {
+  description = "The bot's command names; one EventBridge rule per command type. `botless package` writes them."
+  type        = list(string)
+  validation {
+    condition     = alltrue([for c in var.commands : can(regex("^[a-z0-9][a-z0-9_-]{0,62}$", c))])
+    error_message = "Command names are lower-case letters, digits, '-' or '_'."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of each function in MB (CPU scales with it)."
+  type        = number
+  default     = 256
+}
+
+variable "region" {
+  description = "AWS region to deploy to."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "botless"
+}
+
+variable "python_runtime" {
+  description = "Lambda runtime; must match the Python the zip's dependencies were installed for."
+  type        = string
+  default     = "python3.12"
+}
+
+variable "architecture" {
+  description = "x86_64 or arm64; must match `botless package --architecture`."
+  type        = string
+  default     = "x86_64"
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "The architecture is x86_64 or arm64."
+  }
+}
+
+variable "timeout" {
+  description = "Seconds a function may run."
+  type        = number
+  default     = 30
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the functions' logs."
+  type        = number
+  default     = 14
+}
+
+variable "dedupe_ttl_days" {
+  description = "Informational: the code sets each item's expiry; DynamoDB deletes expired items for free."
+  type        = number
+  default     = 1
+}
+
+variable "secrets_ssm_path" {
+  description = "SSM Parameter Store path holding the chat secrets as SecureStrings named like the variables (e.g. /botless/SLACK_SIGNING_SECRET)."
+  type        = string
+  default     = "/botless/"
+}
+
+variable "aws_endpoint_url" {
+  description = "Tests only: send every AWS API call to this endpoint (a local emulator). Leave null."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Extra tags on every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,11 @@
+"""Packaging per target: what `botless package`, `botless manifests` and `botless deploy` do.
+
+The CLI modules in functions/local stay thin; the logic lives here. Nothing in this
+package is imported by a deployed function, and no artifact contains it.
+"""
+
+from providers.packaging.archive import Artifact
+from providers.packaging.build import PackageError, PackageOptions, package
+from providers.packaging.targets import TARGETS, Target
+
+__all__ = ["Artifact", "PackageError", "PackageOptions", "TARGETS", "Target", "package"]
