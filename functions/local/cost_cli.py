@@ -1,0 +1,75 @@
+"""`botless cost`: what one chat message costs on each target, measured from the real code.
+
+With --invocations/--duration-ms/--memory-mb it only prices those figures (model-only
+mode, to check the model against the providers' published examples).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+MODEL_TARGETS = ("aws-lambda", "gcf-gen1", "gcf-gen2", "azure-consumption", "azure-flex", "knative-gke")
+
+
+def _positive(kind: type):  # type: ignore[no-untyped-def]
+    def parse(value: str):  # type: ignore[no-untyped-def]
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {kind.__name__}") from None
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"{value} must not be negative")
+        return number
+    return parse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=MODEL_TARGETS, action="append",
+                        help="price this target (repeatable; default: all)")
+    parser.add_argument("--messages-per-month", type=_positive(int), default=1_000_000, metavar="N",
+                        help="monthly chat messages to price (default 1,000,000)")
+    parser.add_argument("--mix", metavar="FILE",
+                        help="measure on your own chat messages, one a line (default: a built-in mix)")
+    parser.add_argument("--quick", action="store_true", help="fewer invocations and cold starts (for CI)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--chart", metavar="FILE.png", help="write a log-log chart of monthly cost")
+    parser.add_argument("--region", help="price region (default: each provider's default)")
+    model = parser.add_argument_group("model-only mode (price given figures, measure nothing)")
+    model.add_argument("--invocations", type=_positive(float), help="invocations in the month")
+    model.add_argument("--duration-ms", type=_positive(float), help="duration of one invocation")
+    model.add_argument("--memory-mb", type=_positive(float), help="memory setting (observed on azure-consumption)")
+    model.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
+    model.add_argument("--vcpu", type=_positive(float), help="vCPU (gcf-gen2, knative-gke)")
+    model.add_argument("--no-free-tier", action="store_true", help="leave the free tiers out")
+
+
+def run(args: argparse.Namespace) -> int:
+    from functions.local.runtime import fail
+
+    model_only = [args.invocations, args.duration_ms, args.memory_mb]
+    if any(value is not None for value in model_only):
+        if None in model_only or not args.target or len(args.target) != 1:
+            return fail("model-only mode needs one --target and all of --invocations, --duration-ms, --memory-mb")
+        return _model_only(args)
+    from functions.local.costing.command import measure_and_report
+
+    return measure_and_report(args)
+
+
+def _model_only(args: argparse.Namespace) -> int:
+    from functions.local.runtime import fail
+    from providers.pricing import PricingError, price_month
+
+    try:
+        bill = price_month(args.target[0], args.invocations, args.duration_ms, args.memory_mb,
+                           arch=args.arch, vcpu=args.vcpu, free_tier=not args.no_free_tier, region=args.region)
+    except PricingError as error:
+        return fail(str(error))
+    if args.json:
+        print(json.dumps(bill.to_dict(), indent=2))
+        return 0
+    print(f"{bill.target} ({bill.region}, prices seen {bill.price_date}): ${bill.total_usd} a month")
+    for line in bill.to_dict()["lines"]:
+        print(f"  {line['item']:<32} {line['quantity']:>16,.2f} {line['unit']:<12} ${line['usd']:>10,.2f}")
+    return 0

@@ -1,0 +1,1 @@
+"""`botless cost`: measure the real entrypoints on this machine, then price the figures."""

@@ -1,0 +1,1 @@
+"""Per entrypoint: import the real deployed module and call one role the way its platform does."""

@@ -1,0 +1,64 @@
+"""AWS Lambda: the handlers of functions/aws_lambda/handler.py with Function URL and EventBridge events."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import time
+import uuid
+from typing import Any, Callable
+
+from cloudevents.conversion import to_dict
+from cloudevents.http import CloudEvent
+
+from functions.local.costing.samples import WebhookSample
+
+
+class _Context:
+    """The parts of Lambda's context object a handler may read."""
+
+    function_name = "botless"
+    memory_limit_in_mb = 512
+    aws_request_id = "measure"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def function_url_event(sample: WebhookSample) -> dict[str, Any]:
+    """A Function URL (payload format 2.0) request, as AWS documents it."""
+    now = time.time()
+    return {
+        "version": "2.0", "routeKey": "$default", "rawPath": sample.path, "rawQueryString": "",
+        "headers": {**sample.headers, "host": "abc.lambda-url.us-east-1.on.aws"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc", "domainName": "abc.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "abc", "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+            "http": {"method": "POST", "path": sample.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": "Slackbot 1.0"},
+        },
+        "body": base64.b64encode(sample.body).decode(), "isBase64Encoded": True,
+    }
+
+
+def eventbridge_event(event: CloudEvent) -> dict[str, Any]:
+    """An EventBridge delivery of a Botless CloudEvent (the event in `detail`)."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": event["type"], "source": "botless",
+            "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": "us-east-1", "resources": [], "detail": to_dict(event)}
+
+
+def load(role: str) -> Callable[[Any], None]:
+    handler = getattr(importlib.import_module("functions.aws_lambda.handler"), role)
+    context = _Context()
+
+    def call(sample: WebhookSample | CloudEvent) -> None:
+        if isinstance(sample, WebhookSample):
+            answer = handler(function_url_event(sample), context)
+            if answer.get("statusCode", 500) >= 400:
+                raise RuntimeError(f"aws-lambda {role} answered {answer.get('statusCode')}")
+        else:
+            handler(eventbridge_event(sample), context)
+
+    return call

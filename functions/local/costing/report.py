@@ -1,0 +1,93 @@
+"""Show the figures and the prices: rich tables, JSON, and a log-log chart of monthly cost."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+
+from functions.local.costing.estimate import Estimate
+from functions.local.costing.figures import RoleFigures
+
+
+def _usd(amount: Decimal, digits: int = 2) -> str:
+    return f"${amount:,.{digits}f}"
+
+
+def _tiny(amount: Decimal) -> str:
+    """Per-message amounts: micro-dollars, so 0.0000021 reads as $2.10 µ."""
+    return f"${amount * Decimal(1_000_000):,.3f} µ"
+
+
+def print_tables(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Sequence[Estimate],
+                 crossovers: Mapping[str, int | None], cheapest: Estimate, price_date: str,
+                 messages: int) -> None:
+    """The measured figures, then one row per billing model and topology."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:  # piped or in CI: don't squeeze the tables into 80 columns
+        console = Console(width=180)
+    measured = Table(title="Measured on this machine (real entrypoints, loopback services)")
+    for column in ("entrypoint", "role", "warm median ms", "warm p99 ms", "cold start ms", "peak MB"):
+        measured.add_column(column, justify="right" if "ms" in column or "MB" in column else "left")
+    for entrypoint, roles in figures.items():
+        for role, figure in roles.items():
+            measured.add_row(entrypoint, role, f"{figure.warm_median_ms:.2f}", f"{figure.warm_p99_ms:.2f}",
+                             f"{figure.cold_start_ms:.0f}", f"{figure.peak_rss_mb:.0f}")
+    console.print(measured)
+
+    priced = Table(title=f"What a chat message costs at {messages:,} messages a month (prices seen {price_date})")
+    for column in ("target", "topology", "memory MB", "billed ms", "per invocation", "per message (no free tier)",
+                   "month, free tier", "month, no free tier", "Knative cheaper from"):
+        priced.add_column(column, justify="left" if column in ("target", "topology") else "right")
+    for item in estimates:
+        cross = crossovers.get(f"{item.label}/{item.topology}")
+        priced.add_row(item.label, item.topology, str(item.memory_mb), f"{item.billed_ms:.4g}",
+                       _tiny(item.per_invocation_usd), _tiny(item.per_message_usd), _usd(item.monthly_usd),
+                       _usd(item.monthly_no_free_tier_usd),
+                       "—" if item.target == "knative-gke" else (f"{cross:,}/month" if cross else "never"))
+    console.print(priced)
+    console.print(f"Cheapest at {messages:,} messages a month: [bold]{cheapest.label} ({cheapest.topology})[/bold], "
+                  f"{_usd(cheapest.monthly_usd)} a month with free tiers.")
+    console.print("µ = millionths of a dollar. Memory is the smallest setting holding the measured peak "
+                  "x 1.25; billed ms is the mean warm duration after the target's rounding.")
+
+
+def as_json(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Sequence[Estimate],
+            crossovers: Mapping[str, int | None], cheapest: Estimate, price_date: str,
+            messages: int) -> dict[str, Any]:
+    """Everything the tables show, for machines."""
+    return {
+        "messages_per_month": messages,
+        "price_date": price_date,
+        "measured": {e: {r: f.to_dict() for r, f in roles.items()} for e, roles in figures.items()},
+        "estimates": [item.to_dict() for item in estimates],
+        "knative_cheaper_from": dict(crossovers),
+        "cheapest": {"target": cheapest.label, "topology": cheapest.topology,
+                     "monthly_usd": float(cheapest.monthly_usd)},
+    }
+
+
+def write_chart(path: str, curves: Mapping[str, Sequence[tuple[int, Decimal]]], price_date: str) -> None:
+    """A log-log chart of monthly cost against monthly messages, one line per target and topology."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(10, 6.5))
+    for label, points in curves.items():
+        xs = [volume for volume, cost in points if cost > 0]
+        ys = [float(cost) for _, cost in points if cost > 0]
+        axes.plot(xs, ys, label=label, linestyle="--" if "pipeline" in label else "-", linewidth=1.6)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("chat messages per month")
+    axes.set_ylabel("USD per month (free tiers applied)")
+    axes.set_title(f"Botless: monthly cost by target, measured handlers (prices seen {price_date})")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, ncol=2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,79 @@
+"""One measurement in a fresh process: import an entrypoint, invoke one role many times.
+
+`python -m functions.local.costing.worker '{"entrypoint": "aws-lambda", "role": "mono", "invocations": 200}'`
+prints one JSON line: import ms, first-invocation ms, every warm duration, peak RSS.
+The environment (secrets, bus endpoints on loopback) comes from the parent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import resource
+import sys
+import time
+from typing import Any, Callable
+
+INVOKERS = {
+    "aws-lambda": "functions.local.costing.invokers.aws_lambda",
+    "gcf": "functions.local.costing.invokers.gcf",
+    "azure": "functions.local.costing.invokers.azure",
+    "knative": "functions.local.costing.invokers.knative",
+}
+
+
+def measure(entrypoint: str, role: str, invocations: int) -> dict[str, Any]:
+    """Import the entrypoint (timed), then time its first and each warm invocation."""
+    started = time.perf_counter()
+    invoker = importlib.import_module(INVOKERS[entrypoint])
+    call: Callable[[Any], None] = invoker.load(role)  # imports the real entrypoint module
+    import_ms = (time.perf_counter() - started) * 1000
+
+    from functions.local.costing.samples import inputs_for
+
+    samples = inputs_for(role, max(invocations, 1) + 1)
+    durations: list[float] = []
+    for sample in samples:
+        begun = time.perf_counter()
+        call(sample)
+        durations.append((time.perf_counter() - begun) * 1000)
+    first_ms, warm = durations[0], durations[1:]
+    peak_kib = peak_rss_kib()
+    return {"entrypoint": entrypoint, "role": role, "import_ms": import_ms, "first_ms": first_ms,
+            "warm_ms": warm, "peak_rss_mb": peak_kib / 1024, "published_bytes": published_bytes(role)}
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory (Linux VmHWM; what Lambda reports as max memory used).
+
+    Not getrusage's ru_maxrss: Linux carries it across fork and exec, so a child would
+    report its parent's peak when that was higher.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def published_bytes(role: str) -> float:
+    """Mean size of the structured JSON of one event `role` publishes (for bus pricing)."""
+    following = {"receive": "parse", "parse": "command", "command": "respond"}.get(role)
+    if following is None:
+        return 0.0
+    from core.wire import event_to_json
+    from functions.local.costing.samples import inputs_for
+
+    events = inputs_for(following, 10)
+    return sum(len(event_to_json(event).encode()) for event in events) / len(events)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    result = measure(spec["entrypoint"], spec["role"], int(spec.get("invocations", 100)))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
