@@ -208,6 +208,7 @@ class GcfDriver:
         self.urls: dict[str, str] = {}
         self._published: set[str] = set()
         self._taps: list[str] = []
+        self._subscriptions: list[str] = []
 
     @property
     def entry(self) -> str:
@@ -226,6 +227,7 @@ class GcfDriver:
             for role in roles:
                 self._wait_ready(role)
             self._subscribe()
+            stack.callback(self._delete_subscriptions)
             yield self
 
     def _create_topics(self) -> None:
@@ -248,6 +250,12 @@ class GcfDriver:
             if FILTERS[key]:
                 request["filter"] = FILTERS[key]  # accepted by the emulator, but not applied
             self.emulator.subscriber.create_subscription(request=request)
+            self._subscriptions.append(request["name"])
+
+    def _delete_subscriptions(self) -> None:
+        # Otherwise the emulator keeps redelivering unacknowledged messages to a stopped relay.
+        for name in self._subscriptions:
+            self.emulator.subscriber.delete_subscription(subscription=name)
 
     def _start(self, role: str) -> None:
         port = free_port()
