@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -14,7 +13,7 @@ from cloudevents.http import CloudEvent
 
 from core import events as ev
 from providers.gcp.config import GcpConfig
-from providers.gcp.message import event_from_message, message_from_event, PubSubMessage
+from providers.gcp.message import PubSubMessage, event_from_message, message_from_event
 from providers.gcp.publisher import PubSubPublisher
 from providers.runtime import PublishError
 from tests.targets.drivers.gcf import PROJECT, GcfDriver, PubSubEmulator, gcf_driver
