@@ -1,5 +1,6 @@
 resource "aws_cloudwatch_event_bus" "bus" {
-  name = var.name
+  count = local.pipeline ? 1 : 0
+  name  = var.name
 }
 
 # One rule per event type; EventBridge's detail-type is the CloudEvent type.
@@ -7,14 +8,14 @@ resource "aws_cloudwatch_event_rule" "route" {
   for_each       = local.routes
   name           = "${var.name}-${each.key}"
   description    = "${each.value.type} -> ${var.name}-${each.value.role}"
-  event_bus_name = aws_cloudwatch_event_bus.bus.name
-  event_pattern  = jsonencode({ "detail-type" = [each.value.type] })
+  event_bus_name = local.bus_name
+  event_pattern  = jsonencode({ "source" = [var.event_source], "detail-type" = [each.value.type] })
 }
 
 resource "aws_cloudwatch_event_target" "route" {
   for_each       = local.routes
   rule           = aws_cloudwatch_event_rule.route[each.key].name
-  event_bus_name = aws_cloudwatch_event_bus.bus.name
+  event_bus_name = local.bus_name
   target_id      = "${var.name}-${each.value.role}"
   arn            = aws_lambda_function.role[each.value.role].arn
 

@@ -42,7 +42,17 @@ data "aws_iam_policy_document" "function" {
     content {
       sid       = "PublishEvents"
       actions   = ["events:PutEvents"]
-      resources = [aws_cloudwatch_event_bus.bus.arn]
+      resources = [aws_cloudwatch_event_bus.bus[0].arn]
+    }
+  }
+
+  # mono defers a slow command by invoking itself asynchronously (Event invocation).
+  dynamic "statement" {
+    for_each = each.key == "mono" ? [1] : []
+    content {
+      sid       = "DeferToSelf"
+      actions   = ["lambda:InvokeFunction"]
+      resources = ["arn:${data.aws_partition.current.partition}:lambda:${var.region}:${data.aws_caller_identity.current.account_id}:function:${var.name}-mono"]
     }
   }
 }

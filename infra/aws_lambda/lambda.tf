@@ -26,10 +26,11 @@ resource "aws_lambda_function" "role" {
 
   environment {
     variables = merge(local.secret_env, {
-      BOTLESS_ROLE      = each.key
-      BOTLESS_TOPOLOGY  = var.topology
-      BOTLESS_EVENT_BUS = aws_cloudwatch_event_bus.bus.name
-      BOTLESS_DEDUPE    = "dynamodb:${aws_dynamodb_table.dedupe.name}"
+      BOTLESS_ROLE         = each.key
+      BOTLESS_TOPOLOGY     = var.topology
+      BOTLESS_EVENT_BUS    = local.bus_name
+      BOTLESS_EVENT_SOURCE = var.event_source
+      BOTLESS_DEDUPE_TABLE = aws_dynamodb_table.dedupe.name
     })
   }
 

@@ -5,15 +5,16 @@ locals {
   # The function behind the Function URL that Slack, Discord and Telegram call.
   http_role = local.pipeline ? "receive" : "mono"
   # Roles that put events on the bus (respond only calls the platform's API).
-  publishers = local.pipeline ? ["receive", "parse", "command"] : ["mono"]
+  publishers = local.pipeline ? ["receive", "parse", "command"] : []
+  bus_name   = local.pipeline ? aws_cloudwatch_event_bus.bus[0].name : ""
 
-  # One EventBridge rule per event type: detail-type is the CloudEvent type.
-  # mono puts its deferred work on the bus too, and the rules bring it back to itself.
-  routes = merge(
-    { "message" = { role = local.pipeline ? "parse" : "mono", type = "botless.chat.message" } },
-    { for c in var.commands : "command-${c}" => { role = local.pipeline ? "command" : "mono", type = "botless.bot.command.${c}" } },
-    local.pipeline ? { "response" = { role = "respond", type = "botless.bot.response" } } : {},
-  )
+  # pipeline: one EventBridge rule per event type (detail-type is the CloudEvent type).
+  # mono needs no bus: it defers slow work by invoking itself asynchronously.
+  routes = local.pipeline ? merge(
+    { "message" = { role = "parse", type = "botless.chat.message" } },
+    { for c in var.commands : "command-${c}" => { role = "command", type = "botless.bot.command.${c}" } },
+    { "response" = { role = "respond", type = "botless.bot.response" } },
+  ) : {}
 
   chat_secret_names = [
     "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",

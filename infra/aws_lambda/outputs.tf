@@ -24,8 +24,8 @@ output "function_names" {
 }
 
 output "event_bus_name" {
-  description = "The EventBridge bus between the roles."
-  value       = aws_cloudwatch_event_bus.bus.name
+  description = "The EventBridge bus between the roles (pipeline only)."
+  value       = local.bus_name
 }
 
 output "dead_letter_queue_url" {

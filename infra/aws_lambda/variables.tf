@@ -68,10 +68,10 @@ variable "log_retention_days" {
   default     = 14
 }
 
-variable "dedupe_ttl_days" {
-  description = "Informational: the code sets each item's expiry; DynamoDB deletes expired items for free."
-  type        = number
-  default     = 1
+variable "event_source" {
+  description = "EventBridge source of Botless events (BOTLESS_EVENT_SOURCE); the rules match it."
+  type        = string
+  default     = "botless"
 }
 
 variable "secrets_ssm_path" {

@@ -11,7 +11,13 @@ from providers.packaging import deps as pipdeps
 from providers.packaging.archive import Artifact, write_tar_gz, write_zip
 from providers.packaging.commands import command_names
 from providers.packaging.imports import closure
-from providers.packaging.project import SourceTreeError, requirements, source_root
+from providers.packaging.project import (
+    SourceTreeError,
+    merge_requirements,
+    read_requirements_file,
+    requirements,
+    source_root,
+)
 from providers.packaging.targets import TARGETS, Target
 
 
@@ -49,7 +55,12 @@ def contents(options: PackageOptions) -> dict[str, bytes]:
     target = _target(options)
     try:
         root = source_root(options.source)
-        wanted = requirements(root, target.extras, target.exclude)
+        # The entrypoint's own requirements.txt pins what its runtime needs beyond the extras.
+        wanted = merge_requirements(
+            requirements(root, target.extras, target.exclude),
+            read_requirements_file(root / target.function_dir / "requirements.txt"),
+            target.exclude,
+        )
     except SourceTreeError as error:
         raise PackageError(str(error)) from None
     for entry in target.entries:

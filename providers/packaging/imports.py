@@ -112,5 +112,6 @@ def _data_files(root: Path, relative: str) -> list[str]:
     return sorted(
         path.relative_to(root).as_posix()
         for path in folder.iterdir()
-        if path.is_file() and path.suffix not in {".py", *_SKIP_SUFFIXES} and path.parts[-1] != "Dockerfile"
+        if path.is_file() and path.suffix not in {".py", *_SKIP_SUFFIXES}
+        and path.name not in ("Dockerfile", "requirements.txt")
     )

@@ -35,6 +35,22 @@ def requirement_name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", match.group(1)).lower()
 
 
+def read_requirements_file(path: Path) -> list[str]:
+    """The requirement lines of a requirements.txt (comments and blanks left out)."""
+    if not path.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def merge_requirements(base: list[str], overrides: list[str], exclude: frozenset[str] = frozenset()) -> list[str]:
+    """`base` with each line replaced by the `overrides` line of the same name, then new names appended."""
+    chosen = {requirement_name(line): line for line in overrides}
+    merged = [chosen.pop(requirement_name(line), line) for line in base]
+    merged.extend(line for name, line in chosen.items() if name not in exclude)
+    return [line for line in merged if requirement_name(line) not in exclude]
+
+
 def requirements(root: Path, extras: tuple[str, ...], exclude: frozenset[str] = frozenset()) -> list[str]:
     """The base dependencies plus those of `extras`, self-references expanded, in pyproject order.
 

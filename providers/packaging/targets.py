@@ -23,7 +23,8 @@ class Target:
     exclude: frozenset[str] = frozenset()
     # Lambda has no build step: third-party packages travel inside the zip.
     bundle_dependencies: bool = False
-    # The requirements.txt the platform installs from (Cloud Functions, Azure remote build, Docker).
+    # The requirements.txt the platform installs from (Cloud Functions, Azure remote build).
+    # It holds the pyproject extras plus what the entrypoint's own requirements.txt adds.
     requirements_file: bool = True
 
     @property
@@ -63,7 +64,10 @@ TARGETS: dict[str, Target] = {
         entries=("functions/knative/app.py",),
         extras=("knative", *CHAT_EXTRAS),
         artifact="botless-knative-context.tar.gz",
-        root_files={"Dockerfile": "functions/knative/Dockerfile"},
+        # The Dockerfile installs the project with pip, so the context is a small source tree.
+        root_files={"Dockerfile": "functions/knative/Dockerfile", "pyproject.toml": "pyproject.toml",
+                    "README.md": "README.md"},
+        requirements_file=False,
     ),
 }
 

@@ -1,0 +1,86 @@
+variable "image" {
+  description = "The image built from `botless package --target knative` (docker build - < botless-knative-context.tar.gz)."
+  type        = string
+}
+
+variable "topology" {
+  description = "mono: one Service runs every role; pipeline: one Service per role, joined by the Broker."
+  type        = string
+  default     = "mono"
+  validation {
+    condition     = contains(["mono", "pipeline"], var.topology)
+    error_message = "The topology is mono or pipeline."
+  }
+}
+
+variable "commands" {
+  description = "The bot's command names; one Trigger per command type. `botless package` writes them."
+  type        = list(string)
+}
+
+variable "memory_size" {
+  description = "Memory per container in MiB."
+  type        = number
+  default     = 256
+}
+
+variable "region" {
+  description = "Informational on Knative (the cluster decides); kept so every target takes the same variables."
+  type        = string
+  default     = ""
+}
+
+variable "name" {
+  description = "Prefix of every object's name."
+  type        = string
+  default     = "botless"
+}
+
+variable "namespace" {
+  description = "Namespace for every object (not `default`: the bot gets its own)."
+  type        = string
+  default     = "botless"
+}
+
+variable "create_namespace" {
+  description = "Create the namespace (false when it exists already)."
+  type        = bool
+  default     = true
+}
+
+variable "domain" {
+  description = "The cluster's Knative domain, to print the webhook URLs (e.g. example.com)."
+  type        = string
+  default     = "example.com"
+}
+
+variable "min_scale" {
+  description = "Minimum replicas per Service (0 scales to zero at rest)."
+  type        = number
+  default     = 0
+}
+
+variable "max_scale" {
+  description = "Maximum replicas per Service."
+  type        = number
+  default     = 10
+}
+
+variable "chat_secrets" {
+  description = "Chat secrets by variable name (SLACK_SIGNING_SECRET, ...). Stored in a Kubernetes Secret; Terraform state holds them, so keep state encrypted or pass {} and manage the Secret yourself."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+}
+
+variable "kubeconfig_path" {
+  description = "Kubeconfig of the cluster with Knative Serving and Eventing."
+  type        = string
+  default     = "~/.kube/config"
+}
+
+variable "kubeconfig_context" {
+  description = "Context in the kubeconfig (null: the current one)."
+  type        = string
+  default     = null
+}
