@@ -1,0 +1,225 @@
+"""Slack: `POST /slack/events` for Events API callbacks and slash commands; replies by slack_sdk.
+
+Every request is verified first (signing secret v0, within 5 minutes). A slash command
+is acknowledged at once and published after the answer (Slack's 3 s deadline); a retry
+of an accepted event is acknowledged and dropped. Replies go to `chat.postMessage` in the
+message's channel and thread, or to a slash command's `response_url`.
+slack_sdk is imported on first use, so building the adapter costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from cloudevents.http import CloudEvent
+
+from core.chat.base import DeliveryError, Received
+from core.chat.slack_events import (
+    PLATFORM,
+    message_from_callback,
+    message_from_slash_command,
+    parse_form,
+)
+from core.chat.webhook import (
+    Ignored,
+    Rejection,
+    answer,
+    api_url_from_env,
+    check_timestamp,
+    first_delivery,
+    parse_json_object,
+    redact,
+    redacted_logger,
+)
+from core.dedupe import DedupeStore
+from core.events import (
+    EXT_CHANNEL,
+    EXT_REPLY_TO,
+    EXT_THREAD,
+    BotResponse,
+    chat_message_event,
+)
+from core.http import HttpRequest, HttpResponse
+from core.settings import Settings
+
+DEFAULT_API_URL = "https://slack.com/api"
+# Slack retries an event three times within about an hour.
+RETRY_TTL_SECONDS = 2 * 3600
+# Where Slack's response_urls live; anything else (other than SLACK_API_URL's own host,
+# for tests and gateways) is refused, so a forged response event cannot make Botless
+# post to an arbitrary URL.
+_RESPONSE_URL_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """SLACK_* settings. The secrets are left out of repr, so they never reach a log."""
+
+    signing_secret: str = field(default="", repr=False)
+    bot_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "SlackConfig":
+        """Read SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and SLACK_API_URL."""
+        return cls(
+            signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            api_url=api_url_from_env(env, "SLACK_API_URL", DEFAULT_API_URL),
+        )
+
+
+def _sdk_clock(now: Callable[[], float]) -> Any:
+    """slack_sdk's Clock, reading `now` (the adapter's clock, so tests can fix the time)."""
+    from slack_sdk.signature import Clock
+
+    class AdapterClock(Clock):
+        def now(self) -> float:
+            return now()
+
+    return AdapterClock()
+
+
+class SlackAdapter:
+    """The Slack platform: Events API and slash commands in, Web API and response_url out."""
+
+    platform = PLATFORM
+    path = "/slack/events"
+
+    def __init__(self, config: SlackConfig, settings: Settings, dedupe: DedupeStore, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.settings = settings
+        self.dedupe = dedupe
+        self._clock = clock
+        self._verifier: Any = None
+        self._client: Any = None
+
+    @property
+    def enabled(self) -> bool:
+        """Only with a signing secret: unverified Slack traffic is never accepted."""
+        return bool(self.config.signing_secret)
+
+    async def receive(self, request: HttpRequest) -> Received:
+        """Verify, then turn the request into a chat message (or answer it directly)."""
+        return await answer(self.platform, lambda: self._receive(request))
+
+    async def _receive(self, request: HttpRequest) -> Received:
+        self._verify(request)
+        if request.header("content-type").startswith("application/x-www-form-urlencoded"):
+            return self._slash_command(request.body)
+        payload = parse_json_object(request.body)
+        kind = payload.get("type")
+        if kind == "url_verification":
+            challenge = payload.get("challenge")
+            if not isinstance(challenge, str):
+                raise Rejection(400, "url_verification without a string `challenge`")
+            return Received(HttpResponse.json(200, {"challenge": challenge}))
+        if kind != "event_callback":
+            raise Ignored(f"Slack payload type {kind!r} is not handled")
+        message = message_from_callback(payload, self.settings)
+        # One post can arrive twice: as a retry of the same event_id, and as both a
+        # `message` and an `app_mention` event (two event_ids, one channel + ts).
+        keys = [f"slack:message:{message.channel}:{message.message_id}"]
+        if isinstance(payload.get("event_id"), str):
+            keys.insert(0, f"slack:event:{payload['event_id']}")
+        fresh = await first_delivery(self.dedupe, keys, RETRY_TTL_SECONDS)
+        # A retry because Botless answered an error (e.g. 503, the bus refused the event)
+        # was never accepted: process it again. After a timeout it was: drop it.
+        if not fresh and request.header("x-slack-retry-reason") != "http_error":
+            retry = request.header("x-slack-retry-num")
+            raise Ignored(f"duplicate delivery (retry {retry})" if retry else "duplicate delivery")
+        event = chat_message_event(message, source=f"{self.settings.source}/slack")
+        # Not deferred: the event is handed on before the ack, so a refused hand-off is a
+        # 5xx Slack retries. A slow command is the mono chain's to defer (budget < 3 s).
+        return Received(HttpResponse(200), [event])
+
+    def _slash_command(self, body: bytes) -> Received:
+        form = parse_form(body)
+        if "command" not in form:
+            # Interactivity payloads and Slack's ssl_check share this URL; neither is a message.
+            raise Ignored("a Slack form without a command (ssl_check or interactivity)")
+        message, response_url = message_from_slash_command(form)
+        event = chat_message_event(message, source=f"{self.settings.source}/slack", reply_to=response_url)
+        # An empty 200 is Slack's "acknowledged": the answer follows through response_url.
+        return Received(HttpResponse(200), [event], deferred=True)
+
+    def _verify(self, request: HttpRequest) -> None:
+        signature = request.header("x-slack-signature")
+        timestamp = request.header("x-slack-request-timestamp")
+        if not signature:
+            raise Rejection(401, "missing X-Slack-Signature header")
+        # Checked here too (slack_sdk checks the same window) to say *why* it failed.
+        check_timestamp(timestamp, self._clock(), "X-Slack-Request-Timestamp")
+        if self._verifier is None:
+            from slack_sdk.signature import SignatureVerifier
+
+            self._verifier = SignatureVerifier(self.config.signing_secret, clock=_sdk_clock(self._clock))
+        try:
+            valid = self._verifier.is_valid(request.body, timestamp, signature)
+        except (UnicodeDecodeError, TypeError, ValueError):
+            valid = False  # a non-UTF-8 body or non-ASCII signature cannot be Slack's
+        if not valid:
+            raise Rejection(401, "X-Slack-Signature does not match the body (is SLACK_SIGNING_SECRET right?)")
+
+    async def send(self, response: BotResponse, event: CloudEvent) -> None:
+        """Post `response` to its response_url, else to its channel and thread."""
+        attributes = event.get_attributes()
+        response_url = str(attributes.get(EXT_REPLY_TO, ""))
+        if response_url:
+            await asyncio.to_thread(self._send_to_response_url, response_url, response)
+            return
+        channel = response.channel or str(attributes.get(EXT_CHANNEL, ""))
+        thread = response.thread or str(attributes.get(EXT_THREAD, ""))
+        if not channel:
+            raise DeliveryError("this Slack reply has neither a response_url nor a channel")
+        await asyncio.to_thread(self._post_message, channel, thread, response.text)
+
+    def _send_to_response_url(self, url: str, response: BotResponse) -> None:
+        from slack_sdk.webhook import WebhookClient
+
+        self._check_response_url(url)
+        client = WebhookClient(url, timeout=10, logger=redacted_logger("botless.slack_sdk"))
+        try:
+            result = client.send(text=response.text,
+                                 response_type="ephemeral" if response.ephemeral else "in_channel")
+        except Exception as error:  # noqa: BLE001 (urllib's and http.client's errors, which may name the URL)
+            raise DeliveryError(f"Slack response_url call failed: {type(error).__name__}") from None
+        if result.status_code != 200:
+            raise DeliveryError(f"Slack response_url answered {result.status_code}: {redact(result.body)[:200]}")
+
+    def _check_response_url(self, url: str) -> None:
+        target, api = urlsplit(url), urlsplit(self.config.api_url)
+        if target.scheme == "https" and target.hostname in _RESPONSE_URL_HOSTS:
+            return
+        if (target.scheme, target.netloc) == (api.scheme, api.netloc):
+            return
+        raise DeliveryError("refusing a response_url outside hooks.slack.com (and SLACK_API_URL's host)")
+
+    def _post_message(self, channel: str, thread: str, text: str) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        if not self.config.bot_token:
+            raise DeliveryError("SLACK_BOT_TOKEN is not set, so Botless cannot post to Slack channels")
+        arguments = {"channel": channel, "text": text}
+        if thread:
+            arguments["thread_ts"] = thread
+        try:
+            self._web_client().chat_postMessage(**arguments)
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown_error") if error.response is not None else "no response"
+            raise DeliveryError(f"Slack chat.postMessage failed: {code}") from None
+        except Exception as error:  # noqa: BLE001 (urllib's and http.client's errors)
+            raise DeliveryError(f"Slack chat.postMessage failed: {type(error).__name__}") from None
+
+    def _web_client(self) -> Any:
+        if self._client is None:
+            from slack_sdk import WebClient
+
+            self._client = WebClient(token=self.config.bot_token, base_url=self.config.api_url + "/",
+                                     timeout=10, logger=redacted_logger("botless.slack_sdk"))
+        return self._client

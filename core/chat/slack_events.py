@@ -1,0 +1,122 @@
+"""Slack payloads to chat messages: Events API callbacks and slash-command forms (pure).
+
+Which messages are the bot's to answer: plain messages from people. Anything a bot
+posted (`bot_id`, including Botless's own replies), edits, deletions and other
+subtypes are ignored, so the bot can never talk to itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+from urllib.parse import parse_qs
+
+from core.chat.webhook import Ignored, Rejection
+from core.events import ChatMessage, ChatUser
+from core.settings import Settings
+
+PLATFORM = "slack"
+
+# Subtypes that are still a person writing: a thread reply also sent to the channel,
+# a message with a file, a /me message. Every other subtype is an edit, a deletion,
+# a join notice or a bot.
+_PEOPLE_SUBTYPES = frozenset({"thread_broadcast", "file_share", "me_message"})
+_HANDLED_EVENTS = ("message", "app_mention")
+_LEADING_MENTION = re.compile(r"^\s*<@(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*", re.IGNORECASE)
+_RESPONSE_URL_SCHEMES = ("https://", "http://")
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """A urlencoded body as single values, else Rejection(400)."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        # The parser's message quotes the body; the reason must not (it is logged).
+        raise Rejection(400, "body is not a valid urlencoded form (UTF-8 `name=value` pairs joined by &)") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def bot_user_ids(payload: Mapping[str, Any], settings: Settings) -> set[str]:
+    """The bot's Slack user ids: configured, or named in the payload's `authorizations`."""
+    ids = {settings.bot_user_id.upper()} if settings.bot_user_id else set()
+    for authorization in payload.get("authorizations") or ():
+        if (isinstance(authorization, Mapping) and authorization.get("is_bot")
+                and isinstance(authorization.get("user_id"), str)):
+            ids.add(authorization["user_id"].upper())
+    return ids
+
+
+def message_from_callback(payload: Mapping[str, Any], settings: Settings) -> ChatMessage:
+    """The chat message in an `event_callback`; Ignored for events that are not for the bot."""
+    event = payload.get("event")
+    if not isinstance(event, Mapping):
+        raise Rejection(400, "event_callback has no `event` object")
+    kind = event.get("type")
+    if kind not in _HANDLED_EVENTS:
+        raise Ignored(f"Slack event type {kind!r} is not handled")
+    if event.get("bot_id") or event.get("bot_profile"):
+        raise Ignored("a message posted by a bot (maybe this one)")
+    subtype = event.get("subtype")
+    if subtype and subtype not in _PEOPLE_SUBTYPES:
+        raise Ignored(f"message subtype {subtype!r} is not a new message from a person")
+    user = event.get("user")
+    if not isinstance(user, str) or not user:
+        raise Ignored("a message without a user")
+    if settings.bot_user_id and user.upper() == settings.bot_user_id.upper():
+        raise Ignored("the bot's own message")
+    text = event.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise Ignored("a message without text")
+    channel, ts = event.get("channel"), event.get("ts")
+    if not isinstance(channel, str) or not channel or not isinstance(ts, str) or not ts:
+        raise Rejection(400, "Slack message event needs string `channel` and `ts`")
+    thread = event.get("thread_ts")
+    return ChatMessage(
+        platform=PLATFORM,
+        text=address_bot(text, kind, bot_user_ids(payload, settings), settings),
+        user=ChatUser(id=user),
+        channel=channel,
+        thread=thread if isinstance(thread, str) else "",
+        message_id=ts,
+    )
+
+
+def address_bot(text: str, kind: str, bot_ids: set[str], settings: Settings) -> str:
+    """`text` with a leading `<@BOT>` mention in a form the parser recognises.
+
+    The parser knows the mention `<@ID>` only when BOTLESS_BOT_USER_ID is set; Slack
+    names the bot's id in each payload, so a mention of it becomes `@<bot name>`.
+    """
+    found = _LEADING_MENTION.match(text)
+    if not found:
+        return text
+    mentioned = found.group("id").upper()
+    # An app_mention always mentions the bot; when its id is unknown, trust the first mention.
+    is_bot = mentioned in bot_ids or (kind == "app_mention" and not bot_ids)
+    if not is_bot or mentioned == settings.bot_user_id.upper():
+        return text
+    rest = text[found.end():]
+    if settings.bot_names:
+        return f"@{settings.bot_names[0]} {rest}"
+    if any(rest.startswith(prefix) for prefix in settings.prefixes):
+        return rest
+    return settings.prefixes[0] + rest
+
+
+def message_from_slash_command(form: Mapping[str, str]) -> tuple[ChatMessage, str]:
+    """The chat message of a slash command, and its `response_url` (may be empty)."""
+    name = form.get("command", "").strip().lstrip("/")
+    if not name:
+        raise Rejection(400, "slash command form has an empty `command`")
+    response_url = form.get("response_url", "")
+    if response_url and not response_url.startswith(_RESPONSE_URL_SCHEMES):
+        raise Rejection(400, "slash command `response_url` is not an http(s) URL")
+    message = ChatMessage(
+        platform=PLATFORM,
+        text=form.get("text", ""),
+        user=ChatUser(id=form.get("user_id", ""), name=form.get("user_name", "")),
+        channel=form.get("channel_id", ""),
+        message_id=form.get("trigger_id", ""),
+        command=name.lower(),
+    )
+    return message, response_url

@@ -1,0 +1,28 @@
+"""`botless slack manifest --url https://…`: print the Slack app manifest (YAML) for this bot."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    manifest = actions.add_parser("manifest", help="print a Slack app manifest with this bot's slash commands",
+                                  description="Print a Slack app manifest (YAML) to paste into "
+                                              "api.slack.com/apps → Create New App → From a manifest.")
+    manifest.add_argument("--url", required=True,
+                          help="the bot's public https URL (e.g. https://bot.example.com); /slack/events is added")
+    manifest.add_argument("--name", default="Botless", help="the app's name in Slack (default Botless)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.chat.slack_manifest import ManifestError, slack_manifest, to_yaml
+    from functions.local.runtime import StartupError, build_local_bot, fail
+
+    try:
+        bot, _ = build_local_bot()
+        print(to_yaml(slack_manifest(bot.registry, args.url, args.name)), end="")
+    except (StartupError, ManifestError) as error:
+        return fail(str(error))
+    return 0
