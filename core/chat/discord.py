@@ -1,0 +1,204 @@
+"""Discord: `POST /discord/interactions`, verified with Ed25519; replies by interaction webhook.
+
+A PING is answered PONG. An application command becomes a Botless command and is
+answered at once with a deferred response (type 5, "thinking…"); the reply follows as
+`POST /webhooks/{application_id}/{token}`, so slow commands and FaaS targets work.
+PyNaCl and httpx are imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from cloudevents.http import CloudEvent
+
+from core.chat.base import DeliveryError, Received
+from core.chat.webhook import (
+    Ignored,
+    Rejection,
+    answer,
+    api_url_from_env,
+    check_timestamp,
+    first_delivery,
+    parse_json_object,
+    redacted_logger,
+    truncate,
+)
+from core.dedupe import DedupeStore
+from core.events import (
+    EXT_REPLY_TO,
+    BotResponse,
+    ChatMessage,
+    ChatUser,
+    chat_message_event,
+)
+from core.http import HttpRequest, HttpResponse
+from core.settings import Settings, SettingsError
+
+PLATFORM = "discord"
+DEFAULT_API_URL = "https://discord.com/api/v10"
+# Interaction types and callback types, from Discord's "Receiving and Responding".
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
+PONG, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 1, 5, 6, 8
+EPHEMERAL_FLAG = 64
+MESSAGE_LIMIT = 2000
+_SUBCOMMAND_TYPES = (1, 2)
+# Interaction tokens live 15 minutes; a replayed interaction is dropped for longer.
+_SEEN_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """DISCORD_* settings; the bot token is left out of repr so it never reaches a log."""
+
+    public_key: str = ""
+    application_id: str = ""
+    bot_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "DiscordConfig":
+        """Read DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN, DISCORD_API_URL."""
+        public_key = env.get("DISCORD_PUBLIC_KEY", "").strip()
+        if public_key:
+            try:
+                valid = len(bytes.fromhex(public_key)) == 32
+            except ValueError:
+                valid = False
+            if not valid:
+                raise SettingsError("DISCORD_PUBLIC_KEY must be the 64 hex characters shown as "
+                                    "'Public Key' on the application's General Information page")
+        return cls(public_key=public_key, application_id=env.get("DISCORD_APPLICATION_ID", "").strip(),
+                   bot_token=env.get("DISCORD_BOT_TOKEN", "").strip(),
+                   api_url=api_url_from_env(env, "DISCORD_API_URL", DEFAULT_API_URL))
+
+
+def options_text(options: Any) -> str:
+    """A command's options as argument text: one value as is, several shell-quoted."""
+    values: list[str] = []
+
+    def collect(items: Any) -> None:
+        for option in items if isinstance(items, list) else ():
+            if not isinstance(option, Mapping):
+                continue
+            if option.get("type") in _SUBCOMMAND_TYPES:
+                values.append(str(option.get("name", "")))
+                collect(option.get("options"))
+            elif "value" in option:
+                value = option["value"]
+                values.append(value if isinstance(value, str) else json.dumps(value))
+
+    collect(options)
+    if len(values) == 1:
+        return values[0]
+    return " ".join(shlex.quote(value) for value in values)
+
+
+def message_from_interaction(payload: Mapping[str, Any], application_id: str) -> tuple[ChatMessage, str]:
+    """The chat message of an application command, and its reply route `app_id:token`."""
+    data, token, interaction_id = payload.get("data"), payload.get("token"), payload.get("id")
+    if not isinstance(data, Mapping) or not isinstance(data.get("name"), str) or not data["name"]:
+        raise Rejection(400, "application command without `data.name`")
+    if not isinstance(token, str) or not token or not isinstance(interaction_id, str):
+        raise Rejection(400, "interaction without a string `id` and `token`")
+    app_id = str(payload.get("application_id") or application_id)
+    if not app_id:
+        raise Rejection(400, "interaction has no application_id and DISCORD_APPLICATION_ID is not set")
+    member = payload.get("member")
+    user = (member.get("user") if isinstance(member, Mapping) else None) or payload.get("user") or {}
+    if not isinstance(user, Mapping):
+        raise Rejection(400, "interaction `user` must be an object")
+    if user.get("bot"):
+        raise Ignored("an interaction from a bot", {"type": DEFERRED_UPDATE_MESSAGE})
+    message = ChatMessage(
+        platform=PLATFORM, text=options_text(data.get("options")),
+        user=ChatUser(id=str(user.get("id", "")), name=str(user.get("global_name") or user.get("username") or "")),
+        channel=str(payload.get("channel_id") or ""), message_id=interaction_id, command=data["name"].lower(),
+    )
+    return message, f"{app_id}:{token}"
+
+
+class DiscordAdapter:
+    """The Discord platform: interactions in, interaction webhooks out."""
+
+    platform = PLATFORM
+    path = "/discord/interactions"
+
+    def __init__(self, config: DiscordConfig, settings: Settings, dedupe: DedupeStore, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.settings = settings
+        self.dedupe = dedupe
+        self._clock = clock
+        self._verify_key: Any = None
+
+    @property
+    def enabled(self) -> bool:
+        """Only with a public key: unverified interactions are never accepted."""
+        return bool(self.config.public_key)
+
+    async def receive(self, request: HttpRequest) -> Received:
+        """Verify, then answer PING, defer a command, or acknowledge what is not handled."""
+        return await answer(self.platform, lambda: self._receive(request))
+
+    async def _receive(self, request: HttpRequest) -> Received:
+        self._verify(request)
+        payload = parse_json_object(request.body)
+        kind = payload.get("type")
+        if kind == PING:
+            return Received(HttpResponse.json(200, {"type": PONG}))
+        if kind == AUTOCOMPLETE:
+            raise Ignored("autocomplete", {"type": AUTOCOMPLETE_RESULT, "data": {"choices": []}})
+        if kind != APPLICATION_COMMAND:
+            # Components, modals and future types: acknowledged without changing anything.
+            raise Ignored(f"interaction type {kind!r} is not handled", {"type": DEFERRED_UPDATE_MESSAGE})
+        message, reply_to = message_from_interaction(payload, self.config.application_id)
+        if not await first_delivery(self.dedupe, [f"discord:interaction:{message.message_id}"], _SEEN_TTL_SECONDS):
+            raise Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE})
+        event = chat_message_event(message, source=f"{self.settings.source}/discord", reply_to=reply_to)
+        return Received(HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), [event], deferred=True)
+
+    def _verify(self, request: HttpRequest) -> None:
+        signature = request.header("x-signature-ed25519")
+        timestamp = request.header("x-signature-timestamp")
+        if not signature:
+            raise Rejection(401, "missing X-Signature-Ed25519 header")
+        # Discord signs the timestamp; Botless also refuses old ones, so a captured
+        # request cannot be replayed later.
+        check_timestamp(timestamp, self._clock(), "X-Signature-Timestamp")
+        from nacl.exceptions import BadSignatureError
+        from nacl.signing import VerifyKey
+
+        if self._verify_key is None:
+            self._verify_key = VerifyKey(bytes.fromhex(self.config.public_key))
+        try:
+            self._verify_key.verify(timestamp.encode("utf-8") + request.body, bytes.fromhex(signature))
+        except (BadSignatureError, ValueError, TypeError):
+            raise Rejection(401, "X-Signature-Ed25519 does not verify (is DISCORD_PUBLIC_KEY right?)") from None
+
+    async def send(self, response: BotResponse, event: CloudEvent) -> None:
+        """Post `response` as a follow-up message of its interaction."""
+        import httpx
+
+        app_id, _, token = str(event.get_attributes().get(EXT_REPLY_TO, "")).partition(":")
+        if not app_id or not token:
+            raise DeliveryError("this Discord reply has no interaction to answer (botreplyto is empty)")
+        body: dict[str, Any] = {
+            "content": truncate(response.text or "(no text)", MESSAGE_LIMIT),
+            # Never ping @everyone or a role because a command echoed it.
+            "allowed_mentions": {"parse": []},
+        }
+        if response.ephemeral:
+            body["flags"] = EPHEMERAL_FLAG
+        redacted_logger("httpx")  # httpx logs request URLs, and this one holds the token
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer_ = await client.post(f"{self.config.api_url}/webhooks/{app_id}/{token}", json=body)
+        except httpx.HTTPError as error:
+            raise DeliveryError(f"Discord follow-up failed: {type(error).__name__}") from None
+        if answer_.status_code >= 300:
+            raise DeliveryError(f"Discord answered {answer_.status_code} to the interaction follow-up")
