@@ -1,0 +1,188 @@
+"""Telegram: `POST /telegram/webhook`, checked against the secret token; replies by sendMessage.
+
+Telegram sends the `secret_token` given to `setWebhook` in a header on every update;
+anything without it is refused. A text message becomes a chat message; the reply
+answers it in the same chat (and forum topic). An `update_id` seen before is
+dropped. httpx is imported on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from cloudevents.http import CloudEvent
+
+from core.chat.base import DeliveryError, Received
+from core.chat.webhook import (
+    Ignored,
+    Rejection,
+    answer,
+    api_url_from_env,
+    first_delivery,
+    parse_json_object,
+    redacted_logger,
+    secret_equals,
+    truncate,
+)
+from core.dedupe import DedupeStore
+from core.events import (
+    EXT_CHANNEL,
+    EXT_REPLY_TO,
+    BotResponse,
+    ChatMessage,
+    ChatUser,
+    chat_message_event,
+)
+from core.http import HttpRequest, HttpResponse
+from core.settings import Settings, SettingsError
+
+PLATFORM = "telegram"
+DEFAULT_API_URL = "https://api.telegram.org"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+MESSAGE_LIMIT = 4096
+# Telegram keeps retrying an unanswered update for up to 24 hours.
+_SEEN_TTL_SECONDS = 24 * 3600
+# What setWebhook accepts as secret_token.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """TELEGRAM_* settings; the tokens are left out of repr so they never reach a log."""
+
+    bot_token: str = field(default="", repr=False)
+    secret_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "TelegramConfig":
+        """Read TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and TELEGRAM_API_URL."""
+        secret = env.get("TELEGRAM_SECRET_TOKEN", "").strip()
+        if secret and not _SECRET_TOKEN.match(secret):
+            raise SettingsError("TELEGRAM_SECRET_TOKEN must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                                "(Telegram's rule for setWebhook's secret_token)")
+        return cls(bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(), secret_token=secret,
+                   api_url=api_url_from_env(env, "TELEGRAM_API_URL", DEFAULT_API_URL))
+
+    @property
+    def bot_id(self) -> str:
+        """The numeric bot id, the public half of the token before the colon."""
+        return self.bot_token.partition(":")[0]
+
+
+def message_from_update(payload: Mapping[str, Any]) -> ChatMessage:
+    """The chat message in an update; Ignored for updates that are no new text message."""
+    message = payload.get("message")
+    if not isinstance(message, Mapping):
+        kinds = sorted(key for key in payload if key != "update_id")
+        raise Ignored(f"Telegram update {', '.join(kinds) or 'without content'} is not handled")
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise Ignored("a message without text")
+    sender: Mapping[str, Any] = message["from"] if isinstance(message.get("from"), Mapping) else {}
+    if sender.get("is_bot"):
+        raise Ignored("a message from a bot")
+    chat, message_id = message.get("chat"), message.get("message_id")
+    if not isinstance(chat, Mapping) or not isinstance(chat.get("id"), (int, str)) or not isinstance(message_id, int):
+        raise Rejection(400, "Telegram message needs `chat.id` and an integer `message_id`")
+    topic = message.get("message_thread_id")
+    return ChatMessage(
+        platform=PLATFORM, text=text,
+        user=ChatUser(id=str(sender.get("id", "")), name=str(sender.get("username") or sender.get("first_name") or "")),
+        channel=str(chat["id"]),
+        thread=str(topic) if message.get("is_topic_message") and isinstance(topic, int) else "",
+        message_id=str(message_id),
+    )
+
+
+class TelegramAdapter:
+    """The Telegram platform: webhook updates in, Bot API sendMessage out."""
+
+    platform = PLATFORM
+    path = "/telegram/webhook"
+
+    def __init__(self, config: TelegramConfig, settings: Settings, dedupe: DedupeStore) -> None:
+        self.config = config
+        self.settings = settings
+        self.dedupe = dedupe
+
+    @property
+    def enabled(self) -> bool:
+        """Only with a secret token: updates that cannot be checked are never accepted."""
+        return bool(self.config.secret_token)
+
+    async def receive(self, request: HttpRequest) -> Received:
+        """Check the secret token, then turn a text message into a chat message."""
+        return await answer(self.platform, lambda: self._receive(request))
+
+    async def _receive(self, request: HttpRequest) -> Received:
+        given = request.header(SECRET_HEADER)
+        if not given:
+            raise Rejection(401, "missing X-Telegram-Bot-Api-Secret-Token header")
+        if not secret_equals(given, self.config.secret_token):
+            raise Rejection(401, "X-Telegram-Bot-Api-Secret-Token is wrong (is TELEGRAM_SECRET_TOKEN right?)")
+        payload = parse_json_object(request.body)
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise Rejection(400, "Telegram update without an integer `update_id`")
+        message = message_from_update(payload)
+        if not await first_delivery(self.dedupe, [f"telegram:{self.config.bot_id}:{update_id}"], _SEEN_TTL_SECONDS):
+            raise Ignored(f"duplicate update {update_id}")
+        event = chat_message_event(message, source=f"{self.settings.source}/telegram",
+                                   reply_to=f"{message.channel}:{message.message_id}")
+        # Not deferred: Telegram has no 3 s deadline and retries an update until it is
+        # answered 2xx, so the event is handed on before the answer.
+        return Received(HttpResponse(200), [event])
+
+    async def send(self, response: BotResponse, event: CloudEvent) -> None:
+        """`sendMessage` to the chat, as a reply to the message that asked."""
+        attributes = event.get_attributes()
+        route_chat, _, route_message = str(attributes.get(EXT_REPLY_TO, "")).rpartition(":")
+        chat = response.channel or str(attributes.get(EXT_CHANNEL, "")) or route_chat
+        if not chat:
+            raise DeliveryError("this Telegram reply has no chat to go to")
+        body: dict[str, Any] = {"chat_id": _chat_id(chat), "text": truncate(response.text or "(no text)", MESSAGE_LIMIT)}
+        replied = response.message_id or route_message
+        if replied.isdigit():
+            # Still sent when the original message was deleted meanwhile.
+            body["reply_parameters"] = {"message_id": int(replied), "allow_sending_without_reply": True}
+        if response.thread.isdigit():
+            body["message_thread_id"] = int(response.thread)
+        await call_bot_api(self.config, "sendMessage", body)
+
+
+def _chat_id(chat: str) -> int | str:
+    # Numeric chat ids go as numbers; `@channelname` stays a string.
+    return int(chat) if chat.lstrip("-").isdigit() else chat
+
+
+async def call_bot_api(config: TelegramConfig, method: str, body: Mapping[str, Any]) -> Any:
+    """Call Bot API `method` and return its `result`; DeliveryError (without the token) on failure."""
+    import httpx
+
+    if not config.bot_token:
+        raise DeliveryError(f"TELEGRAM_BOT_TOKEN is not set, so Botless cannot call {method}")
+    redacted_logger("httpx")  # httpx logs request URLs, and Bot API URLs hold the token
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            reply = await client.post(f"{config.api_url}/bot{config.bot_token}/{method}", json=dict(body))
+        payload = reply.json()
+    except (httpx.HTTPError, ValueError) as error:
+        raise DeliveryError(f"Telegram {method} failed: {type(error).__name__}") from None
+    if reply.status_code != 200 or not isinstance(payload, dict) or not payload.get("ok"):
+        description = payload.get("description", "") if isinstance(payload, dict) else ""
+        raise DeliveryError(f"Telegram {method} failed ({reply.status_code}): {description or 'no description'}")
+    return payload.get("result")
+
+
+async def set_webhook(config: TelegramConfig, url: str, *, drop_pending_updates: bool = False) -> Any:
+    """Point Telegram at `url` (…/telegram/webhook), with the secret token it must send back."""
+    if not config.secret_token:
+        raise DeliveryError("TELEGRAM_SECRET_TOKEN is not set; choose one (A-Z, a-z, 0-9, _ and -) first")
+    return await call_bot_api(config, "setWebhook", {
+        "url": url, "secret_token": config.secret_token,
+        # Only what the adapter handles, so Telegram does not call for nothing.
+        "allowed_updates": ["message"], "drop_pending_updates": drop_pending_updates,
+    })
