@@ -27,3 +27,27 @@ def unique() -> str:
 
 # Cloud Functions: the Pub/Sub emulator, started once per session (tests/targets/drivers/gcf.py).
 from tests.targets.drivers.gcf import pubsub_emulator  # noqa: E402,F401
+
+
+# -- AWS Lambda (moto in server mode on 127.0.0.1) -----------------------------------------
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[dict[str, str]]:
+    """One moto server for the session; yields the AWS_* variables that point boto3 at it."""
+    from tests.targets.drivers.aws_lambda import moto_server
+
+    with moto_server() as env:
+        yield env
+
+
+@pytest.fixture(scope="module")
+def aws_env(moto_endpoint: dict[str, str]) -> Iterator[dict[str, str]]:
+    """os.environ pointing boto3 at moto for a module's tests (fresh boto3 clients)."""
+    from providers.aws import clients
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in moto_endpoint.items():
+            patch.setenv(name, value)
+        clients.client.cache_clear()
+        yield moto_endpoint
+        clients.client.cache_clear()
