@@ -15,6 +15,7 @@ from typing import Protocol
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
+from core.dedupe import DedupeStore
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
 
@@ -62,17 +63,18 @@ def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> s
 
 
 @functools.cache
-def bot_from_env() -> Bot:
+def bot_from_env(dedupe: DedupeStore | None = None) -> Bot:
     """This process's one bot: settings and chat adapters from the environment (built once).
 
     A cloud entrypoint calls it at import, so the bot is built in the instance's init
-    phase; constructors do no network I/O.
+    phase; constructors do no network I/O. `dedupe` is the target's shared store
+    (default: the one `BOTLESS_DEDUPE` names).
     """
     from core.chat.platforms import adapters_from_env
     from core.settings import Settings
 
     settings = Settings.from_env()
-    return Bot(settings, adapters=adapters_from_env(settings))
+    return Bot(settings, adapters=adapters_from_env(settings, dedupe))
 
 
 async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:

@@ -27,6 +27,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.logs import log_event
 from providers.aws import eventbridge, http, invoke, sqs, warmup
+from providers.aws.dedupe import DynamoDedupeStore
 from providers.aws.publisher import EventBridgePublisher
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, Deferrer, Publisher, bot_from_env, role_from_env, run_role
@@ -168,7 +169,10 @@ def app_from_env(role: str, env: Mapping[str, str] | None = None, bot: Bot | Non
     publisher = EventBridgePublisher.from_env(env, role) if role in ("receive", "parse", "command") else None
     deferrer = invoke.SelfInvoker.from_env(env) if role == "mono" else None
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
-    return LambdaApp(bot or bot_from_env(), role, publisher=publisher, deferrer=deferrer, source=source)
+    if bot is None:
+        # Webhook retries are recognised across instances through DynamoDB when a table is set.
+        bot = bot_from_env(DynamoDedupeStore.from_env(env))
+    return LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
 
 
 @functools.cache

@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from core.bot import Bot
 from core.chat.platforms import adapters_from_env
+from core.dedupe import DedupeStore
 from core.settings import Settings
 from tests.servers import uvicorn_server
 from tests.targets.driver import TargetDriver
@@ -109,10 +110,10 @@ def stand_in_platform_api() -> Iterator[StandInPlatformApi]:
         yield stand_in
 
 
-def bot_for(env: Mapping[str, str]) -> Bot:
+def bot_for(env: Mapping[str, str], dedupe: DedupeStore | None = None) -> Bot:
     """A bot built the way every target builds it, from `env` instead of os.environ."""
     settings = Settings.from_env(dict(env))
-    return Bot(settings, adapters=adapters_from_env(settings))
+    return Bot(settings, adapters=adapters_from_env(settings, dedupe))
 
 
 # -- requests ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from cloudevents.conversion import to_dict
 from core import events as ev
 from core.events import EventValidationError
 from providers.aws import clients, eventbridge
+from providers.aws.dedupe import DynamoDedupeStore
 from providers.aws.invoke import SelfInvoker, resume_payload
 from providers.aws.lambda_app import LambdaApp, UnknownTriggerError, app_from_env
 from providers.aws.publisher import EventBridgePublisher
@@ -24,7 +25,7 @@ from providers.runtime import ConfigurationError, PublishError
 from tests.targets.drivers.aws_lambda import (EVENTS, LambdaContext, create_function, create_pipeline_bus,
                                               http_event, sqs_batch)
 from tests.servers import free_port
-from tests.targets.scenarios import bot_for, slack_slash_command
+from tests.targets.scenarios import bot_for, slack_message, slack_slash_command
 
 CONTEXT = LambdaContext("botless-test")
 
@@ -291,3 +292,43 @@ def test_the_handler_module_builds_its_role_at_init_without_importing_boto3():
 def test_the_handler_module_fails_at_init_when_mono_cannot_defer():
     done = run_handler_module(BOTLESS_ROLE="mono")
     assert done.returncode != 0 and "AWS_LAMBDA_FUNCTION_NAME is not set" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def dedupe_table(aws_env: dict[str, str]) -> str:
+    """The dedupe table as infra/aws_lambda declares it: hash key `key`, TTL on `expires`."""
+    clients.client("dynamodb").create_table(
+        TableName="botless-dedupe", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}])
+    return "botless-dedupe"
+
+
+def test_the_dynamodb_dedupe_store_claims_a_key_once_until_it_expires(dedupe_table):
+    now = [1_000_000.0]
+    store = DynamoDedupeStore.from_env({"BOTLESS_DEDUPE_TABLE": dedupe_table})
+    assert store is not None and DynamoDedupeStore.from_env({}) is None
+    store._clock = lambda: now[0]
+    assert store.put_if_absent("slack:event:Ev1", 60) is True
+    assert store.put_if_absent("slack:event:Ev1", 60) is False
+    assert store.put_if_absent("slack:event:Ev2", 60) is True
+    now[0] += 61  # DynamoDB's TTL sweep is lazy: an expired item is claimable at once
+    assert store.put_if_absent("slack:event:Ev1", 60) is True
+    with pytest.raises(Exception, match="ResourceNotFound"):
+        DynamoDedupeStore("no-such-table").put_if_absent("k", 60)
+
+
+def test_a_slack_retry_reaching_another_instance_is_answered_once(stand_in, env, bus, dedupe_table, unique):
+    """Two receive instances share the DynamoDB table: the retry is acknowledged and dropped."""
+    store = DynamoDedupeStore(dedupe_table)
+    first, second = (app_from_env("receive", env, bot=bot_for(env, store)) for _ in range(2))
+    try:
+        headers, body = slack_message("/echo once", event_id=f"Ev{unique}", ts=f"{unique}.9")
+        assert first(http_event("function-url", "/slack/events", headers, body), CONTEXT)["statusCode"] == 200
+        retry = {**headers, "x-slack-retry-num": "1"}
+        assert second(http_event("function-url", "/slack/events", retry, body), CONTEXT)["statusCode"] == 200
+    finally:
+        first.close()
+        second.close()
+    assert [d["detail"]["data"]["text"] for d in drain(bus["parse"])] == ["/echo once"]
+

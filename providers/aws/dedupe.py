@@ -1,0 +1,48 @@
+"""The dedupe store on AWS: a DynamoDB conditional PutItem (`BOTLESS_DEDUPE_TABLE`).
+
+The table's hash key is the string `key`; `expires` (epoch seconds) is its TTL
+attribute. DynamoDB deletes expired items lazily (within a day or two), so the
+condition also accepts an item whose `expires` has passed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Mapping
+
+from providers.aws.clients import client
+
+
+class DynamoDedupeStore:
+    """A DedupeStore shared by every instance of every function: one item per key."""
+
+    blocking = True  # a network call: core.dedupe.claim runs it in a thread
+
+    def __init__(self, table: str, clock: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self._clock = clock
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "DynamoDedupeStore | None":
+        """The store for `BOTLESS_DEDUPE_TABLE`, or None when it is not set."""
+        table = env.get("BOTLESS_DEDUPE_TABLE", "")
+        return cls(table) if table else None
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        """True when `key` is new or expired (and is now claimed); False when it is taken."""
+        from botocore.exceptions import ClientError
+
+        now = self._clock()
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}},
+                ConditionExpression="attribute_not_exists(#key) OR #expires <= :now",
+                ExpressionAttributeNames={"#key": "key", "#expires": "expires"},
+                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
