@@ -18,7 +18,7 @@ from providers.packaging.project import (
     requirements,
     source_root,
 )
-from providers.packaging.targets import TARGETS, Target
+from providers.packaging.targets import CHAT_REQUIREMENTS, TARGETS, Target
 
 
 class PackageError(RuntimeError):
@@ -58,7 +58,7 @@ def contents(options: PackageOptions) -> dict[str, bytes]:
         # The entrypoint's own requirements.txt pins what its runtime needs beyond the extras.
         wanted = merge_requirements(
             requirements(root, target.extras, target.exclude),
-            read_requirements_file(root / target.function_dir / "requirements.txt"),
+            [*read_requirements_file(root / target.function_dir / "requirements.txt"), *CHAT_REQUIREMENTS],
             target.exclude,
         )
     except SourceTreeError as error:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CHAT_EXTRAS = ("slack", "discord", "telegram")
+# The Discord and Telegram adapters (core/chat) send replies with httpx, which the
+# `discord` and `telegram` extras do not list; every target needs it for them.
+CHAT_REQUIREMENTS = ("httpx>=0.27",)
 
 
 @dataclass(frozen=True)

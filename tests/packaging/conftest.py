@@ -1,0 +1,24 @@
+"""Shared fixtures: one real Lambda build (pip, for Linux) per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from providers.packaging import PackageError, PackageOptions, package
+
+
+@pytest.fixture(scope="session")
+def lambda_build(tmp_path_factory: pytest.TempPathFactory):
+    """`botless package --target aws-lambda` with its dependencies (pip reaches PyPI or its cache)."""
+    out = tmp_path_factory.mktemp("lambda-build")
+    try:
+        return package(PackageOptions(target="aws-lambda", topology="mono", out=out))
+    except PackageError as error:  # pragma: no cover - only without PyPI
+        pytest.fail(f"the Lambda package with dependencies could not be built: {error}")
+
+
+def code_only(target: str, out: Path, **kwargs: object):
+    """A build without a pip run (works offline)."""
+    return package(PackageOptions(target=target, out=out, dependencies=False, **kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,205 @@
+"""`botless package`: what goes into each target's artifact, and that it is reproducible."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tarfile
+import zipfile
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+from functions.local.cli import main
+from providers.packaging import TARGETS, PackageError, PackageOptions, package
+from providers.packaging.build import contents
+from providers.packaging.commands import command_names
+from providers.packaging.imports import closure
+from providers.packaging.project import requirement_name, source_root
+from providers.packaging.targets import CHAT_REQUIREMENTS
+from tests.packaging.conftest import code_only
+
+ROOT = source_root()
+CLOUD_CODE = {
+    "aws-lambda": ("providers/aws/", "functions/aws_lambda/"),
+    "gcf": ("providers/gcp/", "functions/gcf/"),
+    "azure": ("providers/azure/", "functions/azure/"),
+    "knative": ("providers/knative/", "functions/knative/"),
+}
+NEVER = ("tests/", "functions/local/", "providers/packaging/", "providers/pricing/", "infra/", "docs/", ".ci/")
+
+
+def names_of(path: Path) -> list[str]:
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    with tarfile.open(path) as archive:
+        return [m.name for m in archive.getmembers() if m.isfile()]
+
+
+def read_member(path: Path, name: str) -> bytes:
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(name)
+    with tarfile.open(path) as archive:
+        member = archive.extractfile(name)
+        assert member is not None
+        return member.read()
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_the_same_inputs_give_byte_identical_artifacts(target, tmp_path):
+    first = code_only(target, tmp_path / "one")
+    second = code_only(target, tmp_path / "two")
+    assert first.artifact.sha256 == second.artifact.sha256
+    assert first.artifact.path.read_bytes() == second.artifact.path.read_bytes()
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_only_what_the_target_needs_goes_in(target, tmp_path):
+    names = names_of(code_only(target, tmp_path).artifact.path)
+    own = CLOUD_CODE[target]
+    assert any(name.startswith(own[0]) for name in names) and any(name.startswith(own[1]) for name in names)
+    for other, prefixes in CLOUD_CODE.items():
+        if other != target:
+            assert not [n for n in names if n.startswith(prefixes)], f"{other} code in the {target} artifact"
+    assert not [n for n in names if n.startswith(NEVER)]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "core/commands/glossary.json" in names  # data files travel with their modules
+
+
+def test_cloud_functions_gets_main_py_and_requirements_at_the_root(tmp_path):
+    path = code_only("gcf", tmp_path).artifact.path
+    names = names_of(path)
+    assert {"main.py", "requirements.txt"} <= set(names)
+    shim = ast.parse(read_member(path, "main.py"))
+    assert any(isinstance(n, ast.ImportFrom) and n.module == "functions.gcf.main" for n in ast.walk(shim))
+    requirements = read_member(path, "requirements.txt").decode().split()
+    assert {"functions-framework", "google-cloud-pubsub", "cloudevents", "slack-sdk", "pynacl"} <= {
+        requirement_name(r) for r in requirements}
+    assert "boto3" not in {requirement_name(r) for r in requirements}
+
+
+def test_azure_gets_function_app_host_json_and_requirements_at_the_root(tmp_path):
+    path = code_only("azure", tmp_path).artifact.path
+    names = set(names_of(path))
+    assert {"function_app.py", "host.json", "requirements.txt"} <= names
+    assert json.loads(read_member(path, "host.json")) == json.loads((ROOT / "functions/azure/host.json").read_text())
+    shim = ast.parse(read_member(path, "function_app.py"))
+    assert any(isinstance(n, ast.ImportFrom) and n.module == "functions.azure.function_app" for n in ast.walk(shim))
+
+
+def test_knative_gets_a_build_context_for_its_dockerfile(tmp_path):
+    path = code_only("knative", tmp_path).artifact.path
+    assert path.name.endswith(".tar.gz")
+    names = set(names_of(path))
+    assert {"Dockerfile", "pyproject.toml", "README.md", "functions/knative/app.py"} <= names
+    dockerfile = read_member(path, "Dockerfile").decode()
+    # Every path the Dockerfile copies is in the context.
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert source in names or any(n.startswith(source.rstrip("/") + "/") for n in names), source
+
+
+def test_the_code_only_lambda_zip_has_the_handler_and_no_dependencies(tmp_path):
+    names = set(names_of(code_only("aws-lambda", tmp_path).artifact.path))
+    assert "functions/aws_lambda/handler.py" in names
+    assert "requirements.txt" not in names and not [n for n in names if n.startswith("mangum/")]
+
+
+def test_the_lambda_zip_bundles_linux_wheels_without_boto3(lambda_build, tmp_path):
+    names = names_of(lambda_build.artifact.path)
+    tops = {name.split("/")[0] for name in names}
+    assert {"mangum", "cloudevents", "starlette", "slack_sdk", "nacl"} <= tops
+    assert not {"boto3", "botocore", "bin"} & tops
+    # PyNaCl's extension is the manylinux build for CPython 3.12 on x86_64, not this machine's.
+    assert [n for n in names if n.startswith("nacl/_sodium") and "cpython-312-x86_64-linux-gnu" in n] or \
+        [n for n in names if n.startswith("nacl/_sodium") and n.endswith(".abi3.so")]
+    again = package(PackageOptions(target="aws-lambda", topology="mono", out=tmp_path))
+    assert again.artifact.sha256 == lambda_build.artifact.sha256
+
+
+def test_the_tfvars_file_carries_the_inputs_of_the_terraform_module(lambda_build):
+    variables = json.loads(lambda_build.tfvars.path.read_text())
+    assert variables["package_path"] == str(lambda_build.artifact.path)
+    assert variables["topology"] == "mono"
+    assert variables["commands"] == command_names() == lambda_build.commands
+    assert (variables["architecture"], variables["python_runtime"]) == ("x86_64", "python3.12")
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_every_third_party_import_is_provided_by_the_target(target):
+    """What the packaged code imports is in requirements.txt (or the Lambda zip, or the Lambda runtime)."""
+    spec = TARGETS[target]
+    files = contents(PackageOptions(target=target, dependencies=False))
+    if spec.requirements_file:
+        provided = {requirement_name(line) for line in files["requirements.txt"].decode().split()}
+    else:
+        from providers.packaging.project import merge_requirements, read_requirements_file, requirements
+        provided = {requirement_name(line) for line in merge_requirements(
+            requirements(ROOT, spec.extras, spec.exclude),
+            [*read_requirements_file(ROOT / spec.function_dir / "requirements.txt"), *CHAT_REQUIREMENTS])}
+    if target == "aws-lambda":
+        provided |= {"boto3", "botocore"}  # the Lambda runtime's own
+    if target == "knative":
+        provided |= {"uvicorn"}  # a base dependency, the image's server
+    distributions = packages_distributions()
+    for module in sorted(closure(ROOT, list(spec.entries)).third_party):
+        owners = {requirement_name(d) for d in distributions.get(module, [])}
+        if module == "azure":  # a namespace shared by azure-functions and azure-eventgrid
+            owners = {"azure-functions", "azure-eventgrid"}
+        if module == "google":
+            owners = {"google-cloud-pubsub", "functions-framework"}
+        assert owners & provided or _transitive(owners, provided), f"{target}: {module} ({owners}) is not provided"
+
+
+def _transitive(owners: set[str], provided: set[str]) -> bool:
+    """True when a provided distribution depends on one of `owners` (e.g. anyio through starlette)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    seen: set[str] = set()
+    pending = list(provided)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            needs = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        pending.extend(requirement_name(n) for n in needs if "extra ==" not in n)
+    return bool(owners & seen)
+
+
+def test_the_cli_prints_each_artifact_with_size_and_sha256(tmp_path, capsys):
+    assert main(["package", "--target", "gcf", "--topology", "pipeline", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    artifact = tmp_path / "botless-gcf.zip"
+    assert out[0].startswith(str(artifact)) and f"{artifact.stat().st_size} bytes" in out[0]
+    assert "sha256:" in out[0] and "botless-gcf.tfvars.json" in out[1]
+    assert json.loads((tmp_path / "botless-gcf.tfvars.json").read_text())["topology"] == "pipeline"
+
+
+def test_a_missing_source_tree_is_a_clear_error(tmp_path, capsys):
+    assert main(["package", "--target", "gcf", "--out", str(tmp_path), "--source", str(tmp_path)]) == 1
+    assert "not a Botless source tree" in capsys.readouterr().err
+    with pytest.raises(PackageError, match="Python 2.7"):
+        package(PackageOptions(target="gcf", python_version="2.7", out=tmp_path))
+
+
+def test_pip_failures_say_how_to_build_offline(tmp_path):
+    empty = tmp_path / "wheels"
+    empty.mkdir()
+    with pytest.raises(PackageError, match="--find-links DIR"):
+        package(PackageOptions(target="aws-lambda", out=tmp_path, find_links=empty))
+
+
+def test_command_names_follow_the_registry():
+    from core.bot import Bot
+
+    assert command_names() == [spec.name for spec in Bot().registry.specs]
+    assert io  # keep the import list honest for readers: archives are read in memory above
