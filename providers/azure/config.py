@@ -1,0 +1,61 @@
+"""What an Azure Functions app needs from the environment, checked when it is indexed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from providers.runtime import TARGET_ROLES, ConfigurationError
+
+# Roles that send to Event Grid (mono only to defer its slow work).
+PUBLISHING_ROLES = ("receive", "parse", "command", "mono")
+TOPOLOGY_ROLES = {"mono": ("mono",), "pipeline": ("receive", "parse", "command", "respond")}
+
+
+@dataclass(frozen=True)
+class AzureConfig:
+    """The Event Grid topic (endpoint and key) and which roles this app hosts."""
+
+    endpoint: str = ""
+    key: str = field(default="", repr=False)
+    roles: tuple[str, ...] = ("mono",)
+    publish_timeout: float = 10.0
+    warmup: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, topology: str = "mono") -> "AzureConfig":
+        """Read BOTLESS_EVENTGRID_ENDPOINT / _KEY, BOTLESS_ROLE (one role) or the topology's roles."""
+        env = os.environ if env is None else env
+        role = env.get("BOTLESS_ROLE", "")
+        if role and role not in TARGET_ROLES:
+            raise ConfigurationError(f"BOTLESS_ROLE={role!r}: choose one of {', '.join(TARGET_ROLES)}")
+        timeout = env.get("BOTLESS_PUBLISH_TIMEOUT_SECONDS", "") or "10"
+        try:
+            publish_timeout = float(timeout)
+        except ValueError:
+            raise ConfigurationError(f"BOTLESS_PUBLISH_TIMEOUT_SECONDS={timeout!r} is not a number") from None
+        return cls(
+            endpoint=env.get("BOTLESS_EVENTGRID_ENDPOINT", "").strip(),
+            key=env.get("BOTLESS_EVENTGRID_KEY", "").strip(),
+            roles=(role,) if role else TOPOLOGY_ROLES[topology],
+            publish_timeout=publish_timeout,
+            warmup=env.get("BOTLESS_AZURE_WARMUP", "") in ("1", "true", "yes"),
+        )
+
+    def check(self) -> None:
+        """ConfigurationError, naming the setting, when a hosted role cannot run."""
+        publishing = [role for role in self.roles if role in PUBLISHING_ROLES]
+        if not publishing:
+            return
+        why = "defers slow work to Event Grid" if publishing == ["mono"] else "publishes to Event Grid"
+        if not self.endpoint.startswith(("https://", "http://")):
+            raise ConfigurationError(
+                f"the {', '.join(publishing)} function {why} and needs the topic's endpoint: set "
+                "BOTLESS_EVENTGRID_ENDPOINT (https://<topic>.<region>-1.eventgrid.azure.net/api/events)"
+            )
+        if not self.key:
+            raise ConfigurationError(
+                f"the {', '.join(publishing)} function {why} and needs the topic's access key: "
+                "set BOTLESS_EVENTGRID_KEY"
+            )

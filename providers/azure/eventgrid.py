@@ -1,0 +1,79 @@
+"""Source and sink: Event Grid in the CloudEvents 1.0 schema, both ways.
+
+In: the Event Grid trigger hands a function `azure.functions.CloudEvent` (its data
+already parsed from JSON); `event_from_trigger` turns it back into the Botless event,
+extensions included. Event Grid's own subscription events (validation, deletion) and
+a delivery in the older Event Grid schema are answered explicitly: the first are
+no-ops, the second is a clear error.
+
+Out: `to_azure_event` is the `azure.core.messaging.CloudEvent` the publisher sends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cloudevents.http import CloudEvent
+
+from core.events import EventValidationError, validate_event
+
+# Event Grid's own lifecycle events: acknowledged, never handled as Botless events.
+SUBSCRIPTION_EVENTS = frozenset({
+    "Microsoft.EventGrid.SubscriptionValidationEvent",
+    "Microsoft.EventGrid.SubscriptionDeletedEvent",
+})
+_CORE = ("id", "source", "type", "specversion", "time", "subject", "datacontenttype", "dataschema")
+
+
+def is_subscription_event(trigger: Any) -> bool:
+    """True for Event Grid's validation or deletion notice (an explicit no-op)."""
+    kind = getattr(trigger, "type", None) or getattr(trigger, "event_type", None)
+    return kind in SUBSCRIPTION_EVENTS
+
+
+def is_cloud_event(trigger: Any) -> bool:
+    """True for a delivery in the CloudEvents 1.0 schema (it has a specversion)."""
+    return bool(getattr(trigger, "specversion", None))
+
+
+def event_from_trigger(trigger: Any) -> CloudEvent:
+    """The Botless event in an Event Grid delivery (`azure.functions.CloudEvent`), validated."""
+    if not is_cloud_event(trigger):
+        kind = getattr(trigger, "event_type", None) or type(trigger).__name__
+        raise EventValidationError(
+            f"Event Grid delivered {kind!r} in the Event Grid schema; Botless subscriptions must use "
+            "the CloudEvents 1.0 schema (event_delivery_schema = CloudEventSchemaV1_0)"
+        )
+    attributes: dict[str, Any] = {}
+    for name in _CORE:
+        value = getattr(trigger, name, None)
+        if value is not None:
+            attributes[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+    attributes.update({name: str(value) for name, value in trigger.extension_attrs.items()})
+    missing = [name for name in ("id", "source", "type") if not attributes.get(name)]
+    if missing:
+        raise EventValidationError(f"Event Grid CloudEvent without {', '.join(missing)}")
+    event = CloudEvent(attributes, trigger.get_json())
+    validate_event(event)
+    return event
+
+
+def to_azure_event(event: CloudEvent) -> Any:
+    """The `azure.core.messaging.CloudEvent` for `event`: same id, time, data and extensions."""
+    from azure.core.messaging import CloudEvent as AzureCloudEvent
+
+    attributes = event.get_attributes()
+    extensions = {name: str(value) for name, value in attributes.items() if name not in _CORE}
+    time = attributes.get("time")
+    return AzureCloudEvent(
+        source=attributes["source"],
+        type=attributes["type"],
+        id=attributes["id"],
+        time=datetime.fromisoformat(str(time)) if time else None,
+        subject=attributes.get("subject"),
+        dataschema=attributes.get("dataschema"),
+        datacontenttype=attributes.get("datacontenttype") or "application/json",
+        data=event.data,
+        extensions=extensions or None,
+    )
