@@ -1,0 +1,165 @@
+"""Cold path of each HTTP-facing entrypoint: a fresh process imports it and handles one request.
+
+Run: python bench/cold_start.py [--target knative --target aws-lambda] [--runs 3]
+Prints, per target, role and request: import ms, first-request ms and peak RSS of the
+child process (medians over --runs fresh processes). Asserts nothing; measures this
+machine, not the cloud (no container start, no network to a real bus).
+
+Everything the entrypoints call runs on 127.0.0.1: the stand-in platform API of the
+tests (it also plays Knative's K_SINK) and moto in server mode for AWS. A target adds
+itself with a function `(Stage) -> list[Case]` in TARGETS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The child: import the entrypoint, handle one request, report. {import_code} binds `m`;
+# {request_code} evaluates to the HTTP status of the answer.
+CHILD = """
+import json, resource, time
+started = time.perf_counter()
+{import_code}
+imported = time.perf_counter()
+status = {request_code}
+answered = time.perf_counter()
+print(json.dumps({{"import_ms": (imported - started) * 1000, "first_request_ms": (answered - imported) * 1000,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "status": status}}))
+"""
+
+@dataclass
+class Case:
+    """One measurement: a target's entrypoint in one role, answering one request."""
+
+    target: str
+    role: str
+    request: str
+    env: dict[str, str]
+    import_code: str
+    request_code: str
+
+
+@dataclass
+class Stage:
+    """The loopback services the entrypoints talk to, started on first use."""
+
+    stack: ExitStack
+    _stand_in: object = None
+    _aws: dict[str, str] = field(default_factory=dict)
+
+    def stand_in_url(self) -> str:
+        if self._stand_in is None:
+            from tests.targets.scenarios import stand_in_platform_api
+
+            self._stand_in = self.stack.enter_context(stand_in_platform_api())
+        return self._stand_in.url  # type: ignore[attr-defined]
+
+    def platform_env(self) -> dict[str, str]:
+        self.stand_in_url()
+        return self._stand_in.env()  # type: ignore[attr-defined]
+
+    def aws_env(self) -> dict[str, str]:
+        if not self._aws:
+            from tests.targets.drivers.aws_lambda import moto_server
+
+            self._aws = self.stack.enter_context(moto_server())
+            os.environ.update(self._aws)  # for the boto3 calls that set up the bus and function
+        return self._aws
+
+
+def slack_requests(stage: Stage) -> dict[str, tuple[dict[str, str], bytes]]:
+    """The two requests of the Slack 3-second case: a slash command (ack first) and a message."""
+    from tests.targets.scenarios import slack_message, slack_slash_command
+
+    unique = str(time.time_ns())
+    return {"slash /uptime": slack_slash_command(stage.stand_in_url(), "/uptime", "", trigger=unique),
+            "message /define crd": slack_message("/define crd", event_id=f"Ev{unique}", ts=f"{unique}.1")}
+
+
+def knative_cases(stage: Stage) -> list[Case]:
+    """Knative: the ASGI app of receive and mono, K_SINK being the stand-in."""
+    cases = []
+    for role in ("receive", "mono"):
+        for name, (headers, body) in slack_requests(stage).items():
+            env = {**stage.platform_env(), "BOTLESS_ROLE": role, "K_SINK": stage.stand_in_url() + "/sink"}
+            cases.append(Case("knative", role, name, env, "import functions.knative.app as m",
+                              f"__import__('bench.asgi_once', fromlist=['call']).call(m.app, '/slack/events', "
+                              f"{headers!r}, {body!r})"))
+    return cases
+
+
+def aws_lambda_cases(stage: Stage) -> list[Case]:
+    """Lambda: the handler module in receive and mono, a Function URL event, moto for AWS."""
+    from tests.targets.drivers.aws_lambda import create_function, create_pipeline_bus, http_event
+
+    aws = stage.aws_env()
+    bus, function = f"bench-{time.time_ns()}", f"bench-mono-{time.time_ns()}"
+    create_pipeline_bus(bus)
+    create_function(function)
+    cases = []
+    for role in ("receive", "mono"):
+        for name, (headers, body) in slack_requests(stage).items():
+            env = {**stage.platform_env(), **aws, "BOTLESS_ROLE": role, "BOTLESS_EVENT_BUS": bus,
+                   "AWS_LAMBDA_FUNCTION_NAME": function}
+            event = http_event("function-url", "/slack/events", headers, body)
+            cases.append(Case("aws-lambda", role, name, env, "import functions.aws_lambda.handler as m",
+                              f"m.handler({event!r}, None)['statusCode']"))
+    return cases
+
+
+TARGETS: dict[str, Callable[[Stage], list[Case]]] = {
+    "knative": knative_cases,
+    "aws-lambda": aws_lambda_cases,
+}
+
+
+def measure(case: Case) -> dict[str, float]:
+    """Run the case in a fresh interpreter; its report plus the whole process's wall time."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "K_", "AWS_LAMBDA"))}
+    env.update(case.env, BOTLESS_ENTRY_POINTS="0", PYTHONPATH=str(ROOT))
+    code = CHILD.format(import_code=case.import_code, request_code=case.request_code)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{case.target}/{case.role}: {done.stderr.strip().splitlines()[-1:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["process_ms"] = (time.perf_counter() - started) * 1000
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--target", action="append", choices=sorted(TARGETS), help="repeatable; default: all")
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per case (median shown)")
+    args = parser.parse_args()
+    print(f"{'target':<11} {'role':<8} {'request':<19} {'status':>6} {'import ms':>10} "
+          f"{'1st req ms':>11} {'process ms':>11} {'peak RSS MB':>12}")
+    with ExitStack() as stack:
+        stage = Stage(stack)
+        for target in args.target or list(TARGETS):
+            for case in TARGETS[target](stage):
+                reports = [measure(case) for _ in range(args.runs)]
+                median = {key: statistics.median(r[key] for r in reports)
+                          for key in ("import_ms", "first_request_ms", "process_ms", "peak_rss_mb")}
+                print(f"{case.target:<11} {case.role:<8} {case.request:<19} {reports[0]['status']:>6} "
+                      f"{median['import_ms']:>10.0f} {median['first_request_ms']:>11.0f} "
+                      f"{median['process_ms']:>11.0f} {median['peak_rss_mb']:>12.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
