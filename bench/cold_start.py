@@ -18,11 +18,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,6 +60,8 @@ class Stage:
     stack: ExitStack
     _stand_in: object = None
     _aws: dict[str, str] = field(default_factory=dict)
+    _pubsub: dict[str, str] = field(default_factory=dict)
+    _event_grid: dict[str, str] = field(default_factory=dict)
 
     def stand_in_url(self) -> str:
         if self._stand_in is None:
@@ -78,6 +81,30 @@ class Stage:
             self._aws = self.stack.enter_context(moto_server())
             os.environ.update(self._aws)  # for the boto3 calls that set up the bus and function
         return self._aws
+
+
+    def pubsub_env(self) -> dict[str, str]:
+        """The Pub/Sub emulator, with the four Botless topics; the variables that point at it."""
+        if not self._pubsub:
+            from tests.targets.drivers.gcf import PROJECT, PubSubEmulator
+
+            log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "pubsub.log"
+            emulator = PubSubEmulator(log)
+            self.stack.callback(emulator.stop)
+            for topic in ("botless-chat-message", "botless-bot-command", "botless-bot-response", "botless-deferred"):
+                emulator.publisher.create_topic(name=emulator.publisher.topic_path(PROJECT, topic))
+            self._pubsub = {"PUBSUB_EMULATOR_HOST": emulator.host_port, "BOTLESS_GCP_PROJECT": PROJECT,
+                            "BOTLESS_DEFER_TOKEN": "bench"}
+        return self._pubsub
+
+    def event_grid_env(self) -> dict[str, str]:
+        """A stand-in Event Grid topic on 127.0.0.1; the variables that point at it."""
+        if not self._event_grid:
+            from tests.targets.drivers.azure import event_grid_stand_in
+
+            topic = self.stack.enter_context(event_grid_stand_in())
+            self._event_grid = {"BOTLESS_EVENTGRID_ENDPOINT": topic.endpoint, "BOTLESS_EVENTGRID_KEY": topic.key}
+        return self._event_grid
 
 
 def slack_requests(stage: Stage) -> dict[str, tuple[dict[str, str], bytes]]:
@@ -120,9 +147,57 @@ def aws_lambda_cases(stage: Stage) -> list[Case]:
     return cases
 
 
+def gcf_cases(stage: Stage) -> list[Case]:
+    """Cloud Functions: functions-framework's ASGI app for receive and mono, the Pub/Sub emulator as bus.
+
+    "import" is what an instance does before its first request: functions-framework
+    loads main.py (the bot is built there) and makes its app. The first request pays
+    for google.cloud.pubsub_v1 and the client when it publishes (receive, a deferral).
+    """
+    cases = []
+    for role in ("receive", "mono"):
+        for name, (headers, body) in slack_requests(stage).items():
+            env = {**stage.platform_env(), **stage.pubsub_env(), "FUNCTION_TARGET": role}
+            cases.append(Case("gcf", role, name, env,
+                              "import functions_framework; "
+                              f"m = functions_framework.create_app({role!r}, 'functions/gcf/main.py', 'http')",
+                              f"__import__('bench.asgi_once', fromlist=['call']).call(m, '/slack/events', "
+                              f"{headers!r}, {body!r})"))
+    return cases
+
+
+def azure_cases(stage: Stage) -> list[Case]:
+    """Azure Functions: function_app.py indexed, its HTTP function called with a func.HttpRequest.
+
+    What the Functions host itself adds (starting the worker, its gRPC channel) is not
+    measured; an Event Grid stand-in on 127.0.0.1 is the topic.
+    """
+    cases = []
+    for role, topology in (("receive", "pipeline"), ("mono", "mono")):
+        for name, (headers, body) in slack_requests(stage).items():
+            env = {**stage.platform_env(), **stage.event_grid_env(), "BOTLESS_TOPOLOGY": topology}
+            cases.append(Case("azure", role, name, env, "import functions.azure.function_app as m",
+                              f"__import__('bench.cold_start', fromlist=['call_azure']).call_azure("
+                              f"m.app, {role!r}, '/slack/events', {headers!r}, {body!r})"))
+    return cases
+
+
+def call_azure(app: Any, function: str, path: str, headers: dict[str, str], body: bytes) -> int:
+    """Invoke an indexed HTTP function as the Python worker does; the status it answers."""
+    import asyncio
+
+    from tests.targets.drivers.azure import FakeContext, http_request
+
+    [fn] = [f for f in app.get_functions() if f.get_function_name() == function]
+    answer = asyncio.run(fn.get_user_function()(http_request("POST", path, headers, body), FakeContext(function)))
+    return int(answer.status_code)
+
+
 TARGETS: dict[str, Callable[[Stage], list[Case]]] = {
     "knative": knative_cases,
     "aws-lambda": aws_lambda_cases,
+    "gcf": gcf_cases,
+    "azure": azure_cases,
 }
 
 
