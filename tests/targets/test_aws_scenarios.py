@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from tests.targets.drivers.aws_lambda import AwsLambdaDriver, start_aws_lambda
-from tests.targets.scenarios import SCENARIOS, Scenario, StandInPlatformApi, run_scenario
+from tests.targets.scenarios import DEFINE_CRD, SCENARIOS, Scenario, StandInPlatformApi, run_scenario, slack_message
 
 CONFIGURATIONS = [
     ("mono", "function-url", "-"),
@@ -32,3 +32,21 @@ async def test_scenario(aws_lambda: AwsLambdaDriver, stand_in: StandInPlatformAp
     await run_scenario(aws_lambda, stand_in, scenario, unique)
     for answer in aws_lambda.batch_answers:
         assert answer == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize("setting, text, deferred_type, reply", [
+    ({"BOTLESS_COMMANDS": "tests.targets.slow_commands"}, "/report q3", "botless.bot.command.report",
+     "report for q3 is ready"),
+    ({"BOTLESS_SLOW_COMMAND_SECONDS": "0"}, "/define crd", "botless.bot.command.define", DEFINE_CRD),
+], ids=["declared-slow", "past-the-budget"])
+async def test_mono_defers_a_slow_command_by_invoking_itself(stand_in, aws_env, unique, setting, text,
+                                                             deferred_type, reply):
+    with start_aws_lambda("mono", {**stand_in.env(), **aws_env, **setting}) as driver:
+        stand_in.reset()
+        headers, body = slack_message(text, event_id=f"Ev{unique}", ts=f"{unique}.5")
+        assert (await driver.post("/slack/events", headers, body)).status == 200
+        assert stand_in.calls == []  # answered before the command ran
+        await driver.settle()
+        [call] = stand_in.wait_for(1)
+    assert call.path == "/slack/api/chat.postMessage" and call.body["text"] == reply
+    assert driver.deferred == [deferred_type]

@@ -116,7 +116,8 @@ class AwsLambdaDriver:
         self.delivery = delivery  # "sqs" or "eventbridge"
         self.apps = dict(apps)
         self.queues = dict(queues)  # role -> (queue URL, queue ARN)
-        self.invocations: list[bytes] = []  # Event invokes moto accepted (echoed payloads)
+        self.invocations: list[bytes] = []  # Event invokes moto accepted and not yet handled
+        self.deferred: list[str] = []  # the type of every event deferred by an Event invoke
         self.batch_answers: list[Any] = []
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
@@ -211,12 +212,17 @@ def start_aws_lambda(topology: str, env: Mapping[str, str], *, shape: str = "fun
             stack.callback(app.close)
         driver = AwsLambdaDriver(topology, shape, delivery, apps, queues)
 
-        def capture(parsed: dict[str, Any], **kwargs: Any) -> None:
-            driver.invocations.append(parsed["Payload"].read())
+        def capture(parsed: dict[str, Any], http_response: Any, **kwargs: Any) -> None:
+            if f"/functions/{name}/" not in http_response.url:
+                return  # another driver's function
+            payload = parsed["Payload"].read()
+            driver.invocations.append(payload)
+            driver.deferred.append(json.loads(payload)["botless-resume"]["type"])
 
-        lambda_events = clients.client("lambda").meta.events
-        lambda_events.register("after-call.lambda.Invoke", capture)
-        stack.callback(lambda_events.unregister, "after-call.lambda.Invoke", capture)
+        if topology == "mono":
+            lambda_events = clients.client("lambda").meta.events
+            lambda_events.register("after-call.lambda.Invoke", capture)
+            stack.callback(lambda_events.unregister, "after-call.lambda.Invoke", capture)
         yield driver
 
 
