@@ -157,7 +157,8 @@ def test_azure_function_names_are_the_ones_the_app_indexes():
     assert names and names <= indexed
     assert "/functions/${each.key}" in module_text("azure")
     for setting in ("BOTLESS_EVENTGRID_ENDPOINT", "BOTLESS_EVENTGRID_KEY", "BOTLESS_TOPOLOGY"):
-        assert setting in module_text("azure") and setting in (REPO / "providers/azure/config.py").read_text() + source
+        code = source + (REPO / "providers/azure/config.py").read_text() + (REPO / "core/settings.py").read_text()
+        assert setting in module_text("azure") and setting in code
 
 
 def test_lambda_env_names_are_read_by_the_code():
