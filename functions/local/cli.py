@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("functions.local.serve_cli", "run the bot as a local HTTP server"),
     "package": ("functions.local.package_cli", "build what a target deploys (zip or container build context)"),
     "manifests": ("functions.local.manifests_cli", "print the Knative objects as YAML for kubectl apply -f -"),
+    "deploy": ("functions.local.deploy_cli", "package, then terraform init and plan/apply in infra/<target>"),
     "slack": ("functions.local.slack_cli", "Slack: print the app manifest for this bot"),
     "discord": ("functions.local.discord_cli", "Discord: register the bot's slash commands"),
     "telegram": ("functions.local.telegram_cli", "Telegram: point the bot's webhook here"),

@@ -1,0 +1,50 @@
+"""`botless deploy`: package, then `terraform init` and plan or apply in infra/<target>."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from providers.packaging.build import PackageError, PackageOptions, PackageResult, package
+from providers.packaging.project import source_root
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """The commands `botless deploy` runs, in order, and where."""
+
+    module: Path
+    commands: list[list[str]]
+
+
+def module_dir(target: str, source: Path | None = None) -> Path:
+    """infra/<target> of the source tree (aws-lambda -> infra/aws_lambda)."""
+    return source_root(source) / "infra" / target.replace("-", "_")
+
+
+def deploy_commands(result: PackageResult, module: Path, *, plan_only: bool,
+                    extra_vars: list[str] = ()) -> list[list[str]]:  # type: ignore[assignment]
+    """terraform init, then plan (or apply) with the tfvars `botless package` wrote."""
+    var_args = [f"-var-file={result.tfvars.path}", *(f"-var={v}" for v in extra_vars)]
+    chdir = f"-chdir={module}"
+    last = ["terraform", chdir, "plan", "-input=false", *var_args] if plan_only else \
+        ["terraform", chdir, "apply", "-input=false", *var_args]
+    return [["terraform", chdir, "init", "-input=false"], last]
+
+
+def deploy(options: PackageOptions, *, plan_only: bool, extra_vars: list[str] = (),  # type: ignore[assignment]
+           runner=subprocess.run) -> int:  # type: ignore[no-untyped-def]
+    """Package, then run terraform; returns terraform's exit status (PackageError when packaging fails)."""
+    if shutil.which("terraform") is None and runner is subprocess.run:
+        raise PackageError("terraform is not on PATH: install Terraform >= 1.6 first")
+    result = package(options)
+    print(result.artifact.line())
+    module = module_dir(options.target, options.source)
+    for command in deploy_commands(result, module, plan_only=plan_only, extra_vars=list(extra_vars)):
+        print("+ " + " ".join(command), flush=True)
+        status = runner(command).returncode
+        if status != 0:
+            return int(status)
+    return 0
