@@ -248,6 +248,6 @@ async def run_scenario(driver: TargetDriver, stand_in: StandInPlatformApi, scena
     expected = scenario.replies(unique)
     calls = stand_in.wait_for(len(expected), timeout=10.0 if expected else 0.0)
     assert len(calls) == len(expected), (scenario.name, calls)
-    for want, got in zip(expected, calls):
+    for want, got in zip(expected, calls, strict=True):
         assert want.matches(got), (scenario.name, want, got)
     return calls

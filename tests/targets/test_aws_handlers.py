@@ -258,14 +258,16 @@ def test_respond_needs_no_bus():
 
 
 def test_the_self_invoker_targets_the_published_version():
-    assert SelfInvoker.from_env({"AWS_LAMBDA_FUNCTION_NAME": "f", "AWS_LAMBDA_FUNCTION_VERSION": "7"}).qualifier == "7"
-    assert SelfInvoker.from_env({"AWS_LAMBDA_FUNCTION_NAME": "f", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}).qualifier == ""
+    for version, qualifier in (("7", "7"), ("$LATEST", "")):
+        env = {"AWS_LAMBDA_FUNCTION_NAME": "f", "AWS_LAMBDA_FUNCTION_VERSION": version}
+        assert SelfInvoker.from_env(env).qualifier == qualifier
 
 
 HANDLER_PROBE = """
 import json, sys
 import functions.aws_lambda.handler as h
-print(json.dumps({"names": [n for n in ("handler", "receive", "mono", "parse", "command", "respond") if callable(getattr(h, n))],
+names = ("handler", "receive", "mono", "parse", "command", "respond")
+print(json.dumps({"names": [n for n in names if callable(getattr(h, n))],
                   "loaded": sorted(m for m in ("boto3", "mangum", "httpx", "google.cloud.pubsub_v1", "azure.functions",
                                                "uvicorn") if m in sys.modules)}))
 """

@@ -97,7 +97,8 @@ def test_respond_calls_the_platform_and_a_refusal_is_a_retryable_5xx(roles, stan
     stand_in.reset()
     response = ev.BotResponse(text="hello", platform="slack", channel="C9")
     event = ev.new_event(ev.BOT_RESPONSE, response, extensions={ev.EXT_PLATFORM: "slack", ev.EXT_CHANNEL: "C9"})
-    assert httpx.post(roles["respond"] + "/", headers=to_binary(event)[0], content=to_binary(event)[1]).status_code == 202
+    headers, body = to_binary(event)
+    assert httpx.post(roles["respond"] + "/", headers=headers, content=body).status_code == 202
     [call] = stand_in.wait_for(1)
     assert call.path == "/slack/api/chat.postMessage" and call.body["text"] == "hello"
     nowhere = ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(text="x", platform="irc"))
