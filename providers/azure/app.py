@@ -52,7 +52,7 @@ def build_function_app(bot: Bot | None = None, config: AzureConfig | None = None
     for role in config.roles:
         if role == "mono":
             chain = MonoChain(bot, publisher, target="azure")
-            _http(app, "mono", create_app(bot, chain.run, defer=chain.defer, ingress=False))
+            _http(app, "mono", create_app(bot, chain.run, defer=chain.defer, ingress=False, api_chat=False))
             _event_grid(app, "mono_deferred", chain.resume)
         elif role == "receive":
             # Deferred events are sent before the ack too: the host answers only when the function returns.

@@ -123,7 +123,7 @@ class GcfTarget:
 
     def _mono_app(self) -> ASGIApp:
         chain = MonoChain(self.bot, self.publisher, target="gcf")
-        webhooks = create_app(self.bot, chain.run, defer=chain.defer, ingress=False, api_chat=True)
+        webhooks = create_app(self.bot, chain.run, defer=chain.defer, ingress=False, api_chat=False)
 
         async def deferred(request: Request) -> Response:
             return await self._resume(chain, request)

@@ -8,6 +8,7 @@ deliveries are decoded by the worker's own converter (tests/drivers/azure.py).
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import typing
 from pathlib import Path
@@ -261,3 +262,18 @@ def _structured(event: CloudEvent) -> dict[str, Any]:
     from cloudevents.conversion import to_dict
 
     return to_dict(event)
+
+
+def test_function_app_imports_no_other_cloud_and_eventgrid_only_when_it_first_sends():
+    import subprocess
+    import sys
+
+    code = ("import sys, functions.azure.function_app\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'mangum', 'grpc', "
+            "'functions_framework', 'flask'}), 'google.cloud.pubsub_v1' in sys.modules, "
+            "'azure.eventgrid' in sys.modules)")
+    env = {**os.environ, "BOTLESS_EVENTGRID_ENDPOINT": "http://127.0.0.1:9/api/events", "BOTLESS_EVENTGRID_KEY": "k"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                         cwd=str(HOST_JSON.parents[2]))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "False", "False"]

@@ -29,7 +29,7 @@ from providers.gcp.config import GcpConfig
 from providers.gcp.message import message_from_event
 from providers.gcp.target import GcfTarget
 from providers.runtime import ConfigurationError, PublishError
-from tests.targets.scenarios import slack_message, slack_slash_command
+from tests.targets.scenarios import StandInPlatformApi, slack_message, slack_slash_command
 
 MAIN = Path(__file__).resolve().parents[2] / "functions" / "gcf" / "main.py"
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "gcp"
@@ -62,9 +62,7 @@ class RecordingPublisher:
         self.deferred.append(event)
 
 
-def build_bot() -> Bot:
-    env = {"SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5", "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_API_URL": "http://127.0.0.1:9/slack/api", "BOTLESS_ENTRY_POINTS": "0"}
+def build_bot(env: dict[str, str]) -> Bot:
     settings = Settings.from_env(env)
     return Bot(settings, command_sets=[*BUILTIN_COMMAND_SETS, slow_commands], adapters=adapters_from_env(settings))
 
@@ -75,8 +73,9 @@ def publisher() -> RecordingPublisher:
 
 
 @pytest.fixture
-def target(publisher: RecordingPublisher) -> GcfTarget:
-    return GcfTarget(build_bot(), CONFIG, publisher)  # type: ignore[arg-type]
+def target(publisher: RecordingPublisher, stand_in: StandInPlatformApi) -> GcfTarget:
+    stand_in.reset()
+    return GcfTarget(build_bot(stand_in.env()), CONFIG, publisher)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -205,14 +204,18 @@ async def test_receive_answers_503_when_pubsub_refuses_so_slack_retries(load, pu
     assert answer.status_code == 503 and "could not hand the message on" in answer.text
 
 
-async def test_mono_runs_a_fast_command_inline_and_defers_a_slow_one(load, publisher, target):
+async def test_mono_runs_a_fast_command_inline_and_defers_a_slow_one(load, publisher, stand_in, unique):
     app = load("mono")
-    fast = await post(app, "/api/chat", {"content-type": "application/json"}, b'{"text": "/echo hi"}')
-    assert fast.json() == {"replies": ["hi"]} and publisher.deferred == []
-    slow = await post(app, "/api/chat", {"content-type": "application/json"}, b'{"text": "/report"}')
-    assert slow.status_code == 200 and slow.json() == {"replies": []}
+    headers, body = slack_message("/echo hi", event_id=f"Ev{unique}", ts=f"{unique}.1")
+    assert (await post(app, "/slack/events", headers, body)).status_code == 200
+    assert [call.body["text"] for call in stand_in.calls] == ["hi"] and publisher.deferred == []
+    headers, body = slack_message("/report", event_id=f"Ev{unique}-2", ts=f"{unique}.2")
+    assert (await post(app, "/slack/events", headers, body)).status_code == 200
+    assert len(stand_in.calls) == 1  # not run here: handed over
     [deferred] = publisher.deferred
     assert deferred["type"] == "botless.bot.command.report"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gcf.test") as client:
+        assert (await client.post("/api/chat", json={"text": "/echo hi"})).status_code in (404, 405)
 
 
 async def test_mono_defers_what_the_platform_wants_acknowledged_first(load, publisher):
@@ -248,7 +251,20 @@ async def test_mono_refuses_unauthenticated_or_malformed_deferred_pushes(load, p
 
 
 def test_an_instance_that_cannot_defer_fails_at_start_up():
+    bot = build_bot({"BOTLESS_ENTRY_POINTS": "0"})
     with pytest.raises(ConfigurationError, match="BOTLESS_DEFER_TOKEN"):
-        GcfTarget(build_bot(), GcpConfig(project="p"), RecordingPublisher(), role="mono")  # type: ignore[arg-type]
+        GcfTarget(bot, GcpConfig(project="p"), RecordingPublisher(), role="mono")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="BOTLESS_GCP_PROJECT"):
-        GcfTarget(build_bot(), GcpConfig(), RecordingPublisher(), role="receive")  # type: ignore[arg-type]
+        GcfTarget(bot, GcpConfig(), RecordingPublisher(), role="receive")  # type: ignore[arg-type]
+
+
+def test_main_imports_no_other_cloud_and_pubsub_only_when_it_first_publishes():
+    import subprocess
+
+    code = ("import sys, functions.gcf.main\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'azure', 'boto3', 'botocore', 'mangum', 'grpc'}),"
+            " 'google.cloud.pubsub_v1' in sys.modules, 'google.api_core' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(MAIN.parents[2]))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "False", "False"]
