@@ -8,8 +8,8 @@ deliveries are decoded by the worker's own converter (tests/drivers/azure.py).
 from __future__ import annotations
 
 import asyncio
-import os
 import json
+import os
 import typing
 from pathlib import Path
 from typing import Any, Iterator
