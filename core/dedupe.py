@@ -54,6 +54,11 @@ class MemoryDedupeStore:
                 self._expiry.popitem(last=False)
             return True
 
+    def release(self, key: str) -> None:
+        """Forget `key`, so the platform's retry of a delivery that was not handed on is taken."""
+        with self._lock:
+            self._expiry.pop(key, None)
+
 
 class SqliteDedupeStore:
     """Keys in a SQLite file, shared by every process on this machine; survives restarts."""
@@ -92,6 +97,11 @@ class SqliteDedupeStore:
                 raise
             return cursor.rowcount == 1
 
+    def release(self, key: str) -> None:
+        """Forget `key`, so the platform's retry of a delivery that was not handed on is taken."""
+        with self._lock:
+            self._connect().execute("DELETE FROM botless_dedupe WHERE key = ?", (key,))
+
     def close(self) -> None:
         """Close the database file (it is reopened on the next put)."""
         with self._lock:
@@ -117,6 +127,17 @@ async def claim(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
     if getattr(store, "blocking", True):
         return await asyncio.to_thread(store.put_if_absent, key, ttl_seconds)
     return store.put_if_absent(key, ttl_seconds)
+
+
+async def release(store: DedupeStore, key: str) -> None:
+    """Undo a claim where the store can (`release` is optional: a store without it keeps the key)."""
+    forget = getattr(store, "release", None)
+    if forget is None:
+        return
+    if getattr(store, "blocking", True):
+        await asyncio.to_thread(forget, key)
+    else:
+        forget(key)
 
 
 def dedupe_from_env(env: Mapping[str, str]) -> DedupeStore:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Awaitable, Callable, Protocol, runtime_checkable
 
 from cloudevents.http import CloudEvent
 
@@ -33,6 +33,9 @@ class Received:
     # Publish only after the HTTP answer is sent: the platform wants its ack first
     # (a Slack slash command within 3 s, a Discord interaction within 3 s).
     deferred: bool = False
+    # Called when the events could not be handed on (the bus refused them): undoes the
+    # adapter's dedupe claim, so the platform's retry is processed instead of dropped.
+    on_publish_failure: Callable[[], Awaitable[None]] | None = None
 
 
 @runtime_checkable

@@ -26,7 +26,7 @@ from core.chat.webhook import (
     secret_equals,
     truncate,
 )
-from core.dedupe import DedupeStore
+from core.dedupe import DedupeStore, release
 from core.events import (
     EXT_CHANNEL,
     EXT_REPLY_TO,
@@ -128,13 +128,15 @@ class TelegramAdapter:
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise Rejection(400, "Telegram update without an integer `update_id`")
         message = message_from_update(payload)
-        if not await first_delivery(self.dedupe, [f"telegram:{self.config.bot_id}:{update_id}"], _SEEN_TTL_SECONDS):
+        claim_key = f"telegram:{self.config.bot_id}:{update_id}"
+        if not await first_delivery(self.dedupe, [claim_key], _SEEN_TTL_SECONDS):
             raise Ignored(f"duplicate update {update_id}")
         event = chat_message_event(message, source=f"{self.settings.source}/telegram",
                                    reply_to=f"{message.channel}:{message.message_id}")
         # Not deferred: Telegram has no 3 s deadline and retries an update until it is
         # answered 2xx, so the event is handed on before the answer.
-        return Received(HttpResponse(200), [event])
+        return Received(HttpResponse(200), [event],
+                        on_publish_failure=lambda: release(self.dedupe, claim_key))
 
     async def send(self, response: BotResponse, event: CloudEvent) -> None:
         """`sendMessage` to the chat, as a reply to the message that asked."""

@@ -116,6 +116,8 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore
             # The platform retries a 5xx; an ack here would lose the message.
             logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
                                      "outcome": "publish-refused", "reason": str(error)}))
+            if received.on_publish_failure is not None:
+                await received.on_publish_failure()
             return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
         return to_starlette(received.response)
 

@@ -83,3 +83,13 @@ def test_the_store_is_chosen_by_botless_dedupe(tmp_path):
     for bad in ("redis://localhost", "sqlite:", "memory:x"):
         with pytest.raises(SettingsError, match="BOTLESS_DEDUPE"):
             dedupe_from_env({"BOTLESS_DEDUPE": bad})
+
+
+def test_a_released_key_can_be_claimed_again(tmp_path):
+    from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
+
+    for store in (MemoryDedupeStore(), SqliteDedupeStore(tmp_path / "d.db")):
+        assert store.put_if_absent("k", 60) is True
+        assert store.put_if_absent("k", 60) is False
+        store.release("k")
+        assert store.put_if_absent("k", 60) is True

@@ -100,3 +100,34 @@ async def test_a_refused_send_is_a_delivery_error_and_the_token_is_never_logged(
     assert any("/bot***/sendMessage" in record.getMessage() for record in botless_logs.records
                if record.name == "httpx" and record.levelno == logging.INFO)
     assert TELEGRAM_TOKEN not in botless_logs.text and TELEGRAM_TOKEN not in dead.reason
+
+
+async def test_an_update_the_bus_refused_is_taken_again_on_telegrams_retry(bot, platform_api):
+    """503 when the bus refuses; Telegram retries the same update_id, which is then processed."""
+    from providers.asgi import create_app
+    from providers.runtime import PublishError
+
+    refusals = [PublishError("bus is down")]
+    delivered = []
+
+    async def flaky_publish(event):
+        if refusals:
+            raise refusals.pop()
+        delivered.append(event)
+        await bot.broker.publish(event)
+
+    import httpx
+
+    app = create_app(bot.bot, flaky_publish)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        body = update_with_text("/echo second time lucky", update_id=31337)
+        first = await client.post(PATH, content=body, headers=telegram_headers())
+        assert first.status_code == 503 and "bus is down" in first.json()["error"]
+        assert delivered == []
+        retry = await client.post(PATH, content=body, headers=telegram_headers())
+        assert retry.status_code == 200
+        again = await client.post(PATH, content=body, headers=telegram_headers())
+        assert again.status_code == 200
+    assert len(delivered) == 1
+    [call] = await platform_api.wait_for_calls(1)
+    assert call.json["text"] == "second time lucky"
