@@ -8,6 +8,7 @@ event) and an ASGI app for the `aio` HTTP functions. The bus is a recording publ
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -84,6 +85,8 @@ def load(monkeypatch: pytest.MonkeyPatch, target: GcfTarget) -> Callable[[str], 
     monkeypatch.setattr(sys, "path", list(sys.path))  # create_app appends functions/gcf to it
     monkeypatch.setitem(sys.modules, "main", None)  # and registers main.py as `main`
     monkeypatch.setattr(gcp_target, "gcf_target", lambda: target)
+    for name in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_TRIGGER_TYPE"):
+        monkeypatch.setenv(name, "")  # create_app sets them in os.environ; undone after the test
 
     def create(role: str) -> Any:
         signature = "http" if role in ("receive", "mono") else "cloudevent"
@@ -264,7 +267,8 @@ def test_main_imports_no_other_cloud_and_pubsub_only_when_it_first_publishes():
     code = ("import sys, functions.gcf.main\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'azure', 'boto3', 'botocore', 'mangum', 'grpc'}),"
             " 'google.cloud.pubsub_v1' in sys.modules, 'google.api_core' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "FUNCTION_"))}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         cwd=str(MAIN.parents[2]))
+                         cwd=str(MAIN.parents[2]), env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "False", "False"]

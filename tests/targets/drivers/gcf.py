@@ -260,7 +260,8 @@ class GcfDriver:
     def _start(self, role: str) -> None:
         port = free_port()
         signature = "http" if role in HTTP_ROLES else "cloudevent"
-        env = {**os.environ, **self.env, "FUNCTION_TARGET": role, "PYTHONPATH": str(REPO)}
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "FUNCTION_", "K_"))}
+        env = {**inherited, **self.env, "FUNCTION_TARGET": role, "PYTHONPATH": str(REPO)}
         with (self.workdir / f"gcf-{self.topology}-{role}.log").open("wb") as log:
             self.processes[role] = self._popen(role, signature, port, env, log)
         self.urls[role] = f"http://127.0.0.1:{port}"
