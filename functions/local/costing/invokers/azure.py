@@ -1,0 +1,59 @@
+"""Azure Functions: the FunctionApp of functions/azure/function_app.py, invoked as the worker invokes it."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cloudevents.conversion import to_dict
+from cloudevents.http import CloudEvent
+
+from functions.local.costing.samples import WebhookSample
+
+
+@dataclass
+class _Context:
+    """What the Python worker passes as `context` (what the ASGI middleware reads)."""
+
+    function_name: str
+    invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_directory: str = ""
+    trace_context: Any = None
+    retry_context: Any = None
+    thread_local_storage: Any = None
+
+
+def load(role: str) -> Callable[[Any], None]:
+    import azure.functions as func
+    from azure.functions import meta
+    from azure.functions.eventgrid import EventGridEventInConverter
+
+    app = importlib.import_module("functions.azure.function_app").app
+    functions = {fn.get_function_name(): fn.get_user_function() for fn in app.get_functions()}
+    if role not in functions:
+        raise RuntimeError(f"the Azure app indexed no {role!r} function (it has {sorted(functions)})")
+    handler = functions[role]
+    loop = asyncio.new_event_loop()
+
+    def run(result: Any) -> Any:
+        return loop.run_until_complete(result) if inspect.isawaitable(result) else result
+
+    def call(sample: WebhookSample | CloudEvent) -> None:
+        if isinstance(sample, WebhookSample):
+            url = f"https://botless.azurewebsites.net{sample.path}"
+            request = func.HttpRequest(method="POST", url=url, headers=sample.headers, body=sample.body,
+                                       route_params={"path": sample.path.lstrip("/")})
+            answer = run(handler(request, _Context(role)))
+            if answer.status_code >= 400:
+                raise RuntimeError(f"azure {role} answered {answer.status_code}")
+        else:
+            delivery = EventGridEventInConverter.decode(meta.Datum(json.dumps(to_dict(sample)), "json"),
+                                                        trigger_metadata={})
+            run(handler(delivery))
+
+    return call
