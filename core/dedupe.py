@@ -129,15 +129,16 @@ async def claim(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
     return store.put_if_absent(key, ttl_seconds)
 
 
-async def release(store: DedupeStore, key: str) -> None:
-    """Undo a claim where the store can (`release` is optional: a store without it keeps the key)."""
+async def release(store: DedupeStore, *keys: str) -> None:
+    """Undo claims where the store can (`release` is optional: a store without it keeps the keys)."""
     forget = getattr(store, "release", None)
     if forget is None:
         return
-    if getattr(store, "blocking", True):
-        await asyncio.to_thread(forget, key)
-    else:
-        forget(key)
+    for key in keys:
+        if getattr(store, "blocking", True):
+            await asyncio.to_thread(forget, key)
+        else:
+            forget(key)
 
 
 def dedupe_from_env(env: Mapping[str, str]) -> DedupeStore:

@@ -28,7 +28,7 @@ from core.chat.webhook import (
     redacted_logger,
     truncate,
 )
-from core.dedupe import DedupeStore
+from core.dedupe import DedupeStore, release
 from core.events import (
     EXT_REPLY_TO,
     BotResponse,
@@ -157,10 +157,12 @@ class DiscordAdapter:
             # Components, modals and future types: acknowledged without changing anything.
             raise Ignored(f"interaction type {kind!r} is not handled", {"type": DEFERRED_UPDATE_MESSAGE})
         message, reply_to = message_from_interaction(payload, self.config.application_id)
-        if not await first_delivery(self.dedupe, [f"discord:interaction:{message.message_id}"], _SEEN_TTL_SECONDS):
+        claim_key = f"discord:interaction:{message.message_id}"
+        if not await first_delivery(self.dedupe, [claim_key], _SEEN_TTL_SECONDS):
             raise Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE})
         event = chat_message_event(message, source=f"{self.settings.source}/discord", reply_to=reply_to)
-        return Received(HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), [event], deferred=True)
+        return Received(HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), [event], deferred=True,
+                        on_publish_failure=lambda: release(self.dedupe, claim_key))
 
     def _verify(self, request: HttpRequest) -> None:
         signature = request.header("x-signature-ed25519")

@@ -35,7 +35,7 @@ from core.chat.webhook import (
     redact,
     redacted_logger,
 )
-from core.dedupe import DedupeStore
+from core.dedupe import DedupeStore, release
 from core.events import (
     EXT_CHANNEL,
     EXT_REPLY_TO,
@@ -136,7 +136,7 @@ class SlackAdapter:
         event = chat_message_event(message, source=f"{self.settings.source}/slack")
         # Not deferred: the event is handed on before the ack, so a refused hand-off is a
         # 5xx Slack retries. A slow command is the mono chain's to defer (budget < 3 s).
-        return Received(HttpResponse(200), [event])
+        return Received(HttpResponse(200), [event], on_publish_failure=lambda: release(self.dedupe, *keys))
 
     def _slash_command(self, body: bytes) -> Received:
         form = parse_form(body)

@@ -46,3 +46,7 @@ class DynamoDedupeStore:
                 return False
             raise
         return True
+
+    def release(self, key: str) -> None:
+        """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""
+        client("dynamodb").delete_item(TableName=self.table, Key={"key": {"S": key}})

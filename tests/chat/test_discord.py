@@ -97,3 +97,27 @@ def test_options_become_argument_text():
     subcommand = [{"type": 1, "name": "add", "options": [{"type": 4, "name": "n", "value": 3}]}]
     assert options_text(subcommand) == "add 3"
     assert options_text(None) == options_text([]) == ""
+
+
+async def test_an_interaction_the_bus_refused_is_taken_again_on_retry(bot, platform_api, discord_key):
+    """The deferred hand-off is refused: 503, and the same interaction is processed when it comes back."""
+    import httpx
+
+    from providers.asgi import create_app
+    from providers.runtime import PublishError
+
+    refusals = [PublishError("bus is down")]
+    handed_on = []
+
+    async def flaky_defer(event):
+        if refusals:
+            raise refusals.pop()
+        handed_on.append(event)
+
+    app = create_app(bot.bot, bot.broker.publish, defer=flaky_defer)
+    body = command_payload("echo")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        first = await client.post(PATH, content=body, headers=discord_headers(discord_key, body))
+        assert first.status_code == 503 and handed_on == []
+        retry = await client.post(PATH, content=body, headers=discord_headers(discord_key, body))
+        assert retry.status_code == 200 and len(handed_on) == 1
