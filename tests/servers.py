@@ -22,7 +22,7 @@ def uvicorn_server(app, port: int | None = None) -> Iterator[str]:  # type: igno
     """Serve `app` in a background thread; yields its base URL; stops it afterwards."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="auto"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

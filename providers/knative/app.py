@@ -11,7 +11,8 @@ Every role serves `GET /healthz`.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Mapping
 
 from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
@@ -29,6 +30,18 @@ from providers.runtime import ConfigurationError, bot_from_env, role_from_env, r
 
 def build_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
     """The ASGI app of `role`; ConfigurationError when the role needs a sink and has none."""
+    app = _role_app(bot, role, sink)
+    if sink is not None:
+        @asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            yield
+            await sink.aclose()  # the sink keeps one HTTP client for the life of the server
+
+        app.router.lifespan_context = lifespan
+    return app
+
+
+def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
     limit = bot.settings.max_body_bytes
     if role == "receive":
         if sink is None:

@@ -201,3 +201,17 @@ def _refusing_sink():  # type: ignore[no-untyped-def]
         return Response("broker is full", status_code=500)
 
     return Starlette(routes=[Route("/", refuse, methods=["POST"])])
+
+
+async def test_the_sink_keeps_one_http_client_and_closes_it(sink):
+    """A client per publish cost ~20 ms each (its TLS context): one is kept per event loop."""
+    broker, url = sink
+    publisher = KnativeSink(url)
+    await publisher.publish(chat_message("/echo one"))
+    first = publisher._client()
+    await publisher.publish(chat_message("/echo two"))
+    assert publisher._client() is first
+    await publisher.aclose()
+    assert first.is_closed
+    await publisher.publish(chat_message("/echo three"))  # a new client after a close
+    await publisher.aclose()
