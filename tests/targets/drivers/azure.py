@@ -207,3 +207,6 @@ def azure_driver(topology: str, env: Mapping[str, str]) -> Iterator[AzureDriver]
     """An AzureDriver with its own stand-in Event Grid topic."""
     with event_grid_stand_in() as event_grid:
         yield AzureDriver(topology, env, event_grid)
+
+
+start_azure = azure_driver  # `start_<target>(topology, env)`, as every driver has one

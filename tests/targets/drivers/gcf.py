@@ -333,6 +333,18 @@ def gcf_driver(emulator: PubSubEmulator, topology: str, env: Mapping[str, str], 
         yield driver
 
 
+@contextmanager
+def start_gcf(topology: str, env: Mapping[str, str], *, emulator: PubSubEmulator | None = None) -> Iterator[GcfDriver]:
+    """`start_<target>(topology, env)`, as every driver has one; pass the session's emulator to reuse it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="botless-gcf-") as workdir, ExitStack() as stack:
+        if emulator is None:
+            emulator = PubSubEmulator(Path(workdir) / "emulator.log")
+            stack.callback(emulator.stop)
+        yield stack.enter_context(gcf_driver(emulator, topology, env, Path(workdir)))
+
+
 # -- the session's emulator, a pytest fixture (imported by tests/targets/conftest.py) ----
 
 import pytest  # noqa: E402
