@@ -46,8 +46,10 @@ def build_function_app(bot: Bot | None = None, config: AzureConfig | None = None
     config = config or AzureConfig.from_env(topology=bot.settings.topology)
     config.check()
     publisher = publisher or EventGridPublisher(config)
-    # The worker's root handler ships log records to Application Insights: keep propagating.
-    logger.setLevel(logging.INFO)
+    # The worker's root handler ships log records to Application Insights: keep propagating,
+    # and let the one-line-per-event INFO records through unless someone chose a level.
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     for role in config.roles:
         if role == "mono":
