@@ -1,0 +1,73 @@
+"""One suite, every target: the same chat scenarios through each target's real entrypoints.
+
+Each (target, topology) is started on this machine by its driver (tests/targets/drivers):
+Knative's role services under uvicorn behind a recording Broker, Cloud Functions as
+functions-framework processes behind the Pub/Sub emulator, Lambda handlers behind moto's
+EventBridge and SQS, Azure's indexed FunctionApp behind an Event Grid topic on loopback.
+Every scenario must end in exactly the same calls at the stand-in platform API
+(tests/targets/scenarios.py), whatever the target and topology.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Iterator
+
+import pytest
+
+from tests.targets.scenarios import SCENARIOS, Scenario, StandInPlatformApi, run_scenario
+
+CONFIGURATIONS = [(target, topology) for target in ("knative", "gcf", "aws-lambda", "azure")
+                  for topology in ("mono", "pipeline")]
+
+
+def start(target: str, topology: str, stand_in: StandInPlatformApi,
+          request: pytest.FixtureRequest) -> AbstractContextManager[Any]:
+    """The driver of `target` in `topology`, pointed at the stand-in platform API."""
+    env = stand_in.env()
+    if target == "knative":
+        from tests.targets.drivers.knative import start_knative
+
+        return start_knative(topology, env)
+    if target == "gcf":
+        from tests.targets.drivers.gcf import gcf_driver
+
+        emulator = request.getfixturevalue("pubsub_emulator")
+        workdir = request.getfixturevalue("tmp_path_factory").mktemp(f"gcf-{topology}")
+        return gcf_driver(emulator, topology, env, workdir)
+    if target == "aws-lambda":
+        from tests.targets.drivers.aws_lambda import start_aws_lambda
+
+        aws_env = request.getfixturevalue("aws_env")
+        delivery = "sqs" if topology == "pipeline" else "-"
+        return start_aws_lambda(topology, {**env, **aws_env}, shape="function-url", delivery=delivery)
+    from tests.targets.drivers.azure import azure_driver
+
+    return azure_driver(topology, env)
+
+
+def assert_nothing_failed(driver: Any) -> None:
+    """Nothing the target's bus would retry or dead-letter."""
+    broker = getattr(driver, "broker", None)
+    if broker is not None:
+        assert broker.dead_letters == []  # Knative
+    for answer in getattr(driver, "batch_answers", []):
+        assert answer == {"batchItemFailures": []}  # Lambda's SQS batches
+    assert getattr(driver, "failures", []) == []  # Azure's Event Grid deliveries
+
+
+@pytest.fixture(scope="module", params=CONFIGURATIONS, ids=lambda c: f"{c[0]}-{c[1]}")
+def target(request: pytest.FixtureRequest, stand_in: StandInPlatformApi) -> Iterator[Any]:
+    with start(*request.param, stand_in, request) as driver:
+        yield driver
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+async def test_scenario(target: Any, stand_in: StandInPlatformApi, scenario: Scenario, unique: str) -> None:
+    try:
+        await run_scenario(target, stand_in, scenario, unique)
+    except AssertionError:
+        for role in getattr(target, "processes", {}):  # functions-framework logs, for the reader
+            print(f"--- {role}\n{target.log(role)}")
+        raise
+    assert_nothing_failed(target)
