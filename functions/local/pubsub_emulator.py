@@ -102,11 +102,16 @@ class PubSubEmulator:
         raise RuntimeError(f"the Pub/Sub emulator did not start in {timeout} s")
 
     def _stop_process(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process)
         self._log.close()
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started with start_new_session=True, and its children, by its group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)

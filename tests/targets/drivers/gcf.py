@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -33,13 +31,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from functions.local.pubsub_emulator import PubSubEmulator, emulator_command
+from functions.local.pubsub_emulator import stop_process_group as stop_group
 from tests.servers import free_port, uvicorn_server
 from tests.targets.driver import HttpResult
 
 REPO = Path(__file__).resolve().parents[3]
 MAIN = REPO / "functions" / "gcf" / "main.py"
 PROJECT = "botless-test"
-EMULATOR_DIRS = ("/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk")
 HTTP_ROLES = ("receive", "mono")
 # The push subscriptions of each topology: (function, topic key, filter, path on the function).
 FILTERS = {
@@ -52,76 +51,6 @@ SUBSCRIBERS = {
     "pipeline": [("parse", "chat", "/"), ("command", "command", "/"), ("respond", "response", "/")],
     "mono": [("mono", "deferred", "/_botless/deferred")],
 }
-
-
-def emulator_command(host_port: str) -> list[str] | None:
-    """How to start the Pub/Sub emulator here, or None when it is not installed."""
-    for base in EMULATOR_DIRS:
-        binary = Path(base) / "platform" / "pubsub-emulator" / "bin" / "cloud-pubsub-emulator"
-        if binary.exists() and shutil.which("java"):
-            host, port = host_port.rsplit(":", 1)
-            return [str(binary), f"--host={host}", f"--port={port}"]
-    if shutil.which("gcloud") and shutil.which("java"):
-        return ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={host_port}", f"--project={PROJECT}"]
-    return None
-
-
-class PubSubEmulator:
-    """The emulator process (started in its own process group, so stopping it stops Java too)."""
-
-    def __init__(self, log: Path) -> None:
-        self.host_port = f"127.0.0.1:{free_port()}"
-        command = emulator_command(self.host_port)
-        if command is None:
-            raise FileNotFoundError("the Pub/Sub emulator (and Java) are not installed: run .ci/emulators.sh")
-        self._log = log.open("wb")
-        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(log)
-        self.publisher, self.subscriber = self._clients()
-
-    def _clients(self) -> tuple[Any, Any]:
-        from google.cloud import pubsub_v1
-
-        # The clients read PUBSUB_EMULATOR_HOST when they are built; the test process keeps its own env.
-        saved = os.environ.get("PUBSUB_EMULATOR_HOST")
-        os.environ["PUBSUB_EMULATOR_HOST"] = self.host_port
-        try:
-            return pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-        finally:
-            if saved is None:
-                del os.environ["PUBSUB_EMULATOR_HOST"]
-            else:
-                os.environ["PUBSUB_EMULATOR_HOST"] = saved
-
-    def _wait_ready(self, log: Path, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the Pub/Sub emulator exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"http://{self.host_port}/", timeout=1).text.strip() == "Ok":
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)  # the emulator (a JVM) needs a few seconds to listen
-        raise RuntimeError(f"the Pub/Sub emulator did not start in {timeout} s")
-
-    def stop(self) -> None:
-        self.publisher.stop()
-        self.subscriber.close()
-        stop_group(self.process)
-        self._log.close()
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process this driver started, and its children, by its own process group."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @dataclass
@@ -340,7 +269,7 @@ def start_gcf(topology: str, env: Mapping[str, str], *, emulator: PubSubEmulator
 
     with tempfile.TemporaryDirectory(prefix="botless-gcf-") as workdir, ExitStack() as stack:
         if emulator is None:
-            emulator = PubSubEmulator(Path(workdir) / "emulator.log")
+            emulator = PubSubEmulator(Path(workdir) / "emulator.log", PROJECT)
             stack.callback(emulator.stop)
         yield stack.enter_context(gcf_driver(emulator, topology, env, Path(workdir)))
 
@@ -353,8 +282,8 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PubSubEmulator]:
     """The Pub/Sub emulator for the whole session (skipped only when it is not installed)."""
-    if emulator_command("127.0.0.1:0") is None:
+    if emulator_command("127.0.0.1:0", PROJECT) is None:
         pytest.skip("the Pub/Sub emulator or Java is not installed here (.ci/emulators.sh installs both)")
-    emulator = PubSubEmulator(tmp_path_factory.mktemp("pubsub") / "emulator.log")
+    emulator = PubSubEmulator(tmp_path_factory.mktemp("pubsub") / "emulator.log", PROJECT)
     yield emulator
     emulator.stop()
