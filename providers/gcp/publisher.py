@@ -25,7 +25,9 @@ logger = logging.getLogger("botless")
 def _default_client() -> Any:
     from google.cloud import pubsub_v1
 
-    return pubsub_v1.PublisherClient()
+    # A function publishes one event and waits for it: the default batching would hold
+    # each message up to 10 ms for companions that never come.
+    return pubsub_v1.PublisherClient(batch_settings=pubsub_v1.types.BatchSettings(max_messages=1))
 
 
 class PubSubPublisher:

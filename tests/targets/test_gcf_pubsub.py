@@ -135,3 +135,15 @@ async def test_a_foreign_event_type_is_acknowledged_and_left_alone(pipeline):
     message_id = publish_raw(pipeline, "chat", message_from_event(foreign))
     [delivery] = await deliveries_of(pipeline, message_id, 1)
     assert delivery.status == 200
+
+
+def test_the_publisher_sends_each_message_at_once(pubsub_emulator, monkeypatch):
+    """No batching: a function publishes one event and waits, so batching only added latency."""
+    from providers.gcp.publisher import _default_client
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_emulator.host_port)
+    client = _default_client()
+    try:
+        assert client.batch_settings.max_messages == 1
+    finally:
+        client.stop()
