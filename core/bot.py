@@ -15,6 +15,7 @@ from core.bus import Broker, Trigger
 from core.chat.base import ChatAdapter, Responder
 from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
 from core.commands import BUILTIN_COMMAND_SETS
+from core.dedupe import DedupeStore, MemoryDedupeStore
 from core.loader import load_entry_points, load_modules
 from core.parser import ParserConfig
 from core.registry import CommandSet, Registry
@@ -23,7 +24,11 @@ from core.settings import TOPOLOGIES, Settings
 
 
 class Bot:
-    """One Botless bot: commands, parser settings, platform adapters and the four roles."""
+    """One Botless bot: commands, parser settings, platform adapters and the four roles.
+
+    `dedupe` is the store that remembers handled deliveries (the adapters' webhook
+    retries, the buses' redelivered events); by default this process's memory.
+    """
 
     def __init__(
         self,
@@ -32,8 +37,10 @@ class Bot:
         command_sets: Sequence[CommandSet] | None = None,
         adapters: Iterable[ChatAdapter] = (),
         responders: Iterable[Responder] = (),
+        dedupe: DedupeStore | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         if command_sets is None:
             command_sets = [*BUILTIN_COMMAND_SETS, *load_modules(self.settings.command_modules)]
             if self.settings.load_entry_points:

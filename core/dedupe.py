@@ -4,12 +4,16 @@ A dedupe store has one operation, a conditional put with expiry: `put_if_absent(
 ttl_seconds)` is True the first time a key is seen (within its time to live) and False
 afterwards. That is exactly what DynamoDB's conditional PutItem, Firestore's `create`,
 Redis's `SET NX EX` and Table Storage's insert give, so each cloud store is one small
-class; here are the in-memory and SQLite ones. `BOTLESS_DEDUPE=memory|sqlite:PATH`.
+class in its provider (providers/<cloud>/dedupe.py); here are the in-memory and SQLite
+ones. `BOTLESS_DEDUPE=memory|sqlite:PATH`. A store may also have `release(key)`, to
+forget a claim whose work failed so that the retry is taken.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import sqlite3
 import threading
 import time
@@ -20,6 +24,9 @@ from typing import Callable, Mapping, Protocol, runtime_checkable
 from core.settings import SettingsError
 
 _SWEEP_EVERY = 1000
+# Characters every cloud store takes as they are in a document id or row key (Firestore
+# forbids `/`, Table Storage `/ \\ # ?` and control characters).
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9._:@=+-]{1,200}")
 
 
 @runtime_checkable
@@ -139,6 +146,13 @@ async def release(store: DedupeStore, *keys: str) -> None:
             await asyncio.to_thread(forget, key)
         else:
             forget(key)
+
+
+def storage_key(key: str) -> str:
+    """`key` itself when every store can use it as an id; else a digest of it (same key, same id)."""
+    if _PLAIN_KEY.fullmatch(key) and key not in (".", ".."):
+        return key
+    return "sha256-" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def dedupe_from_env(env: Mapping[str, str]) -> DedupeStore:

@@ -32,6 +32,8 @@ ROUTING_EXTENSIONS = (EXT_PLATFORM, EXT_CHANNEL, EXT_THREAD, EXT_REPLY_TO)
 _REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion")
 _COMMAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+# Derived ids are names in this namespace (uuid5), so deriving twice gives the same id.
+_DERIVED_IDS = uuid.UUID("6b0f3d4e-9a51-4c0e-8d8e-3b5f0f6a2c71")
 
 
 class EventValidationError(ValueError):
@@ -169,10 +171,11 @@ def new_event(
     *,
     source: str = SOURCE,
     extensions: Mapping[str, str] | None = None,
+    event_id: str | None = None,
 ) -> CloudEvent:
-    """A new CloudEvent with JSON data, a fresh id and the current time."""
+    """A new CloudEvent with JSON data, the current time and `event_id` (default: a fresh one)."""
     attributes: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": event_id or str(uuid.uuid4()),
         "source": source,
         "type": event_type,
         "time": datetime.now(timezone.utc).isoformat(),
@@ -193,13 +196,19 @@ def derive_event(
     *,
     source: str = SOURCE,
 ) -> CloudEvent:
-    """A new event caused by `parent`: every extension of the parent is kept."""
+    """A new event caused by `parent`: every extension of the parent is kept.
+
+    Its id is a function of the parent's source and id and of `event_type`: a role that
+    runs again on a redelivered event emits the same ids, so the next role's dedupe
+    claim recognises the copies (CloudEvents: a re-sent event keeps its source and id).
+    """
     extensions = {
         name: value
         for name, value in parent.get_attributes().items()
         if name not in _CORE_ATTRIBUTES
     }
-    return new_event(event_type, data, source=source, extensions=extensions)
+    event_id = str(uuid.uuid5(_DERIVED_IDS, f"{parent['source']}\n{parent['id']}\n{event_type}"))
+    return new_event(event_type, data, source=source, extensions=extensions, event_id=event_id)
 
 
 def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "") -> CloudEvent:

@@ -23,7 +23,8 @@ def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "
         "outcome": outcome,
         **fields,
     }
-    level = logging.INFO if outcome in ("ok", "ignored") else logging.WARNING
+    # A duplicate is a bus or platform doing what it promises (at least once), not a problem.
+    level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
     logger.log(level, json.dumps(record, ensure_ascii=False))
 
 

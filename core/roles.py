@@ -24,6 +24,18 @@ logger = logging.getLogger("botless")
 ROLES = ("receive", "parse", "command", "respond")
 
 
+def handles(role: str, event_type: str) -> bool:
+    """True when `role` acts on events of `event_type` (mono follows all three families)."""
+    if role == "parse":
+        return event_type == ev.CHAT_MESSAGE
+    if role == "command":
+        return event_type.startswith(ev.COMMAND_PREFIX)
+    if role == "respond":
+        return event_type == ev.BOT_RESPONSE
+    return role == "mono" and (event_type in (ev.CHAT_MESSAGE, ev.BOT_RESPONSE)
+                               or event_type.startswith(ev.COMMAND_PREFIX))
+
+
 class Roles:
     """parse, command and respond for one bot: its registry, parser and responders."""
 

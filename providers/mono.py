@@ -13,7 +13,8 @@ mechanism (a `Deferrer`) and continued by a later invocation of the same functio
   deferred before it starts; any other runs under the budget
   (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it.
 - `resume`: the later invocation the deferrer caused runs the whole chain, with no
-  budget, and never defers again (so deferral cannot loop).
+  budget, and never defers again (so deferral cannot loop). It came through a bus,
+  so it is claimed in the bot's dedupe store first: a redelivery is skipped.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ class MonoChain:
 
     async def run(self, event: CloudEvent) -> None:
         """Run the chain for `event` now, deferring a slow command instead of running it."""
+        # A webhook's event: its adapter deduplicated the delivery, so no claim here.
         if event["type"] != ev.CHAT_MESSAGE:
-            await run_role(self.bot, "mono", event, None)
+            await run_role(self.bot, "mono", event, None, deduplicate=False)
             return
-        for produced in await run_role(self.bot, "parse", event, None):
+        for produced in await run_role(self.bot, "parse", event, None, deduplicate=False):
             if produced["type"].startswith(ev.COMMAND_PREFIX):
                 await self._command(produced)
             else:

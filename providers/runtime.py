@@ -4,24 +4,33 @@ A target supplies a `Publisher` (its bus: Knative sink, EventBridge, Pub/Sub, Ev
 Grid). The receive role is the ASGI app of `providers.asgi`; parse, command and respond
 are bus-triggered and go through `run_role`. In the mono topology one invocation runs
 every role and publishes nothing.
+
+Buses deliver at least once, so `run_role` claims each bus-delivered event in the bot's
+dedupe store first (`<role>:ce:<event id>`): a redelivery is acknowledged and skipped,
+and a failed run gives its claim back so that the bus's retry runs it.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
-from typing import Protocol
+from typing import Callable, Mapping, Protocol, TypeVar
 
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.dedupe import DedupeStore
+from core.dedupe import DedupeStore, claim, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
+from core.roles import handles
 
 logger = logging.getLogger("botless")
 
 TARGET_ROLES = ("receive", "parse", "command", "respond", "mono")
+# How long a handled bus event is remembered: longer than any bus here keeps retrying
+# (Event Grid's 24 h event time to live; Pub/Sub's 1-day retention in infra/gcf).
+BUS_DEDUPE_TTL_SECONDS = 24 * 3600
 
 
 class PublishError(RuntimeError):
@@ -73,22 +82,72 @@ def bot_from_env(dedupe: DedupeStore | None = None) -> Bot:
     from core.chat.platforms import adapters_from_env
     from core.settings import Settings
 
+    from core.dedupe import dedupe_from_env
+
     settings = Settings.from_env()
-    return Bot(settings, adapters=adapters_from_env(settings, dedupe))
+    store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)
+    return Bot(settings, adapters=adapters_from_env(settings, store), dedupe=store)
 
 
-async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
+_warned: set[str] = set()
+Store = TypeVar("Store", bound=DedupeStore)
+
+
+def shared_dedupe(env: Mapping[str, str], setting: str, target: str,
+                  build: Callable[[Mapping[str, str]], Store | None]) -> Store | None:
+    """The target's shared store, built by `build` when `setting` is set; else None.
+
+    None leaves the bot on `BOTLESS_DEDUPE` (this instance's memory), which is said once,
+    at start-up, as a warning: a retry that reaches another instance is handled again.
+    """
+    if env.get(setting, "").strip():
+        return build(env)
+    if target not in _warned:
+        _warned.add(target)
+        logger.warning(json.dumps({"target": target, "outcome": "dedupe-per-instance", "reason": (
+            f"{setting} is not set: deliveries are remembered in this instance's memory only, so a "
+            "platform retry or bus redelivery that reaches another instance is handled again "
+            "(docs/targets.md, Deduplication)")}))
+    return None
+
+
+async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None, *,
+                   deduplicate: bool = True) -> list[CloudEvent]:
     """Run `role` on a bus-delivered `event`; publish what it emits when a publisher is given.
 
     Returns the emitted events (Knative's reply contract sends them back in the HTTP
     response instead of publishing). Malformed events raise EventValidationError, which
     the caller turns into a non-retryable rejection; types Botless does not know are
     ignored politely and return nothing.
+
+    With `deduplicate` (the default) the event is first claimed in `bot.dedupe` as
+    `<role>:ce:<id>`: a redelivery returns nothing (logged `duplicate`), and a failure
+    releases the claim before it propagates, so the bus's retry is run. A caller passes
+    False for an event that did not come from a bus (mono's chain on a webhook, which
+    its adapter already deduplicated) or when the hand-off happens after it returns
+    (Knative's reply contract: a redelivery may mean the Broker never got the answer).
     """
     if not is_botless_type(event["type"]):
         log_event(event, role, 0.0, "ignored")
         return []
     validate_event(event)
+    key = f"{role}:ce:{event['id']}"
+    # A type this role ignores costs no claim (Pub/Sub's emulator, for one, ignores filters).
+    if deduplicate and handles(role, event["type"]):
+        if not await claim(bot.dedupe, key, BUS_DEDUPE_TTL_SECONDS):
+            log_event(event, role, 0.0, "duplicate", reason="a redelivery of an event already claimed")
+            return []
+    else:
+        deduplicate = False
+    try:
+        return await _run(bot, role, event, publisher)
+    except BaseException:
+        if deduplicate:
+            await _give_back(bot, role, event, key)
+        raise
+
+
+async def _run(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
     if role == "mono":
         await bot.roles.mono(event)
         return []
@@ -99,7 +158,15 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     return emitted
 
 
+async def _give_back(bot: Bot, role: str, event: CloudEvent, key: str) -> None:
+    try:
+        await release(bot.dedupe, key)
+    except Exception as error:  # noqa: BLE001 - the role's own failure is what propagates
+        # The retry will be skipped as a duplicate until the claim expires: say so loudly.
+        log_event(event, role, 0.0, "release-failed", reason=f"{type(error).__name__}: {error}")
+
+
 __all__ = [
-    "ConfigurationError", "Deferrer", "EventValidationError", "PublishError", "Publisher", "TARGET_ROLES",
-    "bot_from_env", "role_from_env", "run_role",
+    "BUS_DEDUPE_TTL_SECONDS", "ConfigurationError", "Deferrer", "EventValidationError", "PublishError",
+    "Publisher", "TARGET_ROLES", "bot_from_env", "role_from_env", "run_role", "shared_dedupe",
 ]

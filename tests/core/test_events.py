@@ -79,3 +79,16 @@ def test_unknown_types_pass_validation_untouched():
     ev.validate_event(CloudEvent({"type": "com.example.other", "source": "/x"}, {"any": "thing"}))
     assert not ev.is_botless_type("com.example.other")
     assert ev.is_botless_type("botless.bot.command.x")
+
+
+def test_deriving_twice_from_one_event_gives_the_same_id_and_another_type_or_parent_another():
+    parent = ev.chat_message_event(_message(), source="/s")
+    invocation = ev.CommandInvocation(name="uptime", raw_args="", args=(), text="/uptime",
+                                      platform="slack", user=ev.ChatUser("U1"))
+    first = ev.derive_event(parent, ev.command_type("uptime"), invocation)
+    again = ev.derive_event(parent, ev.command_type("uptime"), invocation)
+    assert first["id"] == again["id"] != parent["id"]
+    reply = ev.BotResponse(text="t", platform="slack")
+    assert ev.derive_event(parent, ev.BOT_RESPONSE, reply)["id"] != first["id"]
+    other = ev.chat_message_event(_message(), source="/s")
+    assert ev.derive_event(other, ev.command_type("uptime"), invocation)["id"] != first["id"]
