@@ -11,6 +11,9 @@ import time
 from typing import Callable, Mapping
 
 from providers.aws.clients import client
+from providers.runtime import shared_dedupe
+
+SETTING = "BOTLESS_DEDUPE_TABLE"
 
 
 class DynamoDedupeStore:
@@ -25,7 +28,7 @@ class DynamoDedupeStore:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "DynamoDedupeStore | None":
         """The store for `BOTLESS_DEDUPE_TABLE`, or None when it is not set."""
-        table = env.get("BOTLESS_DEDUPE_TABLE", "")
+        table = env.get(SETTING, "").strip()
         return cls(table) if table else None
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
@@ -50,3 +53,8 @@ class DynamoDedupeStore:
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""
         client("dynamodb").delete_item(TableName=self.table, Key={"key": {"S": key}})
+
+
+def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:
+    """The DynamoDB store when `BOTLESS_DEDUPE_TABLE` is set; else None, with a start-up warning."""
+    return shared_dedupe(env, SETTING, "aws-lambda", DynamoDedupeStore.from_env)

@@ -27,7 +27,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.logs import log_event
 from providers.aws import eventbridge, http, invoke, sqs, warmup
-from providers.aws.dedupe import DynamoDedupeStore
+from providers.aws.dedupe import store_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, Deferrer, Publisher, bot_from_env, role_from_env, run_role
@@ -170,8 +170,8 @@ def app_from_env(role: str, env: Mapping[str, str] | None = None, bot: Bot | Non
     deferrer = invoke.SelfInvoker.from_env(env) if role == "mono" else None
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
     if bot is None:
-        # Webhook retries are recognised across instances through DynamoDB when a table is set.
-        bot = bot_from_env(DynamoDedupeStore.from_env(env))
+        # Webhook retries and bus redeliveries are recognised across instances through DynamoDB.
+        bot = bot_from_env(store_from_env(env))
     return LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
 
 

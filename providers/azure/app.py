@@ -14,6 +14,7 @@ it; Event Grid's own validation events and foreign event types are acknowledged.
 
 import json
 import logging
+import os
 from typing import Any, Awaitable, Callable
 
 import azure.functions as func
@@ -24,6 +25,7 @@ from core.bot import Bot
 from core.events import EventValidationError
 from providers.asgi import create_app
 from providers.azure.config import AzureConfig
+from providers.azure.dedupe import store_from_env
 from providers.azure.eventgrid import event_from_trigger, is_subscription_event
 from providers.azure.publisher import EventGridPublisher
 from providers.mono import MonoChain
@@ -41,8 +43,11 @@ class MalformedTriggerError(EventValidationError):
 
 def build_function_app(bot: Bot | None = None, config: AzureConfig | None = None,
                        publisher: EventGridPublisher | None = None) -> func.FunctionApp:
-    """The FunctionApp for this environment; ConfigurationError when a needed setting is missing."""
-    bot = bot or bot_from_env()
+    """The FunctionApp for this environment; ConfigurationError when a needed setting is missing.
+
+    The bot remembers deliveries in Table Storage when `BOTLESS_DEDUPE_TABLE_NAME` is set.
+    """
+    bot = bot or bot_from_env(store_from_env(os.environ))
     config = config or AzureConfig.from_env(topology=bot.settings.topology)
     config.check()
     publisher = publisher or EventGridPublisher(config)

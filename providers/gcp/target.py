@@ -35,6 +35,7 @@ from core.bot import Bot
 from core.logs import configure_logging
 from providers.asgi import create_app
 from providers.gcp.config import GcpConfig
+from providers.gcp.dedupe import store_from_env
 from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
 from providers.gcp.publisher import PubSubPublisher
 from providers.mono import MonoChain
@@ -173,6 +174,10 @@ def role_of_instance(env: Mapping[str, str]) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def gcf_target() -> GcfTarget:
-    """The instance's target, built once at import; start-up fails here when a setting is missing."""
+    """The instance's target, built once at import; start-up fails here when a setting is missing.
+
+    The bot remembers deliveries in Firestore when `BOTLESS_FIRESTORE_COLLECTION` is set.
+    """
     configure_logging(os.environ.get("BOTLESS_LOG_LEVEL", "INFO"))
-    return GcfTarget(bot_from_env(), GcpConfig.from_env(), role=role_of_instance(os.environ))
+    return GcfTarget(bot_from_env(store_from_env(os.environ)), GcpConfig.from_env(),
+                     role=role_of_instance(os.environ))

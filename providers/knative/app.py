@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from core.bot import Bot
 from providers.asgi import create_app
+from providers.knative.dedupe import store_from_env
 from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
 from providers.mono import MonoChain
@@ -64,7 +65,10 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
         return app
 
     async def handle(event: CloudEvent) -> list[CloudEvent]:
-        return await run_role(bot, role, event, None)
+        # parse and command hand their event on in the reply, which the Broker publishes after
+        # this returns: a redelivery may mean it never got it, so they run again (emitting the
+        # same ids, which the next role's claim drops). respond calls the platform itself.
+        return await run_role(bot, role, event, None, deduplicate=role == "respond")
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "role": role, "commands": len(bot.registry)})
@@ -76,7 +80,10 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
 
 
 def app_from_env(env: Mapping[str, str] | None = None) -> Starlette:
-    """The app for `BOTLESS_ROLE`, with the process's bot and the SinkBinding's sink."""
+    """The app for `BOTLESS_ROLE`, with the process's bot and the SinkBinding's sink.
+
+    The bot remembers deliveries in Redis when `BOTLESS_REDIS_URL` is set.
+    """
     env = os.environ if env is None else env
     role = role_from_env(dict(env))
-    return build_app(bot_from_env(), role, KnativeSink.from_env(env))
+    return build_app(bot_from_env(store_from_env(env)), role, KnativeSink.from_env(env))

@@ -1,0 +1,160 @@
+"""The dedupe store on Azure Functions: Table Storage, one entity per claim.
+
+Settings: `BOTLESS_DEDUPE_TABLE_NAME` (the table; infra/azure creates it), and either
+`BOTLESS_TABLE_CONNECTION_STRING` or `BOTLESS_TABLE_ACCOUNT_URL` with
+`BOTLESS_TABLE_ACCOUNT_KEY` (a Key Vault reference in infra/azure). A claim is
+`create_entity`, which fails with ResourceExistsError when the entity is there. Table
+Storage never expires entities by itself, so an entity whose `expires` has passed is
+replaced by an ETag-conditional update: of two instances taking it over, one wins.
+The client (and `azure.data.tables`) is created on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from core.dedupe import storage_key
+from providers.runtime import ConfigurationError, shared_dedupe
+
+TABLE_SETTING = "BOTLESS_DEDUPE_TABLE_NAME"
+CONNECTION_SETTING = "BOTLESS_TABLE_CONNECTION_STRING"
+URL_SETTING = "BOTLESS_TABLE_ACCOUNT_URL"
+KEY_SETTING = "BOTLESS_TABLE_ACCOUNT_KEY"
+# Each key is its own partition: claims are point writes, spread over the account.
+ROW_KEY = "claim"
+# Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.
+TIMEOUT_SECONDS = 2.0
+
+
+class TableDedupeStore:
+    """A DedupeStore shared by every instance of the Function App: one entity per key."""
+
+    blocking = True  # a network call: core.dedupe.claim runs it in a thread
+
+    def __init__(self, table: str, *, connection_string: str = "", account_url: str = "",
+                 account_key: str = "", timeout: float = TIMEOUT_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        if not connection_string and not (account_url and account_key):
+            raise ConfigurationError(f"the Table Storage dedupe store needs {CONNECTION_SETTING}, or "
+                                     f"{URL_SETTING} and {KEY_SETTING}")
+        self.table = table
+        self._connection_string = connection_string
+        self.account_url = account_url.rstrip("/")
+        self._account_key = account_key
+        self.timeout = timeout
+        self._clock = clock
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:  # no secret in a log line
+        return f"TableDedupeStore(table={self.table!r})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "TableDedupeStore | None":
+        """The store for `BOTLESS_DEDUPE_TABLE_NAME`, or None when it is not set.
+
+        ConfigurationError (at start-up) when the table is named but the account is not.
+        """
+        table = env.get(TABLE_SETTING, "").strip()
+        if not table:
+            return None
+        return cls(table, connection_string=env.get(CONNECTION_SETTING, "").strip(),
+                   account_url=env.get(URL_SETTING, "").strip(), account_key=env.get(KEY_SETTING, "").strip())
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        """True when `key` is new or expired (and is now claimed); False when it is taken."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        now = self._clock()
+        entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
+                  "expires": _timestamp(now + ttl_seconds)}
+        try:
+            self._tables().create_entity(entity)
+            return True
+        except ResourceExistsError:
+            pass
+        try:
+            existing = self._tables().get_entity(entity["PartitionKey"], ROW_KEY)
+        except ResourceNotFoundError:
+            return self._create_after_release(entity)
+        if existing["expires"].timestamp() > now:
+            return False
+        return self._replace(entity, existing.metadata["etag"])
+
+    def release(self, key: str) -> None:
+        """Forget `key`, so the retry of a delivery whose work failed is taken."""
+        # delete_entity succeeds when the entity is already gone.
+        self._tables().delete_entity(storage_key(key), ROW_KEY)
+
+    def close(self) -> None:
+        """Close the HTTP session (reopened on the next call)."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def _create_after_release(self, entity: dict[str, Any]) -> bool:
+        # Released between our create and our read: one more try, and whoever creates it wins.
+        from azure.core.exceptions import ResourceExistsError
+
+        try:
+            self._tables().create_entity(entity)
+            return True
+        except ResourceExistsError:
+            return False
+
+    def _replace(self, entity: dict[str, Any], etag: str) -> bool:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+        from azure.data.tables import UpdateMode
+
+        try:
+            self._tables().update_entity(entity, mode=UpdateMode.REPLACE, etag=etag,
+                                         match_condition=MatchConditions.IfNotModified)
+            return True
+        except ResourceModifiedError:  # another instance took it over first
+            return False
+        except ResourceNotFoundError:  # released meanwhile
+            return self._create_after_release(entity)
+
+    def _tables(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from azure.data.tables import TableClient
+
+                transport: dict[str, Any] = {"connection_timeout": self.timeout, "read_timeout": self.timeout,
+                             "retry_total": 1}
+                if self._connection_string:
+                    self._client = TableClient.from_connection_string(
+                        self._connection_string, table_name=self.table, **transport)
+                else:
+                    from azure.core.credentials import AzureNamedKeyCredential
+
+                    credential = AzureNamedKeyCredential(account_name(self.account_url), self._account_key)
+                    self._client = TableClient(self.account_url, table_name=self.table, credential=credential,
+                                               **transport)
+            return self._client
+
+
+def store_from_env(env: Mapping[str, str]) -> TableDedupeStore | None:
+    """The Table Storage store when `BOTLESS_DEDUPE_TABLE_NAME` is set; else None, with a start-up warning."""
+    return shared_dedupe(env, TABLE_SETTING, "azure", TableDedupeStore.from_env)
+
+
+def account_name(url: str) -> str:
+    """The storage account of a table endpoint: https://<account>.table.core.windows.net, or
+    an emulator's http://127.0.0.1:10002/<account>."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    host = parts.hostname or ""
+    if path:
+        return path.split("/")[0]
+    return host.split(".")[0]
+
+
+def _timestamp(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(0, timezone.utc) + timedelta(seconds=epoch_seconds)

@@ -1,0 +1,101 @@
+"""The dedupe store on Cloud Functions: Firestore, one document per claim (`BOTLESS_FIRESTORE_COLLECTION`).
+
+A claim is `document.create()`, which fails with AlreadyExists when the document is there.
+Firestore's TTL policy (infra/gcf sets one on the `expires` field) deletes expired
+documents only eventually, within a day or so, so a document whose `expires` has passed
+is taken over in a transaction instead. The client (and `google.cloud.firestore`) is
+created on first use; it honours FIRESTORE_EMULATOR_HOST.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Mapping
+
+from core.dedupe import storage_key
+from providers.runtime import shared_dedupe
+
+SETTING = "BOTLESS_FIRESTORE_COLLECTION"
+# Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.
+TIMEOUT_SECONDS = 2.0
+
+
+class FirestoreDedupeStore:
+    """A DedupeStore shared by every instance of every function: one document per key."""
+
+    blocking = True  # a network call: core.dedupe.claim runs it in a thread
+
+    def __init__(self, collection: str, project: str = "", *, database: str = "(default)",
+                 timeout: float = TIMEOUT_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        self.collection = collection
+        self.project = project
+        self.database = database
+        self.timeout = timeout
+        self._clock = clock
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "FirestoreDedupeStore | None":
+        """The store for `BOTLESS_FIRESTORE_COLLECTION` in the project of BOTLESS_GCP_PROJECT
+        (or GOOGLE_CLOUD_PROJECT); None when no collection is set."""
+        collection = env.get(SETTING, "").strip()
+        if not collection:
+            return None
+        project = env.get("BOTLESS_GCP_PROJECT") or env.get("GOOGLE_CLOUD_PROJECT", "")
+        return cls(collection, project)
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        """True when `key` is new or expired (and is now claimed); False when it is taken."""
+        from google.api_core.exceptions import AlreadyExists
+
+        now = self._clock()
+        document = self._document(key)
+        fields = {"key": key, "expires": _timestamp(now + ttl_seconds)}
+        try:
+            document.create(fields, timeout=self.timeout)
+            return True
+        except AlreadyExists:
+            return self._take_over_if_expired(document, fields, now)
+
+    def release(self, key: str) -> None:
+        """Forget `key`, so the retry of a delivery whose work failed is taken."""
+        self._document(key).delete(timeout=self.timeout)
+
+    def _take_over_if_expired(self, document: Any, fields: dict[str, Any], now: float) -> bool:
+        from google.cloud import firestore
+
+        @firestore.transactional
+        def take_over(transaction: Any) -> bool:
+            snapshot = document.get(transaction=transaction, timeout=self.timeout)
+            expires = snapshot.get("expires") if snapshot.exists else None
+            if expires is not None and expires.timestamp() > now:
+                return False
+            # The transaction fails and is retried if another instance writes it meanwhile.
+            transaction.set(document, fields)
+            return True
+
+        return bool(take_over(self._firestore().transaction()))
+
+    def _document(self, key: str) -> Any:
+        return self._firestore().collection(self.collection).document(storage_key(key))
+
+    def _firestore(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from google.cloud import firestore
+
+                self._client = firestore.Client(project=self.project or None, database=self.database)
+            return self._client
+
+
+def store_from_env(env: Mapping[str, str]) -> FirestoreDedupeStore | None:
+    """The Firestore store when `BOTLESS_FIRESTORE_COLLECTION` is set; else None, with a start-up warning."""
+    return shared_dedupe(env, SETTING, "gcf", FirestoreDedupeStore.from_env)
+
+
+def _timestamp(epoch_seconds: float) -> datetime:
+    # A timestamp field (not a number): Firestore's TTL policies only act on timestamps.
+    return datetime.fromtimestamp(0, timezone.utc) + timedelta(seconds=epoch_seconds)
