@@ -116,3 +116,23 @@ def test_model_only_mode_needs_all_its_figures():
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "gcf-gen2",
                            "--invocations", "10"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert done.returncode == 2 and "needs one --target and all of" in done.stderr
+
+
+def test_every_measured_invocation_is_a_new_delivery(monkeypatch):
+    """Repeated ids would be skipped as retries (dedupe) and measure nothing."""
+    from functions.local.costing.samples import inputs_for
+    from providers.runtime import bot_from_env
+
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "measure-secret")
+    monkeypatch.delenv("BOTLESS_COST_MIX", raising=False)
+    bot_from_env.cache_clear()
+    try:
+        webhooks = inputs_for("receive", 50)
+        bodies = [json.loads(sample.body) for sample in webhooks]
+        assert len({body["event_id"] for body in bodies}) == 50
+        assert len({body["event"]["ts"] for body in bodies}) == 50
+        for role in ("parse", "command", "respond"):
+            events = inputs_for(role, 30)
+            assert len({event["id"] for event in events}) == 30, role
+    finally:
+        bot_from_env.cache_clear()

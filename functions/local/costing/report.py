@@ -77,14 +77,20 @@ def write_chart(path: str, curves: Mapping[str, Sequence[tuple[int, Decimal]]], 
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(10, 6.5))
+    # One colour per billing model, solid for mono and dashed for pipeline.
+    models = list(dict.fromkeys(label.rsplit(" ", 1)[0] for label in curves))
+    colours = {model: plt.get_cmap("tab10")(index % 10) for index, model in enumerate(models)}
     for label, points in curves.items():
+        model, topology = label.rsplit(" ", 1)
+        # A month inside the free tier costs $0, which a log scale cannot show.
         xs = [volume for volume, cost in points if cost > 0]
         ys = [float(cost) for _, cost in points if cost > 0]
-        axes.plot(xs, ys, label=label, linestyle="--" if "pipeline" in label else "-", linewidth=1.6)
+        axes.plot(xs, ys, label=label, color=colours[model], linestyle="--" if topology == "pipeline" else "-",
+                  linewidth=1.6)
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("chat messages per month")
-    axes.set_ylabel("USD per month (free tiers applied)")
+    axes.set_ylabel("USD per month (free tiers applied; $0 months not drawn)")
     axes.set_title(f"Botless: monthly cost by target, measured handlers (prices seen {price_date})")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8, ncol=2)

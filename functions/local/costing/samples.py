@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import uuid
@@ -34,14 +35,21 @@ class WebhookSample:
     body: bytes
 
 
+_sequence = itertools.count(1)
+
+
 def slack_message_request(text: str, signing_secret: str, now: float | None = None) -> WebhookSample:
-    """A Slack Events API `message` callback with `text`, signed with `signing_secret`."""
+    """A Slack Events API `message` callback with `text`, signed with `signing_secret`.
+
+    Each has its own event id and message ts, so no sample is taken for a retry.
+    """
+    sequence = next(_sequence)
     payload = {
         "token": "verification-token", "team_id": "T111", "api_app_id": "A111", "type": "event_callback",
         "event_id": "Ev" + uuid.uuid4().hex[:12].upper(), "event_time": int(now or time.time()),
         "authorizations": [{"team_id": "T111", "user_id": "UBOT", "is_bot": True}],
         "event": {"type": "message", "channel": "C111", "user": "U222", "text": text,
-                  "ts": f"{time.time():.6f}", "channel_type": "channel", "team": "T111"},
+                  "ts": f"{int(time.time())}.{sequence:06d}", "channel_type": "channel", "team": "T111"},
     }
     body = json.dumps(payload).encode()
     timestamp = str(int(now or time.time()))
@@ -98,4 +106,9 @@ def inputs_for(role: str, count: int) -> list[WebhookSample] | list[CloudEvent]:
     if role in ("receive", "mono"):
         return webhook_samples(mix, count, secret)
     events = event_samples(bot_from_env(), role, mix, secret)
-    return [events[i % len(events)] for i in range(count)]
+    # A fresh CloudEvent id for every invocation: a bus redelivery (same id) is skipped.
+    return [_fresh_copy(events[i % len(events)]) for i in range(count)]
+
+
+def _fresh_copy(event: CloudEvent) -> CloudEvent:
+    return CloudEvent({**event.get_attributes(), "id": str(uuid.uuid4())}, event.data)
