@@ -15,21 +15,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--namespace", default="", help="namespace to put on every object (default: kubectl's)")
     parser.add_argument("--memory", default="256Mi", help="memory per container (default 256Mi)")
     parser.add_argument("--no-secret", action="store_true",
-                        help="leave the Secret out; by default it holds the chat secrets set in this environment")
+                        help="leave the Secret out; by default it holds the chat secrets and BOTLESS_REDIS_URL "
+                             "set in this environment")
 
 
 def run(args: argparse.Namespace) -> int:
     from providers.packaging.commands import command_names
-    from providers.packaging.knative import CHAT_SECRETS, KnativeOptions, manifests
+    from providers.packaging.knative import CHAT_SECRETS, SECRET_SETTINGS, KnativeOptions, manifests
     from providers.packaging.yamltext import dump_all
 
-    secrets = {key: os.environ[key] for key in CHAT_SECRETS if os.environ.get(key)}
+    secrets = {key: os.environ[key] for key in SECRET_SETTINGS if os.environ.get(key)}
     options = KnativeOptions(
         image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
         namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
     )
-    if not args.no_secret and not secrets:
+    if not args.no_secret and not set(secrets) & set(CHAT_SECRETS):
         print("botless manifests: no chat secret is set in this environment; the Secret is empty "
               f"(set {', '.join(CHAT_SECRETS[:2])}, ... or pass --no-secret)", file=sys.stderr)
+    if not args.no_secret and "BOTLESS_REDIS_URL" not in secrets:
+        print("botless manifests: BOTLESS_REDIS_URL is not set, so each pod remembers deliveries on its own "
+              "(set it to your Redis, e.g. redis://redis.botless:6379/0; docs/targets.md, Deduplication)",
+              file=sys.stderr)
     sys.stdout.write(dump_all(manifests(options)))
     return 0

@@ -32,7 +32,10 @@ resource "azurerm_function_app_flex_consumption" "bot" {
     BOTLESS_TOPOLOGY           = var.topology
     BOTLESS_EVENTGRID_ENDPOINT = azurerm_eventgrid_topic.bus.endpoint
     BOTLESS_EVENTGRID_KEY      = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.bot.name};SecretName=BOTLESS-EVENTGRID-KEY)"
-    BOTLESS_DEDUPE_TABLE       = azurerm_storage_table.dedupe.name
+    # The dedupe store: Table Storage in the app's own account, its key read from Key Vault.
+    BOTLESS_DEDUPE_TABLE_NAME = azurerm_storage_table.dedupe.name
+    BOTLESS_TABLE_ACCOUNT_URL = azurerm_storage_account.bot.primary_table_endpoint
+    BOTLESS_TABLE_ACCOUNT_KEY = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.bot.name};SecretName=BOTLESS-TABLE-ACCOUNT-KEY)"
   })
 
   site_config {

@@ -41,3 +41,13 @@ resource "azurerm_key_vault_secret" "eventgrid_key" {
   content_type = "text/plain"
   depends_on   = [azurerm_role_assignment.deployer_secrets]
 }
+
+# The code claims deliveries in the dedupe table with the storage account's key (BOTLESS_TABLE_ACCOUNT_KEY).
+resource "azurerm_key_vault_secret" "table_key" {
+  #checkov:skip=CKV_AZURE_41:The value is the storage account's access key, rotated with the account (az storage account keys renew), not on a date.
+  name         = "BOTLESS-TABLE-ACCOUNT-KEY"
+  value        = azurerm_storage_account.bot.primary_access_key
+  key_vault_id = azurerm_key_vault.bot.id
+  content_type = "text/plain"
+  depends_on   = [azurerm_role_assignment.deployer_secrets]
+}

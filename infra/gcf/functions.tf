@@ -25,9 +25,10 @@ resource "google_cloudfunctions2_function" "role" {
     max_instance_request_concurrency = 1
 
     environment_variables = merge(local.topic_env, {
-      BOTLESS_ROLE        = each.key
-      BOTLESS_TOPOLOGY    = var.topology
-      BOTLESS_GCP_PROJECT = var.project_id
+      BOTLESS_ROLE                 = each.key
+      BOTLESS_TOPOLOGY             = var.topology
+      BOTLESS_GCP_PROJECT          = var.project_id
+      BOTLESS_FIRESTORE_COLLECTION = local.dedupe_collection
     })
 
     dynamic "secret_environment_variables" {

@@ -47,11 +47,13 @@ resource "google_secret_manager_secret_iam_member" "defer_token" {
   member    = "serviceAccount:${google_service_account.role["mono"].email}"
 }
 
-# Firestore grants are project-wide; only the webhook-facing role deduplicates deliveries.
+# Firestore grants are project-wide. Every role deduplicates: the webhook-facing one its
+# platform's retries, the Pub/Sub-triggered ones their redelivered events.
 resource "google_project_iam_member" "dedupe" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.role[local.http_role].email}"
+  for_each = toset(local.roles)
+  project  = var.project_id
+  role     = "roles/datastore.user"
+  member   = "serviceAccount:${google_service_account.role[each.key].email}"
 }
 
 resource "google_cloud_run_service_iam_member" "trigger" {

@@ -21,6 +21,8 @@ locals {
     respond = []
     mono    = ["deferred"]
   }
+  # Handled deliveries and bus events (BOTLESS_FIRESTORE_COLLECTION; TTL on `expires`).
+  dedupe_collection = "${var.name}-dedupe"
   # Roles that read the chat secrets: signatures on the way in, tokens on the way out.
   secret_readers = local.pipeline ? ["receive", "respond"] : ["mono"]
 

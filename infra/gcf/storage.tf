@@ -36,11 +36,12 @@ resource "google_firestore_database" "dedupe" {
   depends_on  = [google_project_service.api]
 }
 
-# Handled deliveries expire by themselves: Firestore deletes documents past `expires`.
+# Handled deliveries expire by themselves: Firestore deletes documents past `expires`
+# (within a day or so; until then the code treats them as expired itself).
 resource "google_firestore_field" "dedupe_ttl" {
-  count      = var.create_firestore_database ? 1 : 0
-  database   = google_firestore_database.dedupe[0].name
-  collection = "${var.name}-dedupe"
+  database   = var.create_firestore_database ? google_firestore_database.dedupe[0].name : "(default)"
+  collection = local.dedupe_collection
   field      = "expires"
   ttl_config {}
+  depends_on = [google_project_service.api]
 }

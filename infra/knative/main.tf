@@ -35,6 +35,7 @@ locals {
   namespace = var.create_namespace ? kubernetes_namespace_v1.bot[0].metadata[0].name : var.namespace
 }
 
+# The chat secrets and, when given, the dedupe store's Redis URL (it may hold a password).
 resource "kubernetes_secret_v1" "chat" {
   metadata {
     name      = local.secret
@@ -42,7 +43,7 @@ resource "kubernetes_secret_v1" "chat" {
     labels    = local.labels
   }
   type = "Opaque"
-  data = var.chat_secrets
+  data = merge(var.chat_secrets, var.redis_url == "" ? {} : { BOTLESS_REDIS_URL = var.redis_url })
 }
 
 resource "kubernetes_manifest" "service" {

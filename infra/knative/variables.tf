@@ -73,6 +73,13 @@ variable "chat_secrets" {
   sensitive   = true
 }
 
+variable "redis_url" {
+  description = "The Redis that remembers handled deliveries across pods (BOTLESS_REDIS_URL, e.g. redis://:password@redis.botless:6379/0). Redis is yours; empty: each pod remembers on its own, and a retry reaching another pod is handled twice."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
 variable "kubeconfig_path" {
   description = "Kubeconfig of the cluster with Knative Serving and Eventing."
   type        = string

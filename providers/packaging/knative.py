@@ -4,7 +4,8 @@ pipeline: a Service per role, a Broker, a Trigger for parse, one per command (Kn
 portable filter is an exact match on attributes, so each command type gets its own),
 one for respond, and a SinkBinding that gives receive the Broker as K_SINK. mono: one
 Service that runs every role in one request; its slow work goes to the Broker and comes
-back through its own Triggers. Both read the chat secrets from one Secret.
+back through its own Triggers. Both read the chat secrets, and BOTLESS_REDIS_URL (the
+dedupe store: Redis is the operator's, its URL may hold a password), from one Secret.
 infra/knative declares the same objects through Terraform.
 """
 
@@ -20,6 +21,9 @@ CHAT_SECRETS = (
     "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",
     "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN",
 )
+# Settings that go in the Secret beside the chat secrets.
+STORE_SECRETS = ("BOTLESS_REDIS_URL",)
+SECRET_SETTINGS = CHAT_SECRETS + STORE_SECRETS
 PUBLIC_ROLES = ("receive", "mono")
 
 
@@ -91,7 +95,7 @@ def _secret(options: KnativeOptions) -> dict[str, Any]:
         "kind": "Secret",
         "metadata": _metadata(options, f"{options.name}-chat"),
         "type": "Opaque",
-        "stringData": {key: str(options.secrets[key]) for key in CHAT_SECRETS if options.secrets.get(key)},
+        "stringData": {key: str(options.secrets[key]) for key in SECRET_SETTINGS if options.secrets.get(key)},
     }
 
 

@@ -166,10 +166,48 @@ def test_lambda_env_names_are_read_by_the_code():
         (REPO / "providers/runtime.py").read_text() + (REPO / "core/settings.py").read_text()
     environment = resources("aws_lambda", "aws_lambda_function")["role"]["environment"][0]["variables"]
     names = set(re.findall(r"\b(BOTLESS_[A-Z_]+)\b", str(environment)))
-    assert {"BOTLESS_ROLE", "BOTLESS_EVENT_BUS", "BOTLESS_EVENT_SOURCE", "BOTLESS_TOPOLOGY"} <= names
-    unread = {n for n in names if n not in code}
-    # The dedupe table is created for the DynamoDB store the AWS provider does not read yet.
-    assert unread <= {"BOTLESS_DEDUPE_TABLE"}
+    assert {"BOTLESS_ROLE", "BOTLESS_EVENT_BUS", "BOTLESS_EVENT_SOURCE", "BOTLESS_TOPOLOGY",
+            "BOTLESS_DEDUPE_TABLE"} <= names
+    assert {n for n in names if n not in code} == set()
+
+
+# The code each module's functions run: its provider, the shared runtime and core (settings, adapters).
+PROVIDER_OF = {"aws_lambda": "aws", "gcf": "gcp", "azure": "azure", "knative": "knative"}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_setting_a_module_gives_its_functions_is_read_by_the_code(module):
+    code = "\n".join(p.read_text() for p in (REPO / "providers" / PROVIDER_OF[module]).glob("*.py"))
+    code += "\n".join(p.read_text() for p in (REPO / "core").rglob("*.py"))
+    code += (REPO / "providers/runtime.py").read_text()
+    names = set(re.findall(r"\b(BOTLESS_[A-Z_]+)\b", module_text(module)))
+    assert names
+    assert {n for n in names if not re.search(rf"\b{n}\b", code)} == set()
+
+
+@pytest.mark.parametrize("module, provider, settings", [
+    ("aws_lambda", "providers.aws.dedupe", ["BOTLESS_DEDUPE_TABLE"]),
+    ("gcf", "providers.gcp.dedupe", ["BOTLESS_FIRESTORE_COLLECTION"]),
+    ("azure", "providers.azure.dedupe", ["BOTLESS_DEDUPE_TABLE_NAME", "BOTLESS_TABLE_ACCOUNT_URL",
+                                         "BOTLESS_TABLE_ACCOUNT_KEY"]),
+    ("knative", "providers.knative.dedupe", ["BOTLESS_REDIS_URL"]),
+])
+def test_every_module_gives_its_functions_their_dedupe_store(module, provider, settings):
+    import importlib
+
+    store_module = importlib.import_module(provider)
+    text = module_text(module)
+    for setting in settings:
+        assert re.search(rf"\b{setting}\b", text), f"infra/{module} does not set {setting}"
+        assert setting in {getattr(store_module, name) for name in dir(store_module) if name.endswith("SETTING")}
+
+
+def test_gcf_ttl_policy_is_on_the_collection_the_functions_use():
+    ttl = resources("gcf", "google_firestore_field")["dedupe_ttl"]
+    assert value(ttl["collection"]) == "${local.dedupe_collection}" and value(ttl["field"]) == "expires"
+    environment = str(value(value(resources("gcf", "google_cloudfunctions2_function")["role"]["service_config"])
+                            ["environment_variables"]))
+    assert "'BOTLESS_FIRESTORE_COLLECTION': '${local.dedupe_collection}'" in environment
 
 
 def test_every_filtered_event_type_is_one_the_code_emits():
