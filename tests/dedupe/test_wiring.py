@@ -50,6 +50,8 @@ def test_cloud_functions_uses_firestore_when_the_collection_is_set(monkeypatch):
 
     recorder = BotRecorder()
     monkeypatch.setattr(gcp, "bot_from_env", recorder)
+    # Its stderr handler would keep the "botless" logger from propagating to caplog in later tests.
+    monkeypatch.setattr(gcp, "configure_logging", lambda level: None)
     monkeypatch.setenv("BOTLESS_FIRESTORE_COLLECTION", "botless-dedupe")
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj-1")
     monkeypatch.delenv("BOTLESS_GCP_PROJECT", raising=False)

@@ -29,6 +29,7 @@ from moto.server import ThreadedMotoServer
 
 from core import events as ev
 from providers.aws import clients
+from providers.aws.dedupe import store_from_env
 from providers.aws.lambda_app import LambdaApp, app_from_env
 from tests.targets.driver import HttpResult
 from tests.targets.scenarios import bot_for
@@ -201,12 +202,12 @@ def start_aws_lambda(topology: str, env: Mapping[str, str], *, shape: str = "fun
         if topology == "mono":
             create_function(name)
             env = {**env, "AWS_LAMBDA_FUNCTION_NAME": name}
-            apps = {"mono": app_from_env("mono", env, bot=bot_for(env))}
+            apps = {"mono": app_from_env("mono", env, bot=bot_for(env, store_from_env(env)))}
             queues: dict[str, tuple[str, str]] = {}
         else:
             queues = create_pipeline_bus(name)
             env = {**env, "BOTLESS_EVENT_BUS": name}
-            apps = {role: app_from_env(role, env, bot=bot_for(env))
+            apps = {role: app_from_env(role, env, bot=bot_for(env, store_from_env(env)))
                     for role in ("receive", "parse", "command", "respond")}
         for app in apps.values():
             stack.callback(app.close)

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from core import events as ev
 from core.wire import event_to_http
 from providers.knative.app import build_app
+from providers.knative.dedupe import store_from_env
 from providers.knative.sink import KnativeSink
 from tests.servers import uvicorn_server
 from tests.targets.driver import HttpResult
@@ -103,10 +104,11 @@ class KnativeDriver:
 
     target = "knative"
 
-    def __init__(self, topology: str, entry_url: str, broker: RecordingBroker) -> None:
+    def __init__(self, topology: str, entry_url: str, broker: RecordingBroker, broker_url: str = "") -> None:
         self.topology = topology
         self.entry_url = entry_url
         self.broker = broker
+        self.broker_url = broker_url  # the Broker's ingress (POST a CloudEvent to publish it)
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -120,13 +122,18 @@ class KnativeDriver:
 @contextmanager
 def start_knative(topology: str, env: Mapping[str, str],
                   overrides: Mapping[str, str] | None = None) -> Iterator[KnativeDriver]:
-    """Run one topology: each role service and the Broker stand-in on 127.0.0.1."""
+    """Run one topology: each role service and the Broker stand-in on 127.0.0.1.
+
+    Every service's bot remembers deliveries in the Redis of `BOTLESS_REDIS_URL` when `env`
+    names one (as app_from_env does), else in its own memory.
+    """
     with ExitStack() as stack:
         broker = RecordingBroker()
         broker_url = stack.enter_context(uvicorn_server(broker.app()))
 
         def serve(role: str, sink: bool) -> str:
-            app = build_app(bot_for(env), role, KnativeSink(broker_url, overrides) if sink else None)
+            app = build_app(bot_for(env, store_from_env(env)), role,
+                            KnativeSink(broker_url, overrides) if sink else None)
             return stack.enter_context(uvicorn_server(app))
 
         if topology == "mono":
@@ -141,4 +148,4 @@ def start_knative(topology: str, env: Mapping[str, str],
                 Trigger("command", serve("command", sink=False) + "/", prefix=ev.COMMAND_PREFIX),
                 Trigger("respond", serve("respond", sink=False) + "/", exact=ev.BOT_RESPONSE),
             ]
-        yield KnativeDriver(topology, entry, broker)
+        yield KnativeDriver(topology, entry, broker, broker_url)
