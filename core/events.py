@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from cloudevents.http import CloudEvent
 
-CHAT_MESSAGE = "botless.chat.message"
-COMMAND_PREFIX = "botless.bot.command."
-BOT_RESPONSE = "botless.bot.response"
+from core.event_data import (
+    BOT_RESPONSE,
+    CHAT_MESSAGE,
+    COMMAND_PREFIX,
+    BotResponse,
+    ChatMessage,
+    ChatUser,
+    CommandInvocation,
+    EventValidationError,
+    to_data,
+)
+
 SOURCE = "/botless"
 
 # Extensions that routing depends on; kept on every derived event. CloudEvents
@@ -36,10 +44,6 @@ _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _DERIVED_IDS = uuid.UUID("6b0f3d4e-9a51-4c0e-8d8e-3b5f0f6a2c71")
 
 
-class EventValidationError(ValueError):
-    """An event is malformed; the message says which attribute or field and why."""
-
-
 def command_type(name: str) -> str:
     """The CloudEvent type for command `name`, e.g. `botless.bot.command.uptime`."""
     if not _COMMAND_NAME.match(name):
@@ -47,122 +51,6 @@ def command_type(name: str) -> str:
             f"command name {name!r} must be lower-case letters, digits, '-' or '_' (at most 63)"
         )
     return COMMAND_PREFIX + name
-
-
-@dataclass(frozen=True)
-class ChatUser:
-    """Who wrote a message, as the platform names them."""
-
-    id: str
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """Data of `botless.chat.message`: one message a person wrote on a platform."""
-
-    platform: str
-    text: str
-    user: ChatUser
-    channel: str = ""
-    thread: str = ""
-    message_id: str = ""
-    # A command named by the platform itself (a Slack slash command, a Discord
-    # interaction): the parser then takes `text` as its arguments.
-    command: str = ""
-
-    @classmethod
-    def from_data(cls, data: Any) -> "ChatMessage":
-        fields = _require_mapping(data, CHAT_MESSAGE)
-        user = fields.get("user") or {}
-        if not isinstance(user, Mapping) or not isinstance(user.get("id", ""), str):
-            raise EventValidationError(f"{CHAT_MESSAGE}: data.user must be an object with a string id")
-        return cls(
-            platform=_require_str(fields, "platform", CHAT_MESSAGE, required=True),
-            text=_require_str(fields, "text", CHAT_MESSAGE, required=True, allow_empty=True),
-            user=ChatUser(id=str(user.get("id", "")), name=str(user.get("name", ""))),
-            channel=_require_str(fields, "channel", CHAT_MESSAGE),
-            thread=_require_str(fields, "thread", CHAT_MESSAGE),
-            message_id=_require_str(fields, "message_id", CHAT_MESSAGE),
-            command=_require_str(fields, "command", CHAT_MESSAGE),
-        )
-
-
-@dataclass(frozen=True)
-class CommandInvocation:
-    """Data of `botless.bot.command.<name>`: a parsed command and who asked for it."""
-
-    name: str
-    raw_args: str
-    args: tuple[str, ...]
-    text: str
-    platform: str
-    user: ChatUser
-    channel: str = ""
-    thread: str = ""
-    message_id: str = ""
-
-    @classmethod
-    def from_data(cls, data: Any, event_type: str = COMMAND_PREFIX) -> "CommandInvocation":
-        fields = _require_mapping(data, event_type)
-        args = fields.get("args", [])
-        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-            raise EventValidationError(f"{event_type}: data.args must be a list of strings")
-        user = fields.get("user") or {}
-        if not isinstance(user, Mapping):
-            raise EventValidationError(f"{event_type}: data.user must be an object")
-        return cls(
-            name=_require_str(fields, "name", event_type, required=True),
-            raw_args=_require_str(fields, "raw_args", event_type, allow_empty=True),
-            args=tuple(args),
-            text=_require_str(fields, "text", event_type, allow_empty=True),
-            platform=_require_str(fields, "platform", event_type, required=True),
-            user=ChatUser(id=str(user.get("id", "")), name=str(user.get("name", ""))),
-            channel=_require_str(fields, "channel", event_type),
-            thread=_require_str(fields, "thread", event_type),
-            message_id=_require_str(fields, "message_id", event_type),
-        )
-
-
-@dataclass(frozen=True)
-class BotResponse:
-    """Data of `botless.bot.response`: what the bot says back."""
-
-    text: str
-    platform: str
-    channel: str = ""
-    thread: str = ""
-    message_id: str = ""
-    command: str = ""
-    is_error: bool = False
-    ephemeral: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_data(cls, data: Any) -> "BotResponse":
-        fields = _require_mapping(data, BOT_RESPONSE)
-        extra = fields.get("extra", {})
-        if not isinstance(extra, Mapping):
-            raise EventValidationError(f"{BOT_RESPONSE}: data.extra must be an object")
-        return cls(
-            text=_require_str(fields, "text", BOT_RESPONSE, required=True, allow_empty=True),
-            platform=_require_str(fields, "platform", BOT_RESPONSE, required=True),
-            channel=_require_str(fields, "channel", BOT_RESPONSE),
-            thread=_require_str(fields, "thread", BOT_RESPONSE),
-            message_id=_require_str(fields, "message_id", BOT_RESPONSE),
-            command=_require_str(fields, "command", BOT_RESPONSE),
-            is_error=bool(fields.get("is_error", False)),
-            ephemeral=bool(fields.get("ephemeral", False)),
-            extra=dict(extra),
-        )
-
-
-def to_data(value: ChatMessage | CommandInvocation | BotResponse) -> dict[str, Any]:
-    """The JSON `data` of an event built from one of the typed data classes."""
-    data = asdict(value)
-    if "args" in data:
-        data["args"] = list(data["args"])
-    return data
 
 
 def new_event(
@@ -257,27 +145,9 @@ _CORE_ATTRIBUTES = frozenset(
 )
 
 
-def _require_mapping(data: Any, event_type: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise EventValidationError(f"{event_type}: data must be a JSON object, got {type(data).__name__}")
-    return data
-
-
-def _require_str(
-    fields: Mapping[str, Any],
-    name: str,
-    event_type: str,
-    *,
-    required: bool = False,
-    allow_empty: bool = False,
-) -> str:
-    value = fields.get(name)
-    if value is None:
-        if required:
-            raise EventValidationError(f"{event_type}: data.{name} is required")
-        return ""
-    if not isinstance(value, str):
-        raise EventValidationError(f"{event_type}: data.{name} must be a string, got {type(value).__name__}")
-    if required and not allow_empty and not value:
-        raise EventValidationError(f"{event_type}: data.{name} must not be empty")
-    return value
+__all__ = [
+    "BOT_RESPONSE", "CHAT_MESSAGE", "COMMAND_PREFIX", "EXT_CHANNEL", "EXT_HOPS", "EXT_PLATFORM", "EXT_REPLY_TO",
+    "EXT_THREAD", "ROUTING_EXTENSIONS", "SOURCE", "BotResponse", "ChatMessage", "ChatUser", "CommandInvocation",
+    "EventValidationError", "chat_message_event", "command_type", "derive_event", "is_botless_type", "new_event",
+    "to_data", "validate_event",
+]
