@@ -7,7 +7,6 @@ one endpoint `/slack/events`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core.chat.webhook import public_endpoint
@@ -71,47 +70,3 @@ def slack_manifest(registry: Registry, url: str, name: str = "Botless") -> dict[
             "token_rotation_enabled": False,
         },
     }
-
-
-def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for dicts, lists, strings, numbers and booleans.
-
-    Strings are written JSON-quoted, which YAML reads as double-quoted scalars; this
-    keeps PyYAML out of the runtime dependencies for one small document.
-    """
-    return "\n".join(_yaml_lines(value, indent)) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _yaml_lines(value: Any, indent: int) -> list[str]:
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
-                lines.append(f"{pad}{key}:")
-                lines.extend(_yaml_lines(item, indent + 2))
-            else:
-                lines.append(f"{pad}{key}: {_empty(item) if isinstance(item, (dict, list)) else _scalar(item)}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and item:
-                nested = _yaml_lines(item, indent + 2)
-                lines.append(f"{pad}- {nested[0].lstrip()}")
-                lines.extend(nested[1:])
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-    else:
-        lines.append(pad + _scalar(value))
-    return lines
-
-
-def _empty(value: dict[str, Any] | list[Any]) -> str:
-    return "{}" if isinstance(value, dict) else "[]"

@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from providers.packaging.commands import command_names
     from providers.packaging.knative import CHAT_SECRETS, SECRET_SETTINGS, KnativeOptions, manifests
-    from providers.packaging.yamltext import dump_all
+    import yaml
 
     secrets = {key: os.environ[key] for key in SECRET_SETTINGS if os.environ.get(key)}
     options = KnativeOptions(
@@ -36,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
         print("botless manifests: BOTLESS_REDIS_URL is not set, so each pod remembers deliveries on its own "
               "(set it to your Redis, e.g. redis://redis.botless:6379/0; docs/targets.md, Deduplication)",
               file=sys.stderr)
-    sys.stdout.write(dump_all(manifests(options)))
+    # safe_dump quotes any string YAML would read as another type ("0", "true"), as Kubernetes needs.
+    sys.stdout.write(yaml.safe_dump_all(manifests(options), sort_keys=False, explicit_start=True))
     return 0

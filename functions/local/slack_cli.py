@@ -17,12 +17,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.chat.slack_manifest import ManifestError, slack_manifest, to_yaml
+    import yaml
+
+    from core.chat.slack_manifest import ManifestError, slack_manifest
     from functions.local.runtime import StartupError, build_local_bot, fail
 
     try:
         bot, _ = build_local_bot()
-        print(to_yaml(slack_manifest(bot.registry, args.url, args.name)), end="")
+        manifest = slack_manifest(bot.registry, args.url, args.name)
+        print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
     except (StartupError, ManifestError) as error:
         return fail(str(error))
     return 0

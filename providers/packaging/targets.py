@@ -8,6 +8,8 @@ CHAT_EXTRAS = ("slack", "discord", "telegram")
 # The Discord and Telegram adapters (core/chat) send replies with httpx, which the
 # `discord` and `telegram` extras do not list; every target needs it for them.
 CHAT_REQUIREMENTS = ("httpx>=0.27",)
+# Base dependencies only the local CLI imports (YAML for `botless slack manifest`, `botless manifests`).
+CLI_ONLY = frozenset({"pyyaml"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ TARGETS: dict[str, Target] = {
         extras=("aws", *CHAT_EXTRAS),
         artifact="botless-aws-lambda.zip",
         # The Lambda Python runtime ships boto3 and botocore; no server runs there.
-        exclude=frozenset({"boto3", "botocore", "uvicorn"}),
+        exclude=frozenset({"boto3", "botocore", "uvicorn"}) | CLI_ONLY,
         bundle_dependencies=True,
         requirements_file=False,
     ),
@@ -52,7 +54,7 @@ TARGETS: dict[str, Target] = {
         extras=("gcp", *CHAT_EXTRAS),
         artifact="botless-gcf.zip",
         root_files={"main.py": None},
-        exclude=frozenset({"uvicorn"}),
+        exclude=frozenset({"uvicorn"}) | CLI_ONLY,
     ),
     "azure": Target(
         name="azure",
@@ -60,7 +62,7 @@ TARGETS: dict[str, Target] = {
         extras=("azure", *CHAT_EXTRAS),
         artifact="botless-azure.zip",
         root_files={"function_app.py": None, "host.json": "functions/azure/host.json"},
-        exclude=frozenset({"uvicorn"}),
+        exclude=frozenset({"uvicorn"}) | CLI_ONLY,
     ),
     "knative": Target(
         name="knative",

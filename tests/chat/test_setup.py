@@ -51,7 +51,8 @@ def test_slack_manifest_lists_the_registrys_commands_and_the_events_url():
 
 def test_slack_manifest_takes_the_full_events_url_too_but_only_https():
     full = botless("slack", "manifest", "--url", "https://bot.example.com/slack/events")
-    assert "https://bot.example.com/slack/events\"" in full.stdout and "/slack/events/slack/events" not in full.stdout
+    request_url = yaml.safe_load(full.stdout)["settings"]["event_subscriptions"]["request_url"]
+    assert request_url == "https://bot.example.com/slack/events"
     plain = botless("slack", "manifest", "--url", "http://bot.example.com")
     assert plain.returncode == 2 and "https://" in plain.stderr
 

@@ -80,6 +80,7 @@ def test_cloud_functions_gets_main_py_and_requirements_at_the_root(tmp_path):
     assert {"functions-framework", "google-cloud-pubsub", "cloudevents", "slack-sdk", "pynacl"} <= {
         requirement_name(r) for r in requirements}
     assert "boto3" not in {requirement_name(r) for r in requirements}
+    assert "pyyaml" not in {requirement_name(r) for r in requirements}  # CLI only
 
 
 def test_azure_gets_function_app_host_json_and_requirements_at_the_root(tmp_path):
