@@ -30,15 +30,18 @@ sys.path.insert(0, str(ROOT))
 
 # The child: import the entrypoint, handle one request, report. {import_code} binds `m`;
 # {request_code} evaluates to the HTTP status of the answer.
+# Peak RSS is the child's own high-water mark (VmHWM): getrusage's ru_maxrss is carried
+# across fork and exec on Linux, so it would report this parent's peak when that is higher.
 CHILD = """
-import json, resource, time
+import json, time
 started = time.perf_counter()
 {import_code}
 imported = time.perf_counter()
 status = {request_code}
 answered = time.perf_counter()
 print(json.dumps({{"import_ms": (imported - started) * 1000, "first_request_ms": (answered - imported) * 1000,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "status": status}}))
+                  "peak_rss_mb": int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))) / 1024,
+                  "status": status}}))
 """
 
 @dataclass
@@ -89,7 +92,7 @@ class Stage:
             from tests.targets.drivers.gcf import PROJECT, PubSubEmulator
 
             log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "pubsub.log"
-            emulator = PubSubEmulator(log)
+            emulator = PubSubEmulator(log, PROJECT)
             self.stack.callback(emulator.stop)
             for topic in ("botless-chat-message", "botless-bot-command", "botless-bot-response", "botless-deferred"):
                 emulator.publisher.create_topic(name=emulator.publisher.topic_path(PROJECT, topic))
