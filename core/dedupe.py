@@ -7,6 +7,13 @@ Redis's `SET NX EX` and Table Storage's insert give, so each cloud store is one 
 class in its provider (providers/<cloud>/dedupe.py); here are the in-memory and SQLite
 ones. `BOTLESS_DEDUPE=memory|sqlite:PATH`. A store may also have `release(key)`, to
 forget a claim whose work failed so that the retry is taken.
+
+A store may also have `confirm(key, ttl_seconds)`, an unconditional write of the key's
+expiry. With it, a bus event's claim is a lease (providers.runtime.run_role): taken for a
+short time while its role runs, confirmed for the full time to live once the role
+succeeded. A claim whose instance died mid-role then lapses after
+the lease instead of holding off the bus's retries for a day. A store without `confirm`
+is claimed for the full time to live up front, as before. Every store here has both.
 """
 
 from __future__ import annotations
@@ -31,7 +38,12 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9._:@=+-]{1,200}")
 
 @runtime_checkable
 class DedupeStore(Protocol):
-    """A conditional put with expiry: True when `key` was new (and is now taken)."""
+    """A conditional put with expiry: True when `key` was new (and is now taken).
+
+    `release(key)` and `confirm(key, ttl_seconds)` are optional (see the module docstring):
+    without `confirm`, bus events are claimed for the full 24 h up front, so a claim
+    whose instance died is only taken again a day later.
+    """
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool: ...
 
@@ -55,16 +67,26 @@ class MemoryDedupeStore:
             expires = self._expiry.get(key)
             if expires is not None and expires > now:
                 return False
-            self._expiry[key] = now + ttl_seconds
-            self._expiry.move_to_end(key)
-            while len(self._expiry) > self.capacity:
-                self._expiry.popitem(last=False)
+            self._hold(key, now + ttl_seconds)
             return True
 
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery that was not handed on is taken."""
         with self._lock:
             self._expiry.pop(key, None)
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        now = self._clock()
+        with self._lock:
+            self._hold(key, now + ttl_seconds)
+
+    def _hold(self, key: str, expires: float) -> None:
+        # Called with the lock held.
+        self._expiry[key] = expires
+        self._expiry.move_to_end(key)
+        while len(self._expiry) > self.capacity:
+            self._expiry.popitem(last=False)
 
 
 class SqliteDedupeStore:
@@ -109,6 +131,13 @@ class SqliteDedupeStore:
         with self._lock:
             self._connect().execute("DELETE FROM botless_dedupe WHERE key = ?", (key,))
 
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        now = self._clock()
+        with self._lock:
+            self._connect().execute(
+                "INSERT OR REPLACE INTO botless_dedupe (key, expires) VALUES (?, ?)", (key, now + ttl_seconds))
+
     def close(self) -> None:
         """Close the database file (it is reopened on the next put)."""
         with self._lock:
@@ -134,6 +163,25 @@ async def claim(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
     if getattr(store, "blocking", True):
         return await asyncio.to_thread(store.put_if_absent, key, ttl_seconds)
     return store.put_if_absent(key, ttl_seconds)
+
+
+def can_confirm(store: DedupeStore) -> bool:
+    """True when `store` has `confirm`, so a claim may start as a short lease."""
+    return callable(getattr(store, "confirm", None))
+
+
+async def confirm(store: DedupeStore, key: str, ttl_seconds: float) -> None:
+    """`store.confirm`, off the event loop on stores that do I/O.
+
+    Nothing for a store without it: its claims are taken for the full time up front.
+    """
+    extend = getattr(store, "confirm", None)
+    if extend is None:
+        return
+    if getattr(store, "blocking", True):
+        await asyncio.to_thread(extend, key, ttl_seconds)
+    else:
+        extend(key, ttl_seconds)
 
 
 async def release(store: DedupeStore, *keys: str) -> None:

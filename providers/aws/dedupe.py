@@ -2,7 +2,8 @@
 
 The table's hash key is the string `key`; `expires` (epoch seconds) is its TTL
 attribute. DynamoDB deletes expired items lazily (within a day or two), so the
-condition also accepts an item whose `expires` has passed.
+condition also accepts an item whose `expires` has passed. A confirm is an
+unconditional PutItem, a release a DeleteItem.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class DynamoDedupeStore:
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""
         client("dynamodb").delete_item(TableName=self.table, Key={"key": {"S": key}})
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        expires = int(self._clock() + ttl_seconds)
+        client("dynamodb").put_item(TableName=self.table, Item={"key": {"S": key}, "expires": {"N": str(expires)}})
 
 
 def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:

@@ -6,6 +6,7 @@ Settings: `BOTLESS_DEDUPE_TABLE_NAME` (the table; infra/azure creates it), and e
 `create_entity`, which fails with ResourceExistsError when the entity is there. Table
 Storage never expires entities by itself, so an entity whose `expires` has passed is
 replaced by an ETag-conditional update: of two instances taking it over, one wins.
+A confirm is an `upsert_entity` (unconditional), a release `delete_entity`.
 The client (and `azure.data.tables`) is created on first use.
 """
 
@@ -89,6 +90,14 @@ class TableDedupeStore:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
         # delete_entity succeeds when the entity is already gone.
         self._tables().delete_entity(storage_key(key), ROW_KEY)
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        from azure.data.tables import UpdateMode
+
+        entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
+                  "expires": _timestamp(self._clock() + ttl_seconds)}
+        self._tables().upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def close(self) -> None:
         """Close the HTTP session (reopened on the next call)."""

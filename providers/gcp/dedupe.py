@@ -3,7 +3,8 @@
 A claim is `document.create()`, which fails with AlreadyExists when the document is there.
 Firestore's TTL policy (infra/gcf sets one on the `expires` field) deletes expired
 documents only eventually, within a day or so, so a document whose `expires` has passed
-is taken over in a transaction instead. The client (and `google.cloud.firestore`) is
+is taken over in a transaction instead. A confirm is `set()` (an unconditional write),
+a release `delete()`. The client (and `google.cloud.firestore`) is
 created on first use; it honours FIRESTORE_EMULATOR_HOST.
 """
 
@@ -63,6 +64,11 @@ class FirestoreDedupeStore:
     def release(self, key: str) -> None:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
         self._document(key).delete(timeout=self.timeout)
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        fields = {"key": key, "expires": _timestamp(self._clock() + ttl_seconds)}
+        self._document(key).set(fields, timeout=self.timeout)
 
     def _take_over_if_expired(self, document: Any, fields: dict[str, Any], now: float) -> bool:
         from google.cloud import firestore

@@ -1,5 +1,7 @@
 """The dedupe store on Knative: Redis, `SET key 1 NX PX ttl` (`BOTLESS_REDIS_URL`).
 
+A confirm is `SET key 1 PX ttl`, a release `DEL key`.
+
 Redis is the operator's (any Redis 2.6.12+ the pods can reach: a managed one, or a
 Deployment in the cluster); infra/knative passes its URL to every Service. Redis
 expires keys by itself, so a claim past its time to live is simply absent.
@@ -48,6 +50,11 @@ class RedisDedupeStore:
     def release(self, key: str) -> None:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
         self._redis().delete(self.prefix + key)
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        # No XX: a role that outlived its lease still succeeded, so it is remembered too.
+        self._redis().set(self.prefix + key, b"1", px=max(1, math.ceil(ttl_seconds * 1000)))
 
     def close(self) -> None:
         """Close the connection pool (reopened on the next call)."""

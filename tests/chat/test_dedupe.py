@@ -1,4 +1,4 @@
-"""The dedupe stores: a conditional put with expiry, in memory and in SQLite."""
+"""The dedupe stores: a conditional put with expiry, in memory and in SQLite, and confirming a lease."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from core.dedupe import (
     DedupeStore,
     MemoryDedupeStore,
     SqliteDedupeStore,
+    can_confirm,
     claim,
+    confirm,
     dedupe_from_env,
+    release,
 )
 from core.settings import SettingsError
 
@@ -93,3 +96,60 @@ def test_a_released_key_can_be_claimed_again(tmp_path):
         assert store.put_if_absent("k", 60) is False
         store.release("k")
         assert store.put_if_absent("k", 60) is True
+
+
+# A claim may be a lease: confirmed for longer once its work succeeded.
+LEASE = 60
+
+
+def test_a_lease_lapses_and_the_key_is_claimed_again(store_and_clock):
+    store, clock = store_and_clock
+    assert store.put_if_absent("respond:ce:1", LEASE) is True
+    clock.now += LEASE - 1
+    assert store.put_if_absent("respond:ce:1", LEASE) is False
+    clock.now += 2
+    assert store.put_if_absent("respond:ce:1", LEASE) is True
+
+
+def test_a_confirmed_lease_is_held_for_the_full_time(store_and_clock):
+    store, clock = store_and_clock
+    assert can_confirm(store)
+    assert store.put_if_absent("respond:ce:2", LEASE) is True
+    store.confirm("respond:ce:2", 3600)
+    clock.now += LEASE + 1
+    assert store.put_if_absent("respond:ce:2", LEASE) is False
+    clock.now += 3600
+    assert store.put_if_absent("respond:ce:2", LEASE) is True
+    # A release still forgets it, confirmed or not.
+    store.confirm("respond:ce:2", 3600)
+    store.release("respond:ce:2")
+    assert store.put_if_absent("respond:ce:2", LEASE) is True
+
+
+def test_confirm_is_an_unconditional_write(store_and_clock):
+    store, clock = store_and_clock
+    # A role that outlived its lease still succeeded: confirming records it.
+    assert store.put_if_absent("respond:ce:3", LEASE) is True
+    clock.now += LEASE + 1
+    store.confirm("respond:ce:3", 3600)
+    assert store.put_if_absent("respond:ce:3", LEASE) is False
+    store.confirm("never-claimed", 3600)
+    assert store.put_if_absent("never-claimed", LEASE) is False
+
+
+async def test_the_confirm_helper_runs_blocking_stores_off_the_loop_and_skips_stores_without_it(store_and_clock):
+    store, clock = store_and_clock
+    assert await claim(store, "k", LEASE) is True
+    await confirm(store, "k", 3600)
+    clock.now += LEASE + 1
+    assert await claim(store, "k", LEASE) is False
+
+    class ClaimOnly:
+        blocking = False
+
+        def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+            return True
+
+    assert not can_confirm(ClaimOnly())
+    await confirm(ClaimOnly(), "k", 3600)  # nothing to do, no error
+    await release(ClaimOnly(), "k")

@@ -1,5 +1,6 @@
 """Each cloud's dedupe store against the real thing on 127.0.0.1: claim once, taken, expired,
-released, concurrent claims, and errors that surface instead of passing for "new".
+released, confirmed (a lease held for longer), concurrent claims, and errors that surface
+instead of passing for "new".
 
 Redis (redis-server), Firestore (Google's emulator), Table Storage (Azurite) and
 DynamoDB (moto). Redis expires keys by itself, so a 0.2 s claim is waited out; the
@@ -16,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from core.dedupe import DedupeStore, claim, release
+from core.dedupe import DedupeStore, can_confirm, claim, confirm, release
 
 KINDS = ["redis", "firestore", "table", "dynamodb"]
 
@@ -153,10 +154,36 @@ def test_a_released_claim_can_be_claimed_again(case: Case) -> None:
     store.release("never-claimed")  # forgetting an absent key is no error
 
 
+def test_a_confirmed_lease_is_held_past_the_lease_until_its_new_expiry(case: Case) -> None:
+    store, lease = case.store, case.short_ttl
+    assert can_confirm(store)
+    assert store.put_if_absent("respond:ce:5", lease) is True
+    store.confirm("respond:ce:5", lease * 4)
+    case.advance(lease * 1.5)  # the lease alone would have lapsed
+    assert store.put_if_absent("respond:ce:5", lease) is False
+    case.advance(lease * 3)  # past the confirmed expiry
+    assert store.put_if_absent("respond:ce:5", lease) is True
+
+
+def test_confirm_writes_whatever_was_there_and_release_forgets_a_confirmed_key(case: Case) -> None:
+    store, lease = case.store, case.short_ttl
+    # A lapsed lease (the role outran it) and a key never claimed: both are recorded.
+    assert store.put_if_absent("mono:ce:6", lease) is True
+    case.advance(lease * 1.5)
+    store.confirm("mono:ce:6", 60)
+    store.confirm("mono:ce:never-claimed", 60)
+    assert store.put_if_absent("mono:ce:6", lease) is False
+    assert store.put_if_absent("mono:ce:never-claimed", lease) is False
+    store.release("mono:ce:6")
+    assert store.put_if_absent("mono:ce:6", lease) is True
+
+
 def test_keys_with_characters_no_id_may_hold_are_claimed_too(case: Case) -> None:
     store = case.store
     for key in ("mono:ce:a/b#c?d\\e", "x" * 600, "telegram:1:€"):
         assert store.put_if_absent(key, 60) is True
+        assert store.put_if_absent(key, 60) is False
+        store.confirm(key, 60)
         assert store.put_if_absent(key, 60) is False
 
 
@@ -166,12 +193,15 @@ def test_concurrent_claims_of_one_key_let_exactly_one_through(case: Case) -> Non
     assert results.count(True) == 1
 
 
-async def test_claim_and_release_run_the_store_off_the_event_loop(case: Case) -> None:
+async def test_claim_confirm_and_release_run_the_store_off_the_event_loop(case: Case) -> None:
     assert case.store.blocking is True
     assert await claim(case.store, "command:ce:7", 60) is True
     assert await claim(case.store, "command:ce:7", 60) is False
     await release(case.store, "command:ce:7")
-    assert await claim(case.store, "command:ce:7", 60) is True
+    assert await claim(case.store, "command:ce:7", case.short_ttl) is True
+    await confirm(case.store, "command:ce:7", case.short_ttl * 4)
+    case.advance(case.short_ttl * 1.5)
+    assert await claim(case.store, "command:ce:7", 60) is False
 
 
 async def test_errors_surface_and_are_never_taken_for_a_new_key(case: Case) -> None:
@@ -180,3 +210,5 @@ async def test_errors_surface_and_are_never_taken_for_a_new_key(case: Case) -> N
         broken.put_if_absent("k", 60)
     with pytest.raises(case.expected_error):
         await claim(broken, "k", 60)
+    with pytest.raises(case.expected_error):
+        await confirm(broken, "k", 60)
