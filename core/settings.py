@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 TOPOLOGIES = ("mono", "pipeline")
+# How long a bus event's claim is held while its role runs, before it is confirmed for
+# 24 h: Lambda's longest timeout, so a running role never loses its claim on any target.
+DEDUPE_LEASE_SECONDS = 900
+# A lease as long as the confirmed claim (providers.runtime.BUS_DEDUPE_TTL_SECONDS) would be none.
+_DEDUPE_LEASE_MAX = 24 * 3600
 
 
 class SettingsError(ValueError):
@@ -17,7 +22,8 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None,
+         why: str = "") -> int:
     raw = env.get(name, "")
     if not raw:
         return default
@@ -27,6 +33,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise SettingsError(f"{name}={value} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name}={value} must be at most {maximum}{why}")
     return value
 
 
@@ -47,6 +55,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     source: str = "/botless"
     slow_command_seconds: float = 2.0
+    dedupe_lease_seconds: int = DEDUPE_LEASE_SECONDS
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -75,5 +84,8 @@ class Settings:
             max_body_bytes=_int(env, "BOTLESS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
             source=env.get("BOTLESS_SOURCE", "/botless") or "/botless",
             slow_command_seconds=slow_seconds,
+            dedupe_lease_seconds=_int(
+                env, "BOTLESS_DEDUPE_LEASE_SECONDS", DEDUPE_LEASE_SECONDS, minimum=1, maximum=_DEDUPE_LEASE_MAX - 1,
+                why=" (less than the 24 h a handled bus event is remembered; longer than the function's timeout)"),
             extra=dict(env),
         )

@@ -7,7 +7,10 @@ every role and publishes nothing.
 
 Buses deliver at least once, so `run_role` claims each bus-delivered event in the bot's
 dedupe store first (`<role>:ce:<event id>`): a redelivery is acknowledged and skipped,
-and a failed run gives its claim back so that the bus's retry runs it.
+and a failed run gives its claim back so that the bus's retry runs it. The claim is a
+lease (`BOTLESS_DEDUPE_LEASE_SECONDS`) until the role succeeded, then it is confirmed for
+24 h: the claim of an instance that died mid-role lapses after the lease, and a retry
+that comes later is run.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from typing import Callable, Mapping, Protocol, TypeVar
 
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.dedupe import DedupeStore, claim, release
+from core.dedupe import DedupeStore, can_confirm, claim, confirm, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
 from core.roles import handles
@@ -31,6 +35,8 @@ TARGET_ROLES = ("receive", "parse", "command", "respond", "mono")
 # How long a handled bus event is remembered: longer than any bus here keeps retrying
 # (Event Grid's 24 h event time to live; Pub/Sub's 1-day retention in infra/gcf).
 BUS_DEDUPE_TTL_SECONDS = 24 * 3600
+# The clock that times a role against its lease (a test moves it; the event loop's is left alone).
+_lease_clock = time.monotonic
 
 
 class PublishError(RuntimeError):
@@ -122,7 +128,10 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
 
     With `deduplicate` (the default) the event is first claimed in `bot.dedupe` as
     `<role>:ce:<id>`: a redelivery returns nothing (logged `duplicate`), and a failure
-    releases the claim before it propagates, so the bus's retry is run. A caller passes
+    releases the claim before it propagates, so the bus's retry is run. The claim is
+    taken for `bot.settings.dedupe_lease_seconds` and confirmed for
+    BUS_DEDUPE_TTL_SECONDS once the role succeeded (a store without `confirm` is
+    claimed for BUS_DEDUPE_TTL_SECONDS at once). A caller passes
     False for an event that did not come from a bus (mono's chain on a webhook, which
     its adapter already deduplicated) or when the hand-off happens after it returns
     (Knative's reply contract: a redelivery may mean the Broker never got the answer).
@@ -133,18 +142,22 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     validate_event(event)
     key = f"{role}:ce:{event['id']}"
     # A type this role ignores costs no claim (Pub/Sub's emulator, for one, ignores filters).
-    if deduplicate and handles(role, event["type"]):
-        if not await claim(bot.dedupe, key, BUS_DEDUPE_TTL_SECONDS):
-            log_event(event, role, 0.0, "duplicate", reason="a redelivery of an event already claimed")
-            return []
-    else:
-        deduplicate = False
-    try:
+    if not (deduplicate and handles(role, event["type"])):
         return await _run(bot, role, event, publisher)
+    leased = can_confirm(bot.dedupe)
+    lease = bot.settings.dedupe_lease_seconds if leased else BUS_DEDUPE_TTL_SECONDS
+    if not await claim(bot.dedupe, key, lease):
+        log_event(event, role, 0.0, "duplicate", reason="a redelivery of an event already claimed")
+        return []
+    started = _lease_clock()
+    try:
+        emitted = await _run(bot, role, event, publisher)
     except BaseException:
-        if deduplicate:
-            await _give_back(bot, role, event, key)
+        await _give_back(bot, role, event, key)
         raise
+    if leased:
+        await _confirm(bot, role, event, key, _lease_clock() - started)
+    return emitted
 
 
 async def _run(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
@@ -156,6 +169,20 @@ async def _run(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | No
         for produced in emitted:
             await publisher.publish(produced)
     return emitted
+
+
+async def _confirm(bot: Bot, role: str, event: CloudEvent, key: str, seconds: float) -> None:
+    lease = bot.settings.dedupe_lease_seconds
+    if seconds > lease:
+        # Meanwhile a redelivery may have taken the lapsed claim and run the role a second time.
+        log_event(event, role, seconds * 1000, "lease-overrun", reason=(
+            f"the role ran {seconds:.0f} s, longer than its {lease} s lease: set BOTLESS_DEDUPE_LEASE_SECONDS "
+            "above the function's timeout"))
+    try:
+        await confirm(bot.dedupe, key, BUS_DEDUPE_TTL_SECONDS)
+    except Exception as error:  # noqa: BLE001 - the role's work is done; failing now would only repeat it
+        # The claim lapses after the lease: a redelivery after that runs the role again.
+        log_event(event, role, 0.0, "confirm-failed", reason=f"{type(error).__name__}: {error}")
 
 
 async def _give_back(bot: Bot, role: str, event: CloudEvent, key: str) -> None:

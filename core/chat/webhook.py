@@ -103,6 +103,13 @@ def secret_equals(given: str, expected: str) -> bool:
 
 async def first_delivery(store: DedupeStore, keys: list[str], ttl_seconds: float) -> bool:
     """True when none of `keys` was claimed before (each one is claimed now)."""
+    # Claimed for the full time at once, not as a lease like a bus event's claim
+    # (providers.runtime.run_role). What follows this claim is short: a publish, a
+    # deferral, or in mono the chain under its slow-command budget, and a refused
+    # hand-off releases the claim. A lease would cost every webhook a second store write
+    # inside Slack's 3 s, and would rarely help: it must outlast the function's timeout,
+    # while Slack retries at once, after 1 and after 5 minutes, and the first retry that
+    # is answered as a duplicate ends the retries.
     fresh = True
     for key in keys:
         # Claim every key, even after a duplicate, so a twin delivery (Slack's

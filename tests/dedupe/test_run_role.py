@@ -14,7 +14,7 @@ from core.bot import Bot
 from core.chat.base import DeliveryError
 from core.dedupe import MemoryDedupeStore
 from core.events import EventValidationError
-from core.settings import Settings
+from core.settings import DEDUPE_LEASE_SECONDS, Settings
 from providers.mono import MonoChain
 from providers.runtime import BUS_DEDUPE_TTL_SECONDS, PublishError, run_role, shared_dedupe
 
@@ -26,6 +26,7 @@ class RecordingStore(MemoryDedupeStore):
         super().__init__()
         self.puts: list[tuple[str, float]] = []
         self.releases: list[str] = []
+        self.confirms: list[tuple[str, float]] = []
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         self.puts.append((key, ttl_seconds))
@@ -34,6 +35,10 @@ class RecordingStore(MemoryDedupeStore):
     def release(self, key: str) -> None:
         self.releases.append(key)
         super().release(key)
+
+    def confirm(self, key: str, ttl_seconds: float) -> None:
+        self.confirms.append((key, ttl_seconds))
+        super().confirm(key, ttl_seconds)
 
 
 class FlakyResponder:
@@ -95,7 +100,10 @@ async def test_a_redelivered_event_is_handled_once_and_logged_as_a_duplicate(cap
     assert await run_role(bot, "respond", event, None) == []
     assert await run_role(bot, "respond", event, None) == []
     assert responder.sent == ["hello"]
-    assert store.puts == [(f"respond:ce:{event['id']}", BUS_DEDUPE_TTL_SECONDS)] * 2
+    key = f"respond:ce:{event['id']}"
+    # Claimed with the lease, confirmed for the full time once the role succeeded.
+    assert store.puts == [(key, DEDUPE_LEASE_SECONDS)] * 2
+    assert store.confirms == [(key, BUS_DEDUPE_TTL_SECONDS)]
     [duplicate] = logged(caplog, "duplicate")
     assert duplicate["id"] == event["id"] and duplicate["role"] == "respond"
     assert caplog.records[-1].levelno == logging.INFO
@@ -108,7 +116,7 @@ async def test_a_failed_run_releases_its_claim_so_the_retry_runs():
     event = response()
     with pytest.raises(DeliveryError):
         await run_role(bot, "respond", event, None)
-    assert store.releases == [f"respond:ce:{event['id']}"]
+    assert store.releases == [f"respond:ce:{event['id']}"] and store.confirms == []
     await run_role(bot, "respond", event, None)  # the bus's retry
     await run_role(bot, "respond", event, None)  # a redelivery after success
     assert responder.sent == ["hello"]
