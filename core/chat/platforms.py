@@ -13,6 +13,12 @@ from core.dedupe import DedupeStore, dedupe_from_env
 from core.settings import Settings
 
 PLATFORMS = ("slack", "discord", "telegram")
+# The settings that hold a platform's credentials: each target keeps them out of plain config
+# (a Kubernetes Secret, Secret Manager, Key Vault, SSM Parameter Store).
+CHAT_SECRETS = (
+    "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",
+    "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN",
+)
 
 
 def adapters_from_env(settings: Settings, dedupe: DedupeStore | None = None) -> list[ChatAdapter]:

@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from core import events as ev
+from core.chat.platforms import CHAT_SECRETS
 from providers.packaging.targets import roles_for
 
-CHAT_SECRETS = (
-    "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",
-    "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN",
-)
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
 SECRET_SETTINGS = CHAT_SECRETS + STORE_SECRETS
