@@ -29,6 +29,7 @@ from core.logs import log_event
 from providers.aws import eventbridge, http, invoke, sqs, warmup
 from providers.aws.dedupe import store_from_env
 from providers.aws.publisher import EventBridgePublisher
+from providers.aws.secrets import load_chat_secrets
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, Deferrer, Publisher, bot_from_env, role_from_env, run_role
 
@@ -170,6 +171,9 @@ def app_from_env(role: str, env: Mapping[str, str] | None = None, bot: Bot | Non
     deferrer = invoke.SelfInvoker.from_env(env) if role == "mono" else None
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
     if bot is None:
+        # bot_from_env reads os.environ, once per process: the chat secrets SSM holds
+        # (BOTLESS_SSM_PREFIX) must be there before it runs.
+        load_chat_secrets(os.environ)
         # Webhook retries and bus redeliveries are recognised across instances through DynamoDB.
         bot = bot_from_env(store_from_env(env))
     return LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
@@ -191,7 +195,10 @@ def lambda_handler(role: str | None = None) -> Callable[[Any, Any], Any]:
 
 
 def start(env: Mapping[str, str] | None = None) -> None:
-    """Build the `BOTLESS_ROLE` app now (Lambda's init phase), so bad settings fail before a request."""
+    """Build the `BOTLESS_ROLE` app now (Lambda's init phase), so bad settings fail before a request.
+
+    That includes reading the chat secrets from SSM when `BOTLESS_SSM_PREFIX` is set.
+    """
     env = os.environ if env is None else env
     if env.get("BOTLESS_ROLE"):
         app = _app(role_from_env(dict(env)))

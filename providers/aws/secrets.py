@@ -1,0 +1,114 @@
+"""The chat secrets, read from SSM Parameter Store at run time (`BOTLESS_SSM_PREFIX`).
+
+infra/aws_lambda gives each function the path, never the values, so no secret sits in
+Terraform state or in the function's configuration. In the init phase, before the bot
+is built, one paginated `GetParametersByPath` (decrypted, not recursive) reads the
+parameters directly under the path; those named like a chat secret
+(`/botless/SLACK_SIGNING_SECRET`) are put into `os.environ`, where the bot reads its
+settings once. A variable the environment already sets wins (a local override).
+
+A refusal fails the init phase, loudly (ConfigurationError with the path and the AWS
+error code). So does a path holding no chat secret at all: that is what a mistyped
+path or a function in another region looks like, and it would leave every platform
+disabled. A single missing secret is fine: that platform answers 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+from typing import Iterator, MutableMapping
+
+from core.chat.platforms import CHAT_SECRETS
+from providers.runtime import ConfigurationError
+
+logger = logging.getLogger("botless")
+
+PREFIX_SETTING = "BOTLESS_SSM_PREFIX"
+_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+/?$")
+
+
+def load_chat_secrets(environ: MutableMapping[str, str]) -> list[str]:
+    """Put the chat secrets under `BOTLESS_SSM_PREFIX` into `environ`; the names it set.
+
+    Does nothing, and imports no boto3, when the prefix is not set. A name `environ`
+    already sets (non-blank) keeps its value. Logs one line of names, never a value.
+    """
+    prefix = environ.get(PREFIX_SETTING, "").strip()
+    if not prefix:
+        return []
+    found, others = chat_secrets_from_ssm(prefix)
+    loaded = [name for name in found if not environ.get(name, "").strip()]
+    for name in loaded:
+        environ[name] = found[name]
+    logger.info(json.dumps({"target": "aws-lambda", "outcome": "secrets-loaded", "prefix": prefix,
+                            "loaded": loaded, "kept": sorted(set(found) - set(loaded)),
+                            "absent": [n for n in CHAT_SECRETS if n not in found],
+                            "ignored": others}))
+    return loaded
+
+
+def chat_secrets_from_ssm(prefix: str) -> tuple[dict[str, str], list[str]]:
+    """The chat secrets directly under `prefix` (decrypted), and the other names found there.
+
+    ConfigurationError when SSM refuses, or when no chat secret is under the path.
+    """
+    if not _PATH.match(prefix):
+        raise ConfigurationError(f"{PREFIX_SETTING}={prefix!r} is not an SSM path: write it like /botless/ "
+                                 "(a leading /, then letters, digits, '_', '.' or '-')")
+    path = prefix.rstrip("/")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from providers.aws.clients import client
+
+    found: dict[str, str] = {}
+    others: list[str] = []
+    region = "?"
+    try:
+        ssm = client("ssm")
+        region = ssm.meta.region_name
+        with _response_bodies_unlogged():
+            pages = ssm.get_paginator("get_parameters_by_path").paginate(
+                Path=path, Recursive=False, WithDecryption=True)
+            for page in pages:
+                for parameter in page.get("Parameters", []):
+                    name = parameter["Name"].rsplit("/", 1)[-1]
+                    if name in CHAT_SECRETS:
+                        found[name] = parameter["Value"]
+                    else:
+                        others.append(name)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "?")
+        message = error.response.get("Error", {}).get("Message", "")
+        raise ConfigurationError(f"SSM refused to read the chat secrets under {prefix} ({PREFIX_SETTING}) in "
+                                 f"{region}: {code}: {message}. The function's role needs "
+                                 "ssm:GetParametersByPath on that path and kms:Decrypt on its key") from None
+    except BotoCoreError as error:  # no region, no credentials, endpoint unreachable
+        raise ConfigurationError(f"could not read the chat secrets under {prefix} ({PREFIX_SETTING}) from SSM "
+                                 f"in {region}: {type(error).__name__}: {error}") from None
+    if not found:
+        raise ConfigurationError(
+            f"no chat secret under {prefix} ({PREFIX_SETTING}) in SSM in {region}"
+            + (f" (found only {', '.join(sorted(others))})" if others else "")
+            + f": put at least one of {', '.join(CHAT_SECRETS)} there as a SecureString "
+            f"(e.g. {path}/SLACK_SIGNING_SECRET), in the function's region, or unset {PREFIX_SETTING}")
+    return found, sorted(others)
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _response_bodies_unlogged() -> Iterator[None]:
+    # botocore logs every response body at DEBUG; these hold the decrypted secrets.
+    parsers = logging.getLogger("botocore.parsers")
+    drop = _DropAll()
+    parsers.addFilter(drop)
+    try:
+        yield
+    finally:
+        parsers.removeFilter(drop)

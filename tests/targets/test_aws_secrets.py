@@ -1,0 +1,172 @@
+"""Lambda reads the chat secrets from SSM at run time (BOTLESS_SSM_PREFIX), against moto in
+server mode: decrypted, only where the environment has none, never logged; a refusal or an
+empty path fails the init phase with a message naming the path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from botocore.stub import Stubber
+
+from core.chat.platforms import CHAT_SECRETS
+from providers.aws import clients
+from providers.aws.lambda_app import app_from_env
+from providers.aws.secrets import load_chat_secrets
+from providers.runtime import ConfigurationError, bot_from_env
+from tests.servers import free_port
+from tests.targets.drivers.aws_lambda import LambdaContext, create_pipeline_bus, http_event
+from tests.targets.scenarios import slack_slash_command
+
+CONTEXT = LambdaContext("botless-secrets")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def put(name: str, value: str, kind: str = "SecureString") -> None:
+    clients.client("ssm").put_parameter(Name=name, Value=value, Type=kind)
+
+
+@pytest.fixture
+def prefix(aws_env: dict[str, str], unique: str) -> str:
+    """A path of its own in the session's moto, holding nothing yet."""
+    return f"/botless-{unique}/"
+
+
+@pytest.fixture
+def environ() -> Iterator[None]:
+    """os.environ as it was, once the test is over (the loader writes to it), and a fresh bot."""
+    saved = dict(os.environ)
+    bot_from_env.cache_clear()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        bot_from_env.cache_clear()
+
+
+def test_the_chat_secrets_under_the_prefix_are_loaded_decrypted_where_the_environment_has_none(prefix, caplog):
+    put(f"{prefix}SLACK_SIGNING_SECRET", "ssm-signing-secret")
+    put(f"{prefix}TELEGRAM_BOT_TOKEN", "ssm-telegram-token", kind="String")
+    put(f"{prefix}SLACK_BOT_TOKEN", "ssm-bot-token")
+    put(f"{prefix}nested/DISCORD_BOT_TOKEN", "too-deep")  # one level only: the name is the variable
+    for n in range(12):  # more than one page (10 a page)
+        put(f"{prefix}OTHER_{n:02d}", f"other-{n}")
+    env = {"BOTLESS_SSM_PREFIX": prefix, "SLACK_BOT_TOKEN": "set-by-the-operator", "DISCORD_BOT_TOKEN": " "}
+    with caplog.at_level(logging.DEBUG):  # botocore's DEBUG lines included
+        loaded = load_chat_secrets(env)
+    assert loaded == ["SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN"]
+    assert env["SLACK_SIGNING_SECRET"] == "ssm-signing-secret"  # moto returns kms:alias/aws/ssm:... undecrypted
+    assert env["TELEGRAM_BOT_TOKEN"] == "ssm-telegram-token"
+    assert env["SLACK_BOT_TOKEN"] == "set-by-the-operator" and env["DISCORD_BOT_TOKEN"] == " "
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if "secrets-loaded" in r.getMessage()]
+    assert line["prefix"] == prefix and line["kept"] == ["SLACK_BOT_TOKEN"]
+    assert line["ignored"] == [f"OTHER_{n:02d}" for n in range(12)]
+    assert "DISCORD_PUBLIC_KEY" in line["absent"]
+    for value in ("ssm-signing-secret", "ssm-telegram-token", "ssm-bot-token", "other-"):
+        assert value not in caplog.text
+
+
+def test_without_a_prefix_nothing_is_read():
+    env = {"SLACK_SIGNING_SECRET": "local"}
+    assert load_chat_secrets(env) == [] and env == {"SLACK_SIGNING_SECRET": "local"}
+
+
+def test_a_slack_webhook_to_receive_verifies_with_the_secret_read_from_ssm(stand_in, prefix, environ, unique,
+                                                                          caplog):
+    queues = create_pipeline_bus(f"botless-secrets-{unique}")
+    put(f"{prefix}SLACK_SIGNING_SECRET", f"from-ssm-{unique}")
+    platform = {k: v for k, v in stand_in.env().items() if k not in CHAT_SECRETS}
+    os.environ.update({**platform, "BOTLESS_SSM_PREFIX": prefix})
+    for name in CHAT_SECRETS:
+        os.environ.pop(name, None)
+    with caplog.at_level(logging.DEBUG):
+        app = app_from_env("receive", {"BOTLESS_EVENT_BUS": f"botless-secrets-{unique}"})
+        try:
+            headers, body = slack_slash_command(stand_in.url, "/uptime", "", trigger=unique,
+                                                secret=f"from-ssm-{unique}")
+            signed = app(http_event("function-url", "/slack/events", headers, body), CONTEXT)
+            headers, body = slack_slash_command(stand_in.url, "/uptime", "", trigger=f"x{unique}")
+            forged = app(http_event("function-url", "/slack/events", headers, body), CONTEXT)
+        finally:
+            app.close()
+    assert signed["statusCode"] == 200 and forged["statusCode"] == 401
+    messages = clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
+    assert [json.loads(m["Body"])["detail"]["data"]["command"] for m in messages] == ["uptime"]
+    assert "secrets-loaded" in caplog.text and f"from-ssm-{unique}" not in caplog.text
+
+
+@pytest.mark.parametrize("case", ["no such path", "only other names", "another region"])
+def test_a_path_without_any_chat_secret_fails_at_init_naming_the_path(prefix, case, monkeypatch):
+    if case == "only other names":
+        put(f"{prefix}SLACK_SIGNING", "a typo")
+    if case == "another region":
+        put(f"{prefix}SLACK_SIGNING_SECRET", "value-in-virginia")
+        monkeypatch.setenv("AWS_REGION", "eu-west-1")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    clients.client.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError) as raised:
+            load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+    finally:
+        clients.client.cache_clear()
+    message = str(raised.value)
+    assert f"no chat secret under {prefix} (BOTLESS_SSM_PREFIX)" in message
+    assert ("eu-west-1" if case == "another region" else "us-east-1") in message
+    assert ("found only SLACK_SIGNING" in message) == (case == "only other names")
+    assert "a typo" not in message and "value-in-virginia" not in message
+
+
+def test_ssm_refusing_fails_at_init_with_the_path_and_the_aws_error_code(prefix):
+    ssm = clients.client("ssm")
+    with Stubber(ssm) as stub:
+        stub.add_client_error("get_parameters_by_path", service_error_code="AccessDeniedException",
+                              service_message="User: arn:aws:sts::123456789012:assumed-role/botless-mono is not "
+                                              "authorized to perform: ssm:GetParametersByPath", http_status_code=400)
+        with pytest.raises(ConfigurationError, match=rf"SSM refused to read the chat secrets under {prefix} "
+                                                     r"\(BOTLESS_SSM_PREFIX\) in us-east-1: AccessDeniedException"):
+            load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+
+
+def test_an_unreachable_ssm_or_a_bad_path_fails_at_init(prefix, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    clients.client.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match=rf"under {prefix} .*: EndpointConnectionError"):
+            load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+    finally:
+        clients.client.cache_clear()
+    with pytest.raises(ConfigurationError, match="is not an SSM path"):
+        load_chat_secrets({"BOTLESS_SSM_PREFIX": "botless"})
+
+
+PROBE = """
+import json, os, sys
+import functions.aws_lambda.handler
+print(json.dumps({"boto3": "boto3" in sys.modules, "slack": os.environ.get("SLACK_SIGNING_SECRET") == "init-secret"}))
+"""
+
+
+def run_handler_module(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "AWS_", *CHAT_SECRETS))}
+    full.update(BOTLESS_ENTRY_POINTS="0", BOTLESS_ROLE="receive", BOTLESS_EVENT_BUS="bus", **env)
+    return subprocess.run([sys.executable, "-c", PROBE], env=full, capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+
+
+def test_the_handler_module_reads_the_secrets_in_the_init_phase_or_fails_there(prefix, aws_env):
+    put(f"{prefix}SLACK_SIGNING_SECRET", "init-secret")
+    done = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"boto3": True, "slack": True}
+    assert "init-secret" not in done.stderr
+    refused = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix,
+                                  "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert f"ConfigurationError: could not read the chat secrets under {prefix}" in refused.stderr
