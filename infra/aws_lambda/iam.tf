@@ -8,8 +8,9 @@ data "aws_iam_policy_document" "assume" {
   }
 }
 
-# One role per function: each may write its own logs, use the dedupe table and the DLQ,
-# and only the roles that emit events may put them on this bot's bus.
+# One role per function: each may write its own logs, use the dedupe table and the DLQ, read
+# the chat secrets under one SSM path, and only the roles that emit events may put them on
+# this bot's bus.
 resource "aws_iam_role" "function" {
   for_each           = toset(local.roles)
   name               = "${var.name}-${each.key}"
@@ -35,6 +36,30 @@ data "aws_iam_policy_document" "function" {
     sid       = "DeadLetters"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dead_letters.arn]
+  }
+
+  # The chat secrets, read at init: one GetParametersByPath on the path (authorized against the
+  # path itself, with or without its trailing slash), decrypted by SSM with the parameters' key.
+  statement {
+    sid       = "ReadChatSecrets"
+    actions   = ["ssm:GetParametersByPath"]
+    resources = [local.ssm_path_arn, "${local.ssm_path_arn}/*"]
+  }
+
+  statement {
+    sid       = "DecryptChatSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [local.secrets_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ssm.${var.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:PARAMETER_ARN"
+      values   = ["${local.ssm_path_arn}/*"]
+    }
   }
 
   dynamic "statement" {

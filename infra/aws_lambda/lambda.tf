@@ -10,7 +10,7 @@ resource "aws_lambda_function" "role" {
   for_each = toset(local.roles)
   #checkov:skip=CKV_AWS_117:No VPC: the functions call only public chat APIs and AWS APIs; a VPC would need a NAT gateway (about $32/month at rest).
   #checkov:skip=CKV_AWS_115:Concurrency is not reserved: new accounts have a 10-execution quota and reserving it fails; set it per account if needed.
-  #checkov:skip=CKV_AWS_173:The environment holds no plain variables from Terraform; chat secrets come from SSM SecureStrings and Lambda encrypts the environment with its service key.
+  #checkov:skip=CKV_AWS_173:The environment holds no secret (the functions read the chat secrets from SSM SecureStrings at run time); Lambda encrypts it with its service key.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile the operator owns; the zip's sha256 is printed by `botless package` and pinned by source_code_hash.
 
   function_name    = "${var.name}-${each.key}"
@@ -25,13 +25,15 @@ resource "aws_lambda_function" "role" {
   timeout          = var.timeout
 
   environment {
-    variables = merge(local.secret_env, {
+    variables = {
       BOTLESS_ROLE         = each.key
       BOTLESS_TOPOLOGY     = var.topology
       BOTLESS_EVENT_BUS    = local.bus_name
       BOTLESS_EVENT_SOURCE = var.event_source
       BOTLESS_DEDUPE_TABLE = aws_dynamodb_table.dedupe.name
-    })
+      # The path, not the secrets: the function reads them from SSM in its init phase.
+      BOTLESS_SSM_PREFIX = var.secrets_ssm_path
+    }
   }
 
   # Asynchronous invocations (EventBridge) that fail every retry land in the DLQ.

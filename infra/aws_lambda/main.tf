@@ -15,24 +15,19 @@ locals {
     { for c in var.commands : "command-${c}" => { role = "command", type = "botless.bot.command.${c}" } },
     { "response" = { role = "respond", type = "botless.bot.response" } },
   ) : {}
-
-  chat_secret_names = [
-    "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",
-    "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN",
-  ]
 }
 
-# The chat secrets live in SSM Parameter Store (SecureString), put there by the operator;
-# Terraform never takes them as variables and outputs none of them.
-data "aws_ssm_parameters_by_path" "chat" {
-  path            = var.secrets_ssm_path
-  with_decryption = true
-}
-
+# The chat secrets stay in SSM Parameter Store (SecureStrings the operator puts there): each
+# function reads them at run time (BOTLESS_SSM_PREFIX), so no value reaches Terraform state.
 locals {
-  secret_env = {
-    for i, full in data.aws_ssm_parameters_by_path.chat.names :
-    element(split("/", full), length(split("/", full)) - 1) => data.aws_ssm_parameters_by_path.chat.values[i]
-    if contains(local.chat_secret_names, element(split("/", full), length(split("/", full)) - 1))
-  }
+  ssm_path_arn = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${trimsuffix(var.secrets_ssm_path, "/")}"
+  # Terraform never reads a parameter, only the key that decrypts them.
+  secrets_kms_key_arn = coalesce(var.secrets_kms_key_arn, one(data.aws_kms_alias.ssm[*].target_key_arn))
+}
+
+# The AWS managed key of SecureStrings. The data source calls DescribeKey, which makes KMS
+# create that key if no SecureString has used it yet, so it resolves on a fresh account too.
+data "aws_kms_alias" "ssm" {
+  count = var.secrets_kms_key_arn == null ? 1 : 0
+  name  = "alias/aws/ssm"
 }

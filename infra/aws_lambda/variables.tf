@@ -75,9 +75,19 @@ variable "event_source" {
 }
 
 variable "secrets_ssm_path" {
-  description = "SSM Parameter Store path holding the chat secrets as SecureStrings named like the variables (e.g. /botless/SLACK_SIGNING_SECRET)."
+  description = "SSM Parameter Store path of the chat secrets, SecureStrings named like the variables (e.g. /botless/SLACK_SIGNING_SECRET). The functions read them at run time (BOTLESS_SSM_PREFIX); Terraform never does."
   type        = string
   default     = "/botless/"
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9_.-]+)+/$", var.secrets_ssm_path))
+    error_message = "The path starts and ends with '/', like /botless/ (letters, digits, '_', '.', '-' in between)."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "ARN of the KMS key the chat SecureStrings are encrypted with; null means the AWS managed aws/ssm key."
+  type        = string
+  default     = null
 }
 
 variable "aws_endpoint_url" {

@@ -23,6 +23,7 @@ provider "aws" {
     dynamodb       = var.aws_endpoint_url
     eventbridge    = var.aws_endpoint_url
     iam            = var.aws_endpoint_url
+    kms            = var.aws_endpoint_url
     lambda         = var.aws_endpoint_url
     sqs            = var.aws_endpoint_url
     ssm            = var.aws_endpoint_url

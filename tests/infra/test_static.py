@@ -167,8 +167,28 @@ def test_lambda_env_names_are_read_by_the_code():
     environment = resources("aws_lambda", "aws_lambda_function")["role"]["environment"][0]["variables"]
     names = set(re.findall(r"\b(BOTLESS_[A-Z_]+)\b", str(environment)))
     assert {"BOTLESS_ROLE", "BOTLESS_EVENT_BUS", "BOTLESS_EVENT_SOURCE", "BOTLESS_TOPOLOGY",
-            "BOTLESS_DEDUPE_TABLE"} <= names
+            "BOTLESS_DEDUPE_TABLE", "BOTLESS_SSM_PREFIX"} <= names
     assert {n for n in names if n not in code} == set()
+
+
+def test_lambda_chat_secrets_are_read_at_run_time_and_never_by_terraform():
+    from core.chat.platforms import CHAT_SECRETS
+    from providers.aws import secrets
+
+    text = module_text("aws_lambda")
+    # No data source reads a parameter, so no secret value reaches the state.
+    data_sources = {kind for block in parsed("aws_lambda").get("data", []) for kind in block}
+    assert data_sources and not {kind for kind in data_sources if kind.startswith("aws_ssm_")}
+    environment = value(resources("aws_lambda", "aws_lambda_function")["role"]["environment"][0]["variables"])
+    assert environment[secrets.PREFIX_SETTING] == "${var.secrets_ssm_path}"
+    assert not set(CHAT_SECRETS) & set(environment) and "merge(" not in str(environment)
+    [default] = [value(b["secrets_ssm_path"]["default"]) for b in parsed("aws_lambda")["variable"]
+                 if "secrets_ssm_path" in b]
+    assert secrets._PATH.match(default)
+    # Each function may list that path (GetParametersByPath) and have SSM decrypt what is under it.
+    assert '"ssm:GetParametersByPath"' in text and '"kms:Decrypt"' in text
+    assert "resources = [local.ssm_path_arn, \"${local.ssm_path_arn}/*\"]" in text
+    assert 'variable = "kms:EncryptionContext:PARAMETER_ARN"' in text
 
 
 # The code each module's functions run: its provider, the shared runtime and core (settings, adapters).

@@ -9,6 +9,7 @@ import zipfile
 import boto3
 import pytest
 
+from core.chat.platforms import CHAT_SECRETS
 from providers.packaging import PackageOptions, package
 from tests.infra.conftest import copy_module, needs_aws_mirror, run_terraform, terraform_env
 
@@ -40,10 +41,15 @@ def test_the_lambda_module_validates_offline(tmp_path):
 def test_apply_and_destroy_on_moto_with_the_packaged_zip(tmp_path, moto_endpoint, lambda_zip):
     """mono is applied and destroyed for real; pipeline is planned alongside (its apply adds ~40 s:
     the AWS provider creates functions one at a time, five seconds each, against moto)."""
+    # The module needs no parameter; one is there all the same, to show Terraform never reads it.
     ssm = boto3.client("ssm", endpoint_url=moto_endpoint, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     ssm.put_parameter(Name="/botless-test/SLACK_SIGNING_SECRET", Value="not-a-real-secret", Type="SecureString")
-    ssm.put_parameter(Name="/botless-test/UNRELATED", Value="ignored", Type="SecureString")
+    # Like KMS, moto creates the aws/ssm key on its first DescribeKey; the two terraform runs
+    # below would race to create it twice (KMS has it once a SecureString used it).
+    kms = boto3.client("kms", endpoint_url=moto_endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    aws_ssm_key = kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]["Arn"]
     variables = json.loads(lambda_zip.tfvars.path.read_text())
     base = {**variables, "secrets_ssm_path": "/botless-test/"}
 
@@ -71,7 +77,21 @@ def test_apply_and_destroy_on_moto_with_the_packaged_zip(tmp_path, moto_endpoint
     assert function["CodeSize"] == lambda_zip.artifact.size
     environment = function["Environment"]["Variables"]
     assert environment["BOTLESS_ROLE"] == "mono" and environment["BOTLESS_TOPOLOGY"] == "mono"
-    assert environment["SLACK_SIGNING_SECRET"] == "not-a-real-secret" and "UNRELATED" not in environment
+    # The path, never the secrets: the function reads them from SSM at run time.
+    assert environment["BOTLESS_SSM_PREFIX"] == "/botless-test/"
+    assert not set(CHAT_SECRETS) & set(environment)
+    assert "not-a-real-secret" not in (module / "terraform.tfstate").read_text()
+    iam = boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    policy = iam.get_role_policy(RoleName="botless-m-mono", PolicyName="botless-m-mono")["PolicyDocument"]
+    statements = {s["Sid"]: s for s in (json.loads(policy) if isinstance(policy, str) else policy)["Statement"]}
+    path_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/botless-test"
+    assert statements["ReadChatSecrets"]["Action"] == "ssm:GetParametersByPath"
+    assert sorted(statements["ReadChatSecrets"]["Resource"]) == [path_arn, f"{path_arn}/*"]
+    decrypt = statements["DecryptChatSecrets"]
+    assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == aws_ssm_key
+    assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}
+    assert decrypt["Condition"]["StringLike"] == {"kms:EncryptionContext:PARAMETER_ARN": f"{path_arn}/*"}
     assert outputs["slack_webhook_url"]["value"].endswith("/slack/events")
     assert outputs["discord_webhook_url"]["value"].endswith("/discord/interactions")
     assert outputs["telegram_webhook_url"]["value"].endswith("/telegram/webhook")
