@@ -14,6 +14,15 @@ short time while its role runs, confirmed for the full time to live once the rol
 succeeded. A claim whose instance died mid-role then lapses after
 the lease instead of holding off the bus's retries for a day. A store without `confirm`
 is claimed for the full time to live up front, as before. Every store here has both.
+
+A store may also have `is_confirmed(key)`: True when `key` holds a confirmed claim (one
+`confirm` wrote), False when it is a lease still running (or absent, or expired). Each
+store records which by what it writes: `put_if_absent` a lease marker, `confirm` a
+confirmed one. With it, run_role tells a redelivery that arrives while another instance
+still holds the lease (InFlightError: the bus must retry later, since the first run may
+yet crash) from one of an event already handled (acknowledged as a duplicate). A store
+without `is_confirmed` answers every taken claim as a duplicate, as before. A claim
+written before the marker existed reads as confirmed (the old behaviour).
 """
 
 from __future__ import annotations
@@ -40,9 +49,10 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9._:@=+-]{1,200}")
 class DedupeStore(Protocol):
     """A conditional put with expiry: True when `key` was new (and is now taken).
 
-    `release(key)` and `confirm(key, ttl_seconds)` are optional (see the module docstring):
-    without `confirm`, bus events are claimed for the full 24 h up front, so a claim
-    whose instance died is only taken again a day later.
+    `release(key)`, `confirm(key, ttl_seconds)` and `is_confirmed(key)` are optional (see
+    the module docstring): without `confirm`, bus events are claimed for the full 24 h up
+    front, so a claim whose instance died is only taken again a day later; without
+    `is_confirmed`, a redelivery during another instance's lease is taken for a duplicate.
     """
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool: ...
@@ -57,17 +67,18 @@ class MemoryDedupeStore:
     def __init__(self, capacity: int = 100_000, clock: Callable[[], float] | None = None) -> None:
         self.capacity = capacity
         self._clock = clock or time.monotonic
-        self._expiry: OrderedDict[str, float] = OrderedDict()
+        # key -> (expiry, confirmed)
+        self._expiry: OrderedDict[str, tuple[float, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
-        """True when `key` is new or its previous claim has expired."""
+        """True when `key` is new or its previous claim has expired (it is now a lease)."""
         now = self._clock()
         with self._lock:
-            expires = self._expiry.get(key)
-            if expires is not None and expires > now:
+            held = self._expiry.get(key)
+            if held is not None and held[0] > now:
                 return False
-            self._hold(key, now + ttl_seconds)
+            self._hold(key, now + ttl_seconds, False)
             return True
 
     def release(self, key: str) -> None:
@@ -79,11 +90,18 @@ class MemoryDedupeStore:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         now = self._clock()
         with self._lock:
-            self._hold(key, now + ttl_seconds)
+            self._hold(key, now + ttl_seconds, True)
 
-    def _hold(self, key: str, expires: float) -> None:
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
+        now = self._clock()
+        with self._lock:
+            held = self._expiry.get(key)
+            return held is not None and held[0] > now and held[1]
+
+    def _hold(self, key: str, expires: float, confirmed: bool) -> None:
         # Called with the lock held.
-        self._expiry[key] = expires
+        self._expiry[key] = (expires, confirmed)
         self._expiry.move_to_end(key)
         while len(self._expiry) > self.capacity:
             self._expiry.popitem(last=False)
@@ -113,7 +131,7 @@ class SqliteDedupeStore:
             try:
                 connection.execute("DELETE FROM botless_dedupe WHERE key = ? AND expires <= ?", (key, now))
                 cursor = connection.execute(
-                    "INSERT OR IGNORE INTO botless_dedupe (key, expires) VALUES (?, ?)",
+                    "INSERT OR IGNORE INTO botless_dedupe (key, expires, confirmed) VALUES (?, ?, 0)",
                     (key, now + ttl_seconds),
                 )
                 self._puts += 1
@@ -136,7 +154,16 @@ class SqliteDedupeStore:
         now = self._clock()
         with self._lock:
             self._connect().execute(
-                "INSERT OR REPLACE INTO botless_dedupe (key, expires) VALUES (?, ?)", (key, now + ttl_seconds))
+                "INSERT OR REPLACE INTO botless_dedupe (key, expires, confirmed) VALUES (?, ?, 1)",
+                (key, now + ttl_seconds))
+
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
+        now = self._clock()
+        with self._lock:
+            row = self._connect().execute(
+                "SELECT confirmed FROM botless_dedupe WHERE key = ? AND expires > ?", (key, now)).fetchone()
+        return row is not None and bool(row[0])
 
     def close(self) -> None:
         """Close the database file (it is reopened on the next put)."""
@@ -152,8 +179,19 @@ class SqliteDedupeStore:
             connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None,
                                          check_same_thread=False)
             connection.execute(
-                "CREATE TABLE IF NOT EXISTS botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL, "
+                "confirmed INTEGER NOT NULL DEFAULT 0)"
             )
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(botless_dedupe)")}
+            if "confirmed" not in columns:
+                # A file from before the marker: its claims read as confirmed, as they were taken.
+                try:
+                    connection.execute(
+                        "ALTER TABLE botless_dedupe ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1")
+                except sqlite3.OperationalError:
+                    # Another process added it first.
+                    if "confirmed" not in {r[1] for r in connection.execute("PRAGMA table_info(botless_dedupe)")}:
+                        raise
             self._connection = connection
         return self._connection
 
@@ -182,6 +220,21 @@ async def confirm(store: DedupeStore, key: str, ttl_seconds: float) -> None:
         await asyncio.to_thread(extend, key, ttl_seconds)
     else:
         extend(key, ttl_seconds)
+
+
+def can_tell_confirmed(store: DedupeStore) -> bool:
+    """True when `store` has `is_confirmed`, so a lease still running is told from a handled event."""
+    return callable(getattr(store, "is_confirmed", None))
+
+
+async def is_confirmed(store: DedupeStore, key: str) -> bool | None:
+    """`store.is_confirmed`, off the event loop on stores that do I/O; None for a store without it."""
+    read = getattr(store, "is_confirmed", None)
+    if read is None:
+        return None
+    if getattr(store, "blocking", True):
+        return bool(await asyncio.to_thread(read, key))
+    return bool(read(key))
 
 
 async def release(store: DedupeStore, *keys: str) -> None:

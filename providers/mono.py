@@ -14,7 +14,9 @@ mechanism (a `Deferrer`) and continued by a later invocation of the same functio
   (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it.
 - `resume`: the later invocation the deferrer caused runs the whole chain, with no
   budget, and never defers again (so deferral cannot loop). It came through a bus,
-  so it is claimed in the bot's dedupe store first: a redelivery is skipped.
+  so it is claimed in the bot's dedupe store first: a redelivery of a handled event is
+  skipped, and one that comes while another invocation still holds the lease raises
+  InFlightError, which the target answers so that its bus retries it later.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class MonoChain:
                 await self.bot.roles.mono(produced)
 
     async def resume(self, event: CloudEvent) -> None:
-        """Continue a deferred event: the whole chain, no budget, no further deferral."""
+        """Continue a deferred event: the whole chain, no budget, no further deferral.
+
+        Raises InFlightError for a redelivery whose claim is another invocation's running lease.
+        """
         await run_role(self.bot, "mono", event, None)
 
     def is_slow(self, event: CloudEvent) -> bool:

@@ -6,11 +6,13 @@ are bus-triggered and go through `run_role`. In the mono topology one invocation
 every role and publishes nothing.
 
 Buses deliver at least once, so `run_role` claims each bus-delivered event in the bot's
-dedupe store first (`<role>:ce:<event id>`): a redelivery is acknowledged and skipped,
-and a failed run gives its claim back so that the bus's retry runs it. The claim is a
-lease (`BOTLESS_DEDUPE_LEASE_SECONDS`) until the role succeeded, then it is confirmed for
-24 h: the claim of an instance that died mid-role lapses after the lease, and a retry
-that comes later is run.
+dedupe store first (`<role>:ce:<event id>`), and a failed run gives its claim back so
+that the bus's retry runs it. The claim is a lease (`BOTLESS_DEDUPE_LEASE_SECONDS`) until
+the role succeeded, then it is confirmed for 24 h. A redelivery that finds the claim
+confirmed is acknowledged and skipped; one that finds a lease still running fails with
+InFlightError, which every target answers the way its bus retries (the first run may
+yet crash: an acknowledged redelivery would then be lost). By the retry the first run
+either confirmed (the retry is a duplicate) or died and its lease lapsed (the retry runs).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Callable, Mapping, Protocol, TypeVar
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.dedupe import DedupeStore, can_confirm, claim, confirm, release
+from core.dedupe import DedupeStore, can_confirm, claim, confirm, is_confirmed, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
 from core.roles import handles
@@ -41,6 +43,18 @@ _lease_clock = time.monotonic
 
 class PublishError(RuntimeError):
     """The bus refused an event; the invocation must fail so the platform retries it."""
+
+
+class InFlightError(RuntimeError):
+    """A redelivered event whose claim is a lease still running: another invocation is
+    handling it. The delivery must fail retryably, so the bus retries it later (then it is
+    a duplicate, or, when that invocation died and its lease lapsed, it is run)."""
+
+    def __init__(self, role: str, event_id: str) -> None:
+        super().__init__(f"event {event_id} is being handled elsewhere ({role}'s claim on it is a lease "
+                         "not yet confirmed): retry later")
+        self.role = role
+        self.event_id = event_id
 
 
 class Publisher(Protocol):
@@ -127,11 +141,14 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     ignored politely and return nothing.
 
     With `deduplicate` (the default) the event is first claimed in `bot.dedupe` as
-    `<role>:ce:<id>`: a redelivery returns nothing (logged `duplicate`), and a failure
-    releases the claim before it propagates, so the bus's retry is run. The claim is
-    taken for `bot.settings.dedupe_lease_seconds` and confirmed for
-    BUS_DEDUPE_TTL_SECONDS once the role succeeded (a store without `confirm` is
-    claimed for BUS_DEDUPE_TTL_SECONDS at once). A caller passes
+    `<role>:ce:<id>`, and a failure releases the claim before it propagates, so the
+    bus's retry is run. The claim is taken for `bot.settings.dedupe_lease_seconds` and
+    confirmed for BUS_DEDUPE_TTL_SECONDS once the role succeeded (a store without
+    `confirm` is claimed for BUS_DEDUPE_TTL_SECONDS at once). A redelivery that finds
+    the claim confirmed returns nothing (logged `duplicate`); one that finds a lease
+    still running raises InFlightError (logged `in-flight`) and leaves the claim alone,
+    so the bus retries it later. A store without `is_confirmed` cannot tell the two
+    apart: every taken claim is a duplicate there. A caller passes
     False for an event that did not come from a bus (mono's chain on a webhook, which
     its adapter already deduplicated) or when the hand-off happens after it returns
     (Knative's reply contract: a redelivery may mean the Broker never got the answer).
@@ -147,7 +164,12 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     leased = can_confirm(bot.dedupe)
     lease = bot.settings.dedupe_lease_seconds if leased else BUS_DEDUPE_TTL_SECONDS
     if not await claim(bot.dedupe, key, lease):
-        log_event(event, role, 0.0, "duplicate", reason="a redelivery of an event already claimed")
+        if leased and await is_confirmed(bot.dedupe, key) is False:
+            # Not ours to release: the invocation holding the lease confirms or gives it back.
+            log_event(event, role, 0.0, "in-flight", reason=(
+                "a redelivery while another invocation holds the claim's lease: failed so the bus retries later"))
+            raise InFlightError(role, event["id"])
+        log_event(event, role, 0.0, "duplicate", reason="a redelivery of an event already handled")
         return []
     started = _lease_clock()
     try:
@@ -194,6 +216,7 @@ async def _give_back(bot: Bot, role: str, event: CloudEvent, key: str) -> None:
 
 
 __all__ = [
-    "BUS_DEDUPE_TTL_SECONDS", "ConfigurationError", "Deferrer", "EventValidationError", "PublishError",
+    "BUS_DEDUPE_TTL_SECONDS", "ConfigurationError", "Deferrer", "EventValidationError", "InFlightError",
+    "PublishError",
     "Publisher", "TARGET_ROLES", "bot_from_env", "role_from_env", "run_role", "shared_dedupe",
 ]

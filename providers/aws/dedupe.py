@@ -3,7 +3,9 @@
 The table's hash key is the string `key`; `expires` (epoch seconds) is its TTL
 attribute. DynamoDB deletes expired items lazily (within a day or two), so the
 condition also accepts an item whose `expires` has passed. A confirm is an
-unconditional PutItem, a release a DeleteItem.
+unconditional PutItem, a release a DeleteItem. The `state` attribute says whether the
+claim is a lease (`lease`, from a claim) or confirmed (`done`); `is_confirmed` reads it
+with a consistent GetItem (an item without it, from before, reads as confirmed).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from providers.aws.clients import client
 from providers.runtime import shared_dedupe
 
 SETTING = "BOTLESS_DEDUPE_TABLE"
+# The `state` of a claim: a lease while its role runs, done once it is confirmed.
+LEASE = "lease"
+DONE = "done"
 
 
 class DynamoDedupeStore:
@@ -40,7 +45,7 @@ class DynamoDedupeStore:
         try:
             client("dynamodb").put_item(
                 TableName=self.table,
-                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}},
+                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}, "state": {"S": LEASE}},
                 ConditionExpression="attribute_not_exists(#key) OR #expires <= :now",
                 ExpressionAttributeNames={"#key": "key", "#expires": "expires"},
                 ExpressionAttributeValues={":now": {"N": str(int(now))}},
@@ -58,7 +63,16 @@ class DynamoDedupeStore:
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         expires = int(self._clock() + ttl_seconds)
-        client("dynamodb").put_item(TableName=self.table, Item={"key": {"S": key}, "expires": {"N": str(expires)}})
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "key": {"S": key}, "expires": {"N": str(expires)}, "state": {"S": DONE}})
+
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
+        item = client("dynamodb").get_item(TableName=self.table, Key={"key": {"S": key}},
+                                           ConsistentRead=True).get("Item")
+        if item is None or float(item["expires"]["N"]) <= self._clock():
+            return False
+        return item.get("state", {}).get("S", DONE) != LEASE
 
 
 def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:

@@ -6,7 +6,9 @@ Settings: `BOTLESS_DEDUPE_TABLE_NAME` (the table; infra/azure creates it), and e
 `create_entity`, which fails with ResourceExistsError when the entity is there. Table
 Storage never expires entities by itself, so an entity whose `expires` has passed is
 replaced by an ETag-conditional update: of two instances taking it over, one wins.
-A confirm is an `upsert_entity` (unconditional), a release `delete_entity`.
+A confirm is an `upsert_entity` (unconditional), a release `delete_entity`. The `state`
+property says whether the claim is a lease (`lease`) or confirmed (`done`);
+`is_confirmed` reads the entity (one without it, from before, reads as confirmed).
 The client (and `azure.data.tables`) is created on first use.
 """
 
@@ -29,6 +31,9 @@ KEY_SETTING = "BOTLESS_TABLE_ACCOUNT_KEY"
 ROW_KEY = "claim"
 # Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.
 TIMEOUT_SECONDS = 2.0
+# The `state` of a claim: a lease while its role runs, done once it is confirmed.
+LEASE = "lease"
+DONE = "done"
 
 
 class TableDedupeStore:
@@ -72,7 +77,7 @@ class TableDedupeStore:
 
         now = self._clock()
         entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
-                  "expires": _timestamp(now + ttl_seconds)}
+                  "expires": _timestamp(now + ttl_seconds), "state": LEASE}
         try:
             self._tables().create_entity(entity)
             return True
@@ -96,8 +101,22 @@ class TableDedupeStore:
         from azure.data.tables import UpdateMode
 
         entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
-                  "expires": _timestamp(self._clock() + ttl_seconds)}
+                  "expires": _timestamp(self._clock() + ttl_seconds), "state": DONE}
         self._tables().upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            entity = self._tables().get_entity(storage_key(key), ROW_KEY)
+        except ResourceNotFoundError as error:
+            if getattr(error, "error_code", None) == "TableNotFound":  # a missing table is no "not confirmed"
+                raise
+            return False
+        if entity["expires"].timestamp() <= self._clock():
+            return False
+        return entity.get("state", DONE) != LEASE
 
     def close(self) -> None:
         """Close the HTTP session (reopened on the next call)."""

@@ -4,7 +4,9 @@ A claim is `document.create()`, which fails with AlreadyExists when the document
 Firestore's TTL policy (infra/gcf sets one on the `expires` field) deletes expired
 documents only eventually, within a day or so, so a document whose `expires` has passed
 is taken over in a transaction instead. A confirm is `set()` (an unconditional write),
-a release `delete()`. The client (and `google.cloud.firestore`) is
+a release `delete()`. The `state` field says whether the claim is a lease (`lease`) or
+confirmed (`done`); `is_confirmed` reads the document (one without the field, from
+before, reads as confirmed). The client (and `google.cloud.firestore`) is
 created on first use; it honours FIRESTORE_EMULATOR_HOST.
 """
 
@@ -21,6 +23,9 @@ from providers.runtime import shared_dedupe
 SETTING = "BOTLESS_FIRESTORE_COLLECTION"
 # Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.
 TIMEOUT_SECONDS = 2.0
+# The `state` of a claim: a lease while its role runs, done once it is confirmed.
+LEASE = "lease"
+DONE = "done"
 
 
 class FirestoreDedupeStore:
@@ -54,7 +59,7 @@ class FirestoreDedupeStore:
 
         now = self._clock()
         document = self._document(key)
-        fields = {"key": key, "expires": _timestamp(now + ttl_seconds)}
+        fields = {"key": key, "expires": _timestamp(now + ttl_seconds), "state": LEASE}
         try:
             document.create(fields, timeout=self.timeout)
             return True
@@ -67,8 +72,19 @@ class FirestoreDedupeStore:
 
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
-        fields = {"key": key, "expires": _timestamp(self._clock() + ttl_seconds)}
+        fields = {"key": key, "expires": _timestamp(self._clock() + ttl_seconds), "state": DONE}
         self._document(key).set(fields, timeout=self.timeout)
+
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
+        snapshot = self._document(key).get(timeout=self.timeout)
+        if not snapshot.exists:
+            return False
+        fields = snapshot.to_dict() or {}
+        expires = fields.get("expires")
+        if expires is None or expires.timestamp() <= self._clock():
+            return False
+        return fields.get("state", DONE) != LEASE
 
     def _take_over_if_expired(self, document: Any, fields: dict[str, Any], now: float) -> bool:
         from google.cloud import firestore

@@ -10,7 +10,9 @@
 
 Failures answer so that Pub/Sub redelivers and, past the subscription's attempts,
 dead-letters: 400 for a payload that carries no Botless event, 500 for a refused
-publish or a failed delivery. A foreign event type or a warm-up ping is acknowledged.
+publish or a failed delivery, 503 (mono's deferred push) or a raised InFlightError (the
+CloudEvent functions: 500) for a redelivery whose claim is still another invocation's
+lease. A foreign event type or a warm-up ping is acknowledged.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from providers.gcp.dedupe import store_from_env
 from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
 from providers.gcp.publisher import PubSubPublisher
 from providers.mono import MonoChain
-from providers.runtime import TARGET_ROLES, ConfigurationError, bot_from_env, run_role
+from providers.runtime import TARGET_ROLES, ConfigurationError, InFlightError, bot_from_env, run_role
 
 logger = logging.getLogger("botless")
 
@@ -144,7 +146,10 @@ class GcfTarget:
             return JSONResponse({"error": str(error)}, status_code=400)
         if event is None:
             return Response(status_code=204)
-        await chain.resume(event)
+        try:
+            await chain.resume(event)
+        except InFlightError as error:  # not acknowledged: Pub/Sub pushes it again later
+            return JSONResponse({"error": str(error)}, status_code=503)
         return Response(status_code=204)
 
     # CloudEvent functions -----------------------------------------------------------

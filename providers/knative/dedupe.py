@@ -1,6 +1,7 @@
-"""The dedupe store on Knative: Redis, `SET key 1 NX PX ttl` (`BOTLESS_REDIS_URL`).
+"""The dedupe store on Knative: Redis, `SET key lease NX PX ttl` (`BOTLESS_REDIS_URL`).
 
-A confirm is `SET key 1 PX ttl`, a release `DEL key`.
+A confirm is `SET key done PX ttl`, a release `DEL key`; `is_confirmed` is a `GET` (a
+key of any other value, as written before the markers, reads as confirmed).
 
 Redis is the operator's (any Redis 2.6.12+ the pods can reach: a managed one, or a
 Deployment in the cluster); infra/knative passes its URL to every Service. Redis
@@ -20,6 +21,9 @@ SETTING = "BOTLESS_REDIS_URL"
 KEY_PREFIX = "botless:dedupe:"
 # Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.
 TIMEOUT_SECONDS = 2.0
+# The value of a claim: a lease while its role runs, done once it is confirmed.
+LEASE = b"lease"
+DONE = b"done"
 
 
 class RedisDedupeStore:
@@ -44,7 +48,7 @@ class RedisDedupeStore:
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` was absent (and is now claimed for `ttl_seconds`); False when taken."""
         # PX (milliseconds) rather than EX: the same command with sub-second precision.
-        taken = self._redis().set(self.prefix + key, b"1", nx=True, px=max(1, math.ceil(ttl_seconds * 1000)))
+        taken = self._redis().set(self.prefix + key, LEASE, nx=True, px=max(1, math.ceil(ttl_seconds * 1000)))
         return bool(taken)
 
     def release(self, key: str) -> None:
@@ -54,7 +58,12 @@ class RedisDedupeStore:
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         # No XX: a role that outlived its lease still succeeded, so it is remembered too.
-        self._redis().set(self.prefix + key, b"1", px=max(1, math.ceil(ttl_seconds * 1000)))
+        self._redis().set(self.prefix + key, DONE, px=max(1, math.ceil(ttl_seconds * 1000)))
+
+    def is_confirmed(self, key: str) -> bool:
+        """True when `key` holds a confirmed claim; False for a lease, or nothing (expired keys are gone)."""
+        value = self._redis().get(self.prefix + key)
+        return value is not None and value != LEASE
 
     def close(self) -> None:
         """Close the connection pool (reopened on the next call)."""

@@ -4,7 +4,9 @@ A Trigger delivers an event (binary or structured mode); the subscriber answers 
 one CloudEvent in the same mode, which the Broker publishes, or 202 with no body when
 there is none. The status tells the Broker what to do with a failure: 400 for an event
 that will never be handled (no retry; dead-lettered when the Trigger has a dead letter
-sink), 5xx for one that may succeed later (retried with backoff, then dead-lettered).
+sink), 5xx for one that may succeed later (retried with backoff, then dead-lettered):
+a refused publish or a redelivery whose claim is still another invocation's lease
+(InFlightError) is 503, a platform's refusal 502, anything else 500.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from core.chat.base import DeliveryError
 from core.events import EventValidationError
 from core.wire import event_from_http, event_to_http
 from providers.asgi.body import BodyTooLargeError, read_body
-from providers.runtime import PublishError, Publisher
+from providers.runtime import InFlightError, PublishError, Publisher
 
 logger = logging.getLogger("botless")
 
@@ -49,8 +51,8 @@ def reply_endpoint(role: str, handle: Handle, *, limit: int, sink: Publisher | N
                     await sink.publish(extra)
         except EventValidationError as error:
             return _failure(role, 400, str(error), event)
-        except (PublishError, DeliveryError) as error:
-            return _failure(role, 503 if isinstance(error, PublishError) else 502, str(error), event)
+        except (PublishError, InFlightError, DeliveryError) as error:
+            return _failure(role, 502 if isinstance(error, DeliveryError) else 503, str(error), event)
         except Exception as error:  # noqa: BLE001 - answered 500 so the Broker retries
             logger.exception("%s failed on event %s", role, event["id"])
             return _failure(role, 500, f"{type(error).__name__}: {error}", event)

@@ -12,8 +12,10 @@ from core.dedupe import (
     SqliteDedupeStore,
     can_confirm,
     claim,
+    can_tell_confirmed,
     confirm,
     dedupe_from_env,
+    is_confirmed,
     release,
 )
 from core.settings import SettingsError
@@ -124,6 +126,55 @@ def test_a_confirmed_lease_is_held_for_the_full_time(store_and_clock):
     store.confirm("respond:ce:2", 3600)
     store.release("respond:ce:2")
     assert store.put_if_absent("respond:ce:2", LEASE) is True
+
+
+def test_a_claim_reads_as_a_lease_until_it_is_confirmed(store_and_clock):
+    store, clock = store_and_clock
+    assert can_tell_confirmed(store)
+    assert store.is_confirmed("respond:ce:4") is False  # nothing there
+    assert store.put_if_absent("respond:ce:4", LEASE) is True
+    assert store.is_confirmed("respond:ce:4") is False  # a lease
+    store.confirm("respond:ce:4", 3600)
+    assert store.is_confirmed("respond:ce:4") is True
+    clock.now += 3601
+    assert store.is_confirmed("respond:ce:4") is False  # expired
+    assert store.put_if_absent("respond:ce:4", LEASE) is True
+    assert store.is_confirmed("respond:ce:4") is False  # a new lease on an expired confirm
+    store.confirm("respond:ce:4", 3600)
+    store.release("respond:ce:4")
+    assert store.is_confirmed("respond:ce:4") is False
+
+
+async def test_the_is_confirmed_helper_reads_any_store_and_is_none_without_the_read(store_and_clock):
+    store, _ = store_and_clock
+    await claim(store, "mono:ce:5", LEASE)
+    assert await is_confirmed(store, "mono:ce:5") is False
+    await confirm(store, "mono:ce:5", 3600)
+    assert await is_confirmed(store, "mono:ce:5") is True
+
+    class ClaimOnly:
+        def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+            return True
+
+    assert not can_tell_confirmed(ClaimOnly()) and await is_confirmed(ClaimOnly(), "k") is None
+
+
+def test_a_sqlite_file_from_before_the_marker_keeps_its_claims_as_confirmed(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL)")
+        old.execute("INSERT INTO botless_dedupe VALUES ('respond:ce:old', 1e12)")
+    old.close()
+    store = SqliteDedupeStore(path)
+    assert store.is_confirmed("respond:ce:old") is True
+    assert store.put_if_absent("respond:ce:new", LEASE) is True
+    assert store.is_confirmed("respond:ce:new") is False
+    store.confirm("respond:ce:new", 3600)
+    assert store.is_confirmed("respond:ce:new") is True
+    store.close()
+    assert SqliteDedupeStore(path).is_confirmed("respond:ce:new") is True  # the column is added once
 
 
 def test_confirm_is_an_unconditional_write(store_and_clock):

@@ -1,6 +1,6 @@
 """Each cloud's dedupe store against the real thing on 127.0.0.1: claim once, taken, expired,
-released, confirmed (a lease held for longer), concurrent claims, and errors that surface
-instead of passing for "new".
+released, confirmed (a lease held for longer), a lease told from a confirmed claim,
+concurrent claims, and errors that surface instead of passing for "new".
 
 Redis (redis-server), Firestore (Google's emulator), Table Storage (Azurite) and
 DynamoDB (moto). Redis expires keys by itself, so a 0.2 s claim is waited out; the
@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from core.dedupe import DedupeStore, can_confirm, claim, confirm, release
+from core.dedupe import DedupeStore, can_confirm, can_tell_confirmed, claim, confirm, is_confirmed, release
 
 KINDS = ["redis", "firestore", "table", "dynamodb"]
 
@@ -176,6 +176,41 @@ def test_confirm_writes_whatever_was_there_and_release_forgets_a_confirmed_key(c
     assert store.put_if_absent("mono:ce:never-claimed", lease) is False
     store.release("mono:ce:6")
     assert store.put_if_absent("mono:ce:6", lease) is True
+
+
+def test_a_lease_reads_as_unconfirmed_and_a_confirmed_claim_as_confirmed(case: Case) -> None:
+    store, lease = case.store, case.short_ttl
+    assert can_tell_confirmed(store)
+    assert store.is_confirmed("respond:ce:8") is False  # nothing there
+    assert store.put_if_absent("respond:ce:8", lease) is True
+    assert store.is_confirmed("respond:ce:8") is False  # a lease, running
+    case.advance(lease * 1.5)
+    assert store.is_confirmed("respond:ce:8") is False  # a lapsed lease
+    assert store.put_if_absent("respond:ce:8", lease) is True  # taken again: a lease again
+    assert store.is_confirmed("respond:ce:8") is False
+    store.confirm("respond:ce:8", lease * 2)
+    assert store.is_confirmed("respond:ce:8") is True
+    assert store.put_if_absent("respond:ce:8", lease) is False  # a failed claim leaves it confirmed
+    assert store.is_confirmed("respond:ce:8") is True
+    case.advance(lease * 3)
+    assert store.is_confirmed("respond:ce:8") is False  # the confirmed claim expired
+    store.confirm("respond:ce:8", 60)
+    store.release("respond:ce:8")
+    assert store.is_confirmed("respond:ce:8") is False
+    for key in ("mono:ce:a/b#c?d\\e", "x" * 600):  # keys stored as a digest read the same
+        assert store.put_if_absent(key, 60) is True
+        assert store.is_confirmed(key) is False
+        store.confirm(key, 60)
+        assert store.is_confirmed(key) is True
+
+
+async def test_is_confirmed_runs_the_store_off_the_event_loop_and_errors_surface(case: Case) -> None:
+    assert await claim(case.store, "parse:ce:9", 60) is True
+    assert await is_confirmed(case.store, "parse:ce:9") is False
+    await confirm(case.store, "parse:ce:9", 60)
+    assert await is_confirmed(case.store, "parse:ce:9") is True
+    with pytest.raises(case.expected_error):
+        await is_confirmed(case.broken(), "parse:ce:9")
 
 
 def test_keys_with_characters_no_id_may_hold_are_claimed_too(case: Case) -> None:

@@ -1,7 +1,8 @@
 """run_role's claims are leases: short while the role runs, confirmed for 24 h once it succeeded.
 
 A claim left by an instance that died mid-role lapses after the lease, so the bus's next
-retry runs the role; a role that succeeded is remembered past the lease. On the memory
+retry runs the role; a retry within the lease fails (InFlightError) instead of being
+acknowledged; a role that succeeded is remembered past the lease. On the memory
 and SQLite stores, with a clock the tests move; each store's `confirm` is tested in
 tests/chat/test_dedupe.py and test_cloud_stores.py.
 """
@@ -17,7 +18,7 @@ import pytest
 from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
 from core.settings import DEDUPE_LEASE_SECONDS, Settings, SettingsError
 from providers import runtime
-from providers.runtime import BUS_DEDUPE_TTL_SECONDS, run_role
+from providers.runtime import BUS_DEDUPE_TTL_SECONDS, InFlightError, run_role
 from tests.dedupe.test_run_role import FlakyResponder, response
 
 LEASE = 60
@@ -78,17 +79,62 @@ async def test_a_role_whose_instance_died_is_run_by_the_retry_after_the_lease(st
     responder = FlakyResponder()
     bot = make_bot(store, responder)
     event = response()
+    key = f"respond:ce:{event['id']}"
     # The instance claimed the event with its lease and was killed: nobody released it.
-    assert store.put_if_absent(f"respond:ce:{event['id']}", LEASE) is True
+    assert store.put_if_absent(key, LEASE) is True
     clock.now += LEASE - 1
-    assert await run_role(bot, "respond", event, None) == []  # a retry within the lease: skipped
-    assert responder.sent == [] and len(logged(caplog, "duplicate")) == 1
+    # A retry within the lease is not acknowledged: it fails so that the bus retries later.
+    with pytest.raises(InFlightError, match=f"event {event['id']} is being handled elsewhere.*retry later"):
+        await run_role(bot, "respond", event, None)
+    assert responder.sent == [] and logged(caplog, "duplicate") == []
+    [line] = logged(caplog, "in-flight")
+    assert line["id"] == event["id"]
+    assert store.is_confirmed(key) is False and store.put_if_absent(key, LEASE) is False  # the claim is left
     clock.now += 2
     await run_role(bot, "respond", event, None)  # the bus's next retry, after the lease
-    assert responder.sent == ["hello"]
+    assert responder.sent == ["hello"] and store.is_confirmed(key) is True
     clock.now += LEASE * 10  # and that run was confirmed: later redeliveries are skipped
+    assert await run_role(bot, "respond", event, None) == []
+    assert responder.sent == ["hello"] and len(logged(caplog, "duplicate")) == 1
+
+
+async def test_a_redelivery_during_a_running_lease_raises_and_leaves_the_claim(store_and_clock):
+    store, _ = store_and_clock
+    responder = FlakyResponder()
+    bot = make_bot(store, responder)
+    event = response()
+    key = f"respond:ce:{event['id']}"
+    redeliveries: list[BaseException] = []
+
+    class RedeliveredMeanwhile(FlakyResponder):
+        async def send(self, *args: Any) -> None:
+            # The bus redelivers while this invocation still holds the lease.
+            try:
+                await run_role(bot, "respond", event, None)
+            except InFlightError as error:
+                redeliveries.append(error)
+            await responder.send(*args)
+
+    bot = make_bot(store, RedeliveredMeanwhile())
     await run_role(bot, "respond", event, None)
+    [error] = redeliveries
+    assert isinstance(error, RuntimeError) and error.event_id == event["id"] and error.role == "respond"
+    assert responder.sent == ["hello"] and store.is_confirmed(key) is True  # not released by the redelivery
+    assert await run_role(bot, "respond", event, None) == []  # the bus's retry: a duplicate now
     assert responder.sent == ["hello"]
+
+
+async def test_a_store_that_cannot_tell_a_lease_from_a_confirmed_claim_skips_as_before(caplog):
+    class NoState(MemoryDedupeStore):
+        is_confirmed = None  # type: ignore[assignment]
+
+    caplog.set_level(logging.INFO, logger="botless")
+    store = NoState()
+    event = response()
+    assert store.put_if_absent(f"respond:ce:{event['id']}", LEASE) is True  # a lease, running
+    responder = FlakyResponder()
+    assert await run_role(make_bot(store, responder), "respond", event, None) == []
+    assert responder.sent == [] and len(logged(caplog, "duplicate")) == 1
 
 
 async def test_a_successful_role_is_remembered_past_its_lease(store_and_clock):

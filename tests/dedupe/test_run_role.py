@@ -16,7 +16,7 @@ from core.dedupe import MemoryDedupeStore
 from core.events import EventValidationError
 from core.settings import DEDUPE_LEASE_SECONDS, Settings
 from providers.mono import MonoChain
-from providers.runtime import BUS_DEDUPE_TTL_SECONDS, PublishError, run_role, shared_dedupe
+from providers.runtime import BUS_DEDUPE_TTL_SECONDS, InFlightError, PublishError, run_role, shared_dedupe
 
 
 class RecordingStore(MemoryDedupeStore):
@@ -204,6 +204,21 @@ async def test_mono_claims_a_resumed_event_but_not_a_webhooks_own():
     await chain.resume(deferred)  # the bus redelivers it
     assert [key for key, _ in store.puts] == [f"mono:ce:{deferred['id']}"] * 2
     assert responder.sent == ["from a webhook", "deferred"]
+
+
+async def test_mono_resume_of_an_event_another_invocation_is_running_raises_in_flight():
+    store = RecordingStore()
+    responder = FlakyResponder()
+    chain = MonoChain(make_bot(store, responder), RecordingPublisher(), target="test")
+    deferred = chat("/echo deferred")
+    key = f"mono:ce:{deferred['id']}"
+    store.put_if_absent(key, DEDUPE_LEASE_SECONDS)
+    with pytest.raises(InFlightError, match=deferred["id"]):
+        await chain.resume(deferred)
+    assert responder.sent == [] and store.releases == [] and store.confirms == []
+    store.confirm(key, BUS_DEDUPE_TTL_SECONDS)
+    await chain.resume(deferred)  # the bus's retry, once that invocation succeeded: a duplicate
+    assert responder.sent == []
 
 
 def test_the_bot_carries_one_store_for_its_adapters_and_its_roles(monkeypatch):

@@ -51,3 +51,17 @@ def aws_env(moto_endpoint: dict[str, str]) -> Iterator[dict[str, str]]:
         clients.client.cache_clear()
         yield moto_endpoint
         clients.client.cache_clear()
+
+
+@pytest.fixture
+def dedupe_table(aws_env: dict[str, str]) -> str:
+    """A fresh DynamoDB dedupe table in moto (hash key `key`), for BOTLESS_DEDUPE_TABLE."""
+    import uuid
+
+    from providers.aws import clients
+
+    table = f"botless-dedupe-{uuid.uuid4().hex[:8]}"
+    clients.client("dynamodb").create_table(
+        TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    return table

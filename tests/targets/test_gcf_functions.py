@@ -272,3 +272,31 @@ def test_main_imports_no_other_cloud_and_pubsub_only_when_it_first_publishes():
                          cwd=str(MAIN.parents[2]), env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "False", "False"]
+
+
+# -- a redelivery while another instance holds the event's lease --------------------------
+
+def test_a_redelivery_during_a_running_lease_is_500_so_pubsub_pushes_it_again(load, publisher, target):
+    event = chat_event("/define crd")
+    key = f"parse:ce:{event['id']}"
+    assert target.bot.dedupe.put_if_absent(key, 60) is True  # another instance is running parse on it
+    client = load("parse").test_client()
+    assert client.post("/", data=push(event), content_type="application/json").status_code == 500
+    assert publisher.published == [] and target.bot.dedupe.is_confirmed(key) is False  # the lease is left
+    target.bot.dedupe.confirm(key, 60)  # that instance succeeded: Pub/Sub's next push is a duplicate
+    assert client.post("/", data=push(event), content_type="application/json").status_code == 200
+    assert publisher.published == []
+
+
+async def test_a_deferred_push_during_a_running_lease_is_503_so_pubsub_pushes_it_again(load, target):
+    app = load("mono")
+    deferred = chat_event("/define crd", platform="api")
+    key = f"mono:ce:{deferred['id']}"
+    assert target.bot.dedupe.put_if_absent(key, 60) is True
+    path = "/_botless/deferred?token=s3cret"
+    answer = await post(app, path, {"content-type": "application/json"}, push(deferred))
+    assert answer.status_code == 503 and "being handled elsewhere" in answer.json()["error"]
+    assert target.bot.outbox.take("1.0001") == []
+    target.bot.dedupe.confirm(key, 60)
+    assert (await post(app, path, {"content-type": "application/json"}, push(deferred))).status_code == 204
+    assert target.bot.outbox.take("1.0001") == []

@@ -6,7 +6,9 @@ DynamoDB in moto, Azure with Azurite's Table service. The same chat message even
 delivered twice the way the target's bus delivers it (the Broker, a Pub/Sub push, an
 EventBridge event or an SQS batch, an Event Grid trigger) to the first bus-triggered
 function (parse in pipeline, mono's deferred path in mono); the stand-in Slack API must
-then have received exactly one reply.
+then have received exactly one reply. A delivery that arrives while the other still runs
+finds its claim an unconfirmed lease and is refused retryably, so the bus delivers it
+again (then as a duplicate); the Knative Broker stand-in retries a 5xx for that.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ async def test_knative(topology: str, stand_in: StandInPlatformApi, redis_url: s
 
     from tests.targets.drivers.knative import start_knative
 
-    with start_knative(topology, {**stand_in.env(), "BOTLESS_REDIS_URL": redis_url}) as driver:
+    with start_knative(topology, {**stand_in.env(), "BOTLESS_REDIS_URL": redis_url}, retries=5) as driver:
         stand_in.reset()
         headers, body = event_to_http(chat_event(unique), "binary")
         async with httpx.AsyncClient(timeout=10) as client:
@@ -59,6 +61,8 @@ async def test_knative(topology: str, stand_in: StandInPlatformApi, redis_url: s
         await driver.settle()
         assert_one_reply(stand_in)
         assert driver.broker.dead_letters == []
+        # Any refusal was the in-flight one (503), retried until the first run had confirmed.
+        assert {status for _, _, status in driver.broker.answers} <= {200, 202, 503}
 
 
 # -- Cloud Functions: Pub/Sub pushes the same event twice ----------------------------------
@@ -82,7 +86,10 @@ async def test_cloud_functions(topology: str, stand_in: StandInPlatformApi, fire
         assert_one_reply(stand_in)
         first = "mono" if topology == "mono" else "parse"
         answers = [d.status for d in driver.relay.deliveries if d.function == first]
-        assert len(answers) == 2 and all(200 <= status < 300 for status in answers), answers
+        # Each message acknowledged once; a push that came while the other message's run held
+        # the lease was refused (mono's push endpoint 503, a CloudEvent function 500) and pushed again.
+        assert len([status for status in answers if 200 <= status < 300]) == 2, answers
+        assert all(status in (500, 503) for status in answers if not 200 <= status < 300), answers
         log = driver.log(first)
         assert '"outcome": "duplicate"' in log and "dedupe-per-instance" not in log
 
@@ -94,17 +101,6 @@ def eventbridge_envelope(event: CloudEvent) -> dict[str, Any]:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": event["type"], "source": "botless",
             "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
             "resources": [], "detail": to_dict(event)}
-
-
-@pytest.fixture
-def dedupe_table(aws_env: dict[str, str]) -> str:
-    from providers.aws import clients
-
-    table = f"botless-dedupe-{uuid.uuid4().hex[:8]}"
-    clients.client("dynamodb").create_table(
-        TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    return table
 
 
 @pytest.mark.parametrize("topology, delivery", [("mono", "invoke"), ("pipeline", "eventbridge"),

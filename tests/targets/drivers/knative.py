@@ -2,8 +2,10 @@
 
 `RecordingBroker` is test scaffolding, not a broker: it has Knative's Broker/Trigger
 shape (an ingress on `POST /`, Triggers filtering on the type exactly or by prefix, a
-subscriber's reply event re-entering the Broker) and nothing else: no retries, no
-ordering, no persistence. A delivery that fails is recorded as a dead letter.
+subscriber's reply event re-entering the Broker) and nothing else: no ordering, no
+persistence, and no retries unless asked for (`retries`: a 5xx answer is delivered again
+after `backoff` seconds, as a Trigger's delivery spec does). A delivery that fails (past
+its retries) is recorded as a dead letter; every answer is in `answers`.
 """
 
 from __future__ import annotations
@@ -49,8 +51,11 @@ class Trigger:
 class RecordingBroker:
     """Knative Broker stand-in: records every event it receives and delivers it per Trigger."""
 
-    def __init__(self, max_hops: int = 10) -> None:
+    def __init__(self, max_hops: int = 10, *, retries: int = 0, backoff: float = 0.2) -> None:
         self.triggers: list[Trigger] = []
+        self.answers: list[tuple[str, CloudEvent, int]] = []
+        self.retries = retries
+        self.backoff = backoff
         self.received: list[tuple[CloudEvent, Mapping[str, str]]] = []
         self.dead_letters: list[tuple[str, CloudEvent, int]] = []
         self.max_hops = max_hops
@@ -86,8 +91,14 @@ class RecordingBroker:
         try:
             for trigger in [t for t in self.triggers if t.matches(event)]:
                 headers, body = event_to_http(event, "binary")
-                async with httpx.AsyncClient(timeout=30) as client:
-                    answer = await client.post(trigger.subscriber, headers=headers, content=body)
+                for attempt in range(self.retries + 1):
+                    if attempt:
+                        await asyncio.sleep(self.backoff)
+                    async with httpx.AsyncClient(timeout=30) as client:
+                        answer = await client.post(trigger.subscriber, headers=headers, content=body)
+                    self.answers.append((trigger.name, event, answer.status_code))
+                    if answer.status_code < 500:
+                        break
                 if answer.status_code >= 300:
                     self.dead_letters.append((trigger.name, event, answer.status_code))
                 elif answer.status_code == 200 and answer.content and hops < self.max_hops:
@@ -121,14 +132,14 @@ class KnativeDriver:
 
 @contextmanager
 def start_knative(topology: str, env: Mapping[str, str],
-                  overrides: Mapping[str, str] | None = None) -> Iterator[KnativeDriver]:
+                  overrides: Mapping[str, str] | None = None, *, retries: int = 0) -> Iterator[KnativeDriver]:
     """Run one topology: each role service and the Broker stand-in on 127.0.0.1.
 
     Every service's bot remembers deliveries in the Redis of `BOTLESS_REDIS_URL` when `env`
-    names one (as app_from_env does), else in its own memory.
+    names one (as app_from_env does), else in its own memory. `retries`: the Broker's, on a 5xx.
     """
     with ExitStack() as stack:
-        broker = RecordingBroker()
+        broker = RecordingBroker(retries=retries)
         broker_url = stack.enter_context(uvicorn_server(broker.app()))
 
         def serve(role: str, sink: bool) -> str:
