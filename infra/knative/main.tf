@@ -76,6 +76,8 @@ resource "kubernetes_manifest" "service" {
             env = [
               { name = "BOTLESS_ROLE", value = each.key },
               { name = "BOTLESS_TOPOLOGY", value = var.topology },
+              # Above timeoutSeconds (60), below the Broker's retry span (5 x 30 s).
+              { name = "BOTLESS_DEDUPE_LEASE_SECONDS", value = "75" },
             ]
             envFrom        = [{ secretRef = { name = local.secret, optional = true } }]
             resources      = { requests = { cpu = "100m", memory = local.memory }, limits = { memory = local.memory } }
@@ -98,7 +100,7 @@ resource "kubernetes_manifest" "broker" {
     apiVersion = "eventing.knative.dev/v1"
     kind       = "Broker"
     metadata   = { name = var.name, namespace = local.namespace, labels = local.labels }
-    spec       = { delivery = { retry = 3, backoffPolicy = "exponential", backoffDelay = "PT0.2S" } }
+    spec       = { delivery = { retry = 5, backoffPolicy = "linear", backoffDelay = "PT30S" } }
   }
 }
 

@@ -101,6 +101,9 @@ def _service(options: KnativeOptions, role: str) -> dict[str, Any]:
     env = [
         {"name": "BOTLESS_ROLE", "value": role},
         {"name": "BOTLESS_TOPOLOGY", "value": options.topology},
+        # Above timeoutSeconds (60), below the Broker's retry span (5 x 30 s): a pod that died
+        # mid-role has its event retried after the lease instead of given up on.
+        {"name": "BOTLESS_DEDUPE_LEASE_SECONDS", "value": "75"},
     ]
     return {
         "apiVersion": "serving.knative.dev/v1",
@@ -147,7 +150,7 @@ def _broker(options: KnativeOptions) -> dict[str, Any]:
         "apiVersion": "eventing.knative.dev/v1",
         "kind": "Broker",
         "metadata": _metadata(options, options.name),
-        "spec": {"delivery": {"retry": 3, "backoffPolicy": "exponential", "backoffDelay": "PT0.2S"}},
+        "spec": {"delivery": {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}},
     }
 
 
