@@ -31,6 +31,9 @@ resource "aws_lambda_function" "role" {
       BOTLESS_EVENT_BUS    = local.bus_name
       BOTLESS_EVENT_SOURCE = var.event_source
       BOTLESS_DEDUPE_TABLE = aws_dynamodb_table.dedupe.name
+      # A claim outlives the function's timeout, and lapses before Lambda's first async
+      # retry (about a minute): a run that died is run again, a finished one is not.
+      BOTLESS_DEDUPE_LEASE_SECONDS = tostring(var.timeout + 15)
       # The path, not the secrets: the function reads them from SSM in its init phase.
       BOTLESS_SSM_PREFIX = var.secrets_ssm_path
     }

@@ -79,6 +79,7 @@ def test_apply_and_destroy_on_moto_with_the_packaged_zip(tmp_path, moto_endpoint
     assert environment["BOTLESS_ROLE"] == "mono" and environment["BOTLESS_TOPOLOGY"] == "mono"
     # The path, never the secrets: the function reads them from SSM at run time.
     assert environment["BOTLESS_SSM_PREFIX"] == "/botless-test/"
+    assert environment["BOTLESS_DEDUPE_LEASE_SECONDS"] == "45"  # the 30 s timeout + 15
     assert not set(CHAT_SECRETS) & set(environment)
     assert "not-a-real-secret" not in (module / "terraform.tfstate").read_text()
     iam = boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1",
