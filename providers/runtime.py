@@ -81,6 +81,15 @@ class ConfigurationError(RuntimeError):
     """A target is started without what it needs; raised at start-up, never at first use."""
 
 
+def publish_timeout_from_env(env: Mapping[str, str], default: float = 10.0) -> float:
+    """Seconds a publish to the target's bus may take (`BOTLESS_PUBLISH_TIMEOUT_SECONDS`)."""
+    raw = env.get("BOTLESS_PUBLISH_TIMEOUT_SECONDS", "") or str(default)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"BOTLESS_PUBLISH_TIMEOUT_SECONDS={raw!r} is not a number") from None
+
+
 def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> str:
     """The role this deployment plays (`BOTLESS_ROLE`), validated."""
     import os

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from providers.runtime import TARGET_ROLES, ConfigurationError
+from providers.runtime import TARGET_ROLES, ConfigurationError, publish_timeout_from_env
 
 # Roles that send to Event Grid (mono only to defer its slow work).
 PUBLISHING_ROLES = ("receive", "parse", "command", "mono")
@@ -30,16 +30,11 @@ class AzureConfig:
         role = env.get("BOTLESS_ROLE", "")
         if role and role not in TARGET_ROLES:
             raise ConfigurationError(f"BOTLESS_ROLE={role!r}: choose one of {', '.join(TARGET_ROLES)}")
-        timeout = env.get("BOTLESS_PUBLISH_TIMEOUT_SECONDS", "") or "10"
-        try:
-            publish_timeout = float(timeout)
-        except ValueError:
-            raise ConfigurationError(f"BOTLESS_PUBLISH_TIMEOUT_SECONDS={timeout!r} is not a number") from None
         return cls(
             endpoint=env.get("BOTLESS_EVENTGRID_ENDPOINT", "").strip(),
             key=env.get("BOTLESS_EVENTGRID_KEY", "").strip(),
             roles=(role,) if role else TOPOLOGY_ROLES[topology],
-            publish_timeout=publish_timeout,
+            publish_timeout=publish_timeout_from_env(env),
             warmup=env.get("BOTLESS_AZURE_WARMUP", "") in ("1", "true", "yes"),
         )
 

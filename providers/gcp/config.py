@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from core import events as ev
-from providers.runtime import TARGET_ROLES, ConfigurationError, PublishError
+from providers.runtime import TARGET_ROLES, ConfigurationError, PublishError, publish_timeout_from_env
 
 # Roles that publish to Pub/Sub (mono only to defer its slow work).
 PUBLISHING_ROLES = ("receive", "parse", "command", "mono")
@@ -29,11 +29,6 @@ class GcpConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "GcpConfig":
         """Read BOTLESS_GCP_* / BOTLESS_PUBSUB_* (the project falls back to GOOGLE_CLOUD_PROJECT)."""
         env = os.environ if env is None else env
-        timeout = env.get("BOTLESS_PUBLISH_TIMEOUT_SECONDS", "") or "10"
-        try:
-            publish_timeout = float(timeout)
-        except ValueError:
-            raise ConfigurationError(f"BOTLESS_PUBLISH_TIMEOUT_SECONDS={timeout!r} is not a number") from None
         return cls(
             project=env.get("BOTLESS_GCP_PROJECT") or env.get("GOOGLE_CLOUD_PROJECT", ""),
             chat_message_topic=env.get("BOTLESS_PUBSUB_TOPIC_CHAT_MESSAGE") or cls.chat_message_topic,
@@ -41,7 +36,7 @@ class GcpConfig:
             bot_response_topic=env.get("BOTLESS_PUBSUB_TOPIC_BOT_RESPONSE") or cls.bot_response_topic,
             deferred_topic=env.get("BOTLESS_PUBSUB_TOPIC_DEFERRED") or cls.deferred_topic,
             defer_token=env.get("BOTLESS_DEFER_TOKEN", ""),
-            publish_timeout=publish_timeout,
+            publish_timeout=publish_timeout_from_env(env),
         )
 
     def check(self, role: str) -> None:
