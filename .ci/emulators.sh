@@ -8,16 +8,9 @@
 # tests skip without the emulator, and CI must not pass by skipping.
 set -euo pipefail
 
-say() { echo "emulators.sh: $*" >&2; }
-
-apt_install() {
-  if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-    return 1
-  fi
-  say "installing $* with apt"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
-}
+who=emulators.sh
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 java_major() {
   java -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1") ? v[2] : v[1]; exit}'
@@ -51,26 +44,24 @@ if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
   exit 1
 fi
 
-if ! emulator_binary >/dev/null; then
-  apt_install google-cloud-cli-pubsub-emulator || true
-fi
-if ! binary="$(emulator_binary)"; then
-  say "the Pub/Sub emulator is not installed and apt could not install it;"
-  say "add Google's apt repository (https://cloud.google.com/sdk/docs/install#deb) and run"
-  say "  apt-get install google-cloud-cli-pubsub-emulator"
-  say "(or, on a gcloud installed from its archive: gcloud components install pubsub-emulator)."
-  exit 1
-fi
+# An SDK emulator: installed with apt when missing, else a message saying how to get it.
+ensure_emulator() {  # name, finder function, Debian package, gcloud component
+  local name=$1 finder=$2 package=$3 component=$4
+  if ! "$finder" >/dev/null; then
+    apt_install "$package" || true
+  fi
+  if ! "$finder" >/dev/null; then
+    say "the $name emulator is not installed and apt could not install it;"
+    say "add Google's apt repository (https://cloud.google.com/sdk/docs/install#deb) and run"
+    say "  apt-get install $package"
+    say "(or, on a gcloud installed from its archive: gcloud components install $component)."
+    exit 1
+  fi
+}
 
-if ! firestore_binary >/dev/null; then
-  apt_install google-cloud-cli-firestore-emulator || true
-fi
-if ! firestore="$(firestore_binary)"; then
-  say "the Firestore emulator is not installed and apt could not install it;"
-  say "add Google's apt repository (https://cloud.google.com/sdk/docs/install#deb) and run"
-  say "  apt-get install google-cloud-cli-firestore-emulator"
-  say "(or, on a gcloud installed from its archive: gcloud components install cloud-firestore-emulator)."
-  exit 1
-fi
+ensure_emulator Pub/Sub emulator_binary google-cloud-cli-pubsub-emulator pubsub-emulator
+ensure_emulator Firestore firestore_binary google-cloud-cli-firestore-emulator cloud-firestore-emulator
+binary="$(emulator_binary)"
+firestore="$(firestore_binary)"
 
 say "Java $(java_major), the Pub/Sub emulator ($binary) and the Firestore emulator ($firestore) are ready"

@@ -11,16 +11,9 @@
 # without it, and CI must not pass by skipping.
 set -euo pipefail
 
-say() { echo "services.sh: $*" >&2; }
-
-apt_install() {
-  if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-    return 1
-  fi
-  say "installing $* with apt"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
-}
+who=services.sh
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # -- Redis ------------------------------------------------------------------------------
 if ! command -v redis-server >/dev/null 2>&1; then
