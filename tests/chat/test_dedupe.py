@@ -21,22 +21,6 @@ from core.dedupe import (
 from core.settings import SettingsError
 
 
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store_and_clock(request, tmp_path):
-    clock = FakeClock()
-    if request.param == "memory":
-        return MemoryDedupeStore(clock=clock), clock
-    return SqliteDedupeStore(tmp_path / "dedupe.db", clock=clock), clock
-
-
 def test_a_key_is_new_once_until_it_expires(store_and_clock):
     store, clock = store_and_clock
     assert isinstance(store, DedupeStore)

@@ -15,29 +15,14 @@ from typing import Any
 
 import pytest
 
-from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
+from core.dedupe import MemoryDedupeStore
 from core.settings import DEDUPE_LEASE_SECONDS, Settings, SettingsError
 from providers import runtime
 from providers.runtime import BUS_DEDUPE_TTL_SECONDS, InFlightError, run_role
 from tests.dedupe.test_run_role import FlakyResponder, response
+from tests.local_stores import FakeClock
 
 LEASE = 60
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store_and_clock(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[Any, FakeClock]:
-    clock = FakeClock()
-    if request.param == "memory":
-        return MemoryDedupeStore(clock=clock), clock
-    return SqliteDedupeStore(tmp_path / "dedupe.db", clock=clock), clock
 
 
 def make_bot(store: Any, responder: FlakyResponder) -> Any:
