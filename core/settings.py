@@ -56,6 +56,8 @@ class Settings:
     source: str = "/botless"
     slow_command_seconds: float = 2.0
     dedupe_lease_seconds: int = DEDUPE_LEASE_SECONDS
+    # The bearer token of `botless serve`'s ingress and /api/chat (providers/asgi/access.py).
+    ingress_token: str = field(default="", repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -87,5 +89,6 @@ class Settings:
             dedupe_lease_seconds=_int(
                 env, "BOTLESS_DEDUPE_LEASE_SECONDS", DEDUPE_LEASE_SECONDS, minimum=1, maximum=_DEDUPE_LEASE_MAX - 1,
                 why=" (less than the 24 h a handled bus event is remembered; longer than the function's timeout)"),
+            ingress_token=env.get("BOTLESS_INGRESS_TOKEN", "").strip(),
             extra=dict(env),
         )

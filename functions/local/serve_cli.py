@@ -7,6 +7,7 @@ import errno
 import socket
 
 from core.settings import TOPOLOGIES
+from providers.asgi.access import TOKEN_SETTING, LocalAccess, is_loopback
 
 
 def _port(value: str) -> int:
@@ -25,6 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topology", choices=TOPOLOGIES, default=None,
                         help="mono (one function for all roles) or pipeline (one per role)")
     parser.add_argument("--log-level", default="INFO", help="log level (JSON lines on stderr)")
+    parser.add_argument("--ingress", action="store_true",
+                        help="serve the CloudEvents ingress POST / (off by default: it takes any event); "
+                             "off loopback it needs BOTLESS_INGRESS_TOKEN")
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -41,22 +45,46 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def ingress_problem(host: str, ingress: bool, token: str) -> str | None:
+    """Why the ingress cannot be served on `host` as configured, or None."""
+    if ingress and not token and not is_loopback(host):
+        return (f"--ingress on {host} (not loopback) would take events from anyone who reaches it: "
+                f"set {TOKEN_SETTING} to a long random string (callers send Authorization: Bearer <it>), "
+                "or listen on 127.0.0.1")
+    return None
+
+
+def startup_line(access: LocalAccess, port: int, topology: str, commands: int, ingress: bool) -> str:
+    """The line `botless serve` prints: where it listens, whether the ingress is on, how to try it."""
+    if access.token:
+        guard = "bearer token required"
+    elif access.loopback:
+        guard = "loopback only"
+    else:
+        guard = "refused until BOTLESS_INGRESS_TOKEN is set"
+    front = f"ingress POST / {'on' if ingress else 'off'}; /api/chat {guard}"
+    auth = ' -H "Authorization: Bearer $BOTLESS_INGRESS_TOKEN"' if access.needs_token else ""
+    host = access.host
+    return (f"Botless on http://{host}:{port} ({topology}, {commands} commands; {front}). "
+            f"Try: curl -s{auth} localhost:{port}/api/chat -d '{{\"text\": \"/help\"}}'")
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from functions.local.runtime import StartupError, build_local_bot, fail
     from providers.asgi import create_app
 
-    problem = port_problem(args.host, args.port)
-    if problem:
-        return fail(problem)
     try:
         bot, broker = build_local_bot(args.topology, args.log_level)
     except StartupError as error:
         return fail(str(error))
-    app = create_app(bot, broker.publish)
+    problem = ingress_problem(args.host, args.ingress, bot.settings.ingress_token) or port_problem(args.host, args.port)
+    if problem:
+        return fail(problem)
+    access = LocalAccess.for_host(args.host, bot.settings.ingress_token)
+    app = create_app(bot, broker.publish, ingress=args.ingress, access=access)
     topology = args.topology or bot.settings.topology
-    print(f"Botless on http://{args.host}:{args.port} ({topology}, {len(bot.registry)} commands). "
-          f"Try: curl -s localhost:{args.port}/api/chat -d '{{\"text\": \"/help\"}}'")
+    print(startup_line(access, args.port, topology, len(bot.registry), args.ingress))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False)
     return 0

@@ -27,17 +27,23 @@ from core.chat.base import ChatAdapter
 from core.events import EventValidationError
 from core.http import HttpRequest, HttpResponse
 from core.wire import event_from_http
+from providers.asgi.access import LOOPBACK, LocalAccess
 from providers.asgi.body import BodyTooLargeError, read_body
 from providers.runtime import PublishError
 
 logger = logging.getLogger("botless")
 
 Publish = Callable[[CloudEvent], Awaitable[None]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bool = True,
-               defer: Publish | None = None) -> Starlette:
-    """An app serving /healthz, each chat adapter's webhook, /api/chat and `POST /`.
+def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: bool = True,
+               defer: Publish | None = None, access: LocalAccess = LOOPBACK) -> Starlette:
+    """An app serving /healthz, each chat adapter's webhook, /api/chat and (`ingress`) `POST /`.
+
+    `POST /`, /api/chat and /api/replies are for the person at the machine: each request
+    passes `access` (loopback, or the bearer token) or gets 401 with the reason. The
+    ingress is off unless asked for, since it takes any event from whoever reaches it.
 
     Events whose platform wants its ack first (`Received.deferred`) are published after
     the answer; or, when `defer` is given (a quick hand-off to a cloud target's bus or
@@ -88,11 +94,23 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = True, api_chat: bo
     for adapter in bot.adapters.values():
         routes.append(Route(adapter.path, _webhook(adapter, publish, limit, defer), methods=["POST"]))
     if api_chat:
-        routes.append(Route("/api/chat", chat_api, methods=["POST"]))
-        routes.append(Route("/api/replies", recent_replies, methods=["GET"]))
+        routes.append(Route("/api/chat", _guarded(access, chat_api), methods=["POST"]))
+        routes.append(Route("/api/replies", _guarded(access, recent_replies), methods=["GET"]))
     if ingress:
-        routes.append(Route("/", cloudevents_ingress, methods=["POST"]))
+        routes.append(Route("/", _guarded(access, cloudevents_ingress), methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def _guarded(access: LocalAccess, endpoint: Endpoint) -> Endpoint:
+    async def checked(request: Request) -> Response:
+        refusal = access.refusal(request.headers)
+        if refusal is not None:
+            # Before the body is read: a refused caller costs nothing and reaches nothing.
+            logger.warning(json.dumps({"route": request.url.path, "outcome": "rejected", "reason": refusal}))
+            return JSONResponse({"error": refusal}, status_code=401, headers={"www-authenticate": "Bearer"})
+        return await endpoint(request)
+
+    return checked
 
 
 def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from tests.servers import uvicorn_server
 def server(request):
     bot = Bot(Settings(topology=request.param, load_entry_points=False, max_body_bytes=4096))
     broker = bot.broker()
-    with uvicorn_server(create_app(bot, broker.publish)) as url:
+    with uvicorn_server(create_app(bot, broker.publish, ingress=True)) as url:
         yield url, bot, broker
 
 
