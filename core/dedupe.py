@@ -1,28 +1,24 @@
 """Remember which deliveries were already accepted, so a platform's retry is answered once.
 
-A dedupe store has one operation, a conditional put with expiry: `put_if_absent(key,
-ttl_seconds)` is True the first time a key is seen (within its time to live) and False
-afterwards. That is exactly what DynamoDB's conditional PutItem, Firestore's `create`,
-Redis's `SET NX EX` and Table Storage's insert give, so each cloud store is one small
-class in its provider (providers/<cloud>/dedupe.py); here are the in-memory and SQLite
-ones. `BOTLESS_DEDUPE=memory|sqlite:PATH`. A store may also have `release(key)`, to
-forget a claim whose work failed so that the retry is taken.
+A dedupe store is a key-value store with expiry and four operations, each one atomic:
 
-A store may also have `confirm(key, ttl_seconds)`, an unconditional write of the key's
-expiry. With it, a bus event's claim is a lease (providers.runtime.run_role): taken for a
-short time while its role runs, confirmed for the full time to live once the role
-succeeded. A claim whose instance died mid-role then lapses after
-the lease instead of holding off the bus's retries for a day. A store without `confirm`
-is claimed for the full time to live up front, as before. Every store here has both.
+- `put_if_absent(key, ttl_seconds)`: a conditional put, True the first time a key is seen
+  (within its time to live) and False afterwards. It writes a *lease*. This is exactly
+  DynamoDB's conditional PutItem, Firestore's `create`, Redis's `SET NX PX` and Table
+  Storage's insert, so each cloud store is one small class in its provider
+  (providers/<cloud>/dedupe.py); here are the in-memory and SQLite ones.
+- `release(key)`: forget a claim whose work failed, so the platform's or bus's retry is taken.
+- `confirm(key, ttl_seconds)`: an unconditional write of a *confirmed* claim. A bus event's
+  claim is a short lease while its role runs, confirmed for the full time to live once it
+  succeeded (providers.runtime.run_role), so a claim whose instance died mid-role lapses
+  after the lease instead of holding off the bus's retries for a day.
+- `is_confirmed(key)`: True for an unexpired confirmed claim, False for a lease (or
+  nothing), so run_role tells a redelivery that arrives while another instance still holds
+  the lease (InFlightError: retry later) from one of an event already handled.
 
-A store may also have `is_confirmed(key)`: True when `key` holds a confirmed claim (one
-`confirm` wrote), False when it is a lease still running (or absent, or expired). Each
-store records which by what it writes: `put_if_absent` a lease marker, `confirm` a
-confirmed one. With it, run_role tells a redelivery that arrives while another instance
-still holds the lease (InFlightError: the bus must retry later, since the first run may
-yet crash) from one of an event already handled (acknowledged as a duplicate). A store
-without `is_confirmed` answers every taken claim as a duplicate, as before. A claim
-written before the marker existed reads as confirmed (the old behaviour).
+Each delivery is claimed on **one** key (core.chat.webhook.first_delivery): a single
+conditional put is linearizable on every store, so of any number of racing copies
+exactly one is fresh, in every interleaving. `BOTLESS_DEDUPE=memory|sqlite:PATH`.
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, TypeVar, runtime_checkable
 
 from core.settings import SettingsError
 
@@ -43,19 +39,26 @@ _SWEEP_EVERY = 1000
 # Characters every cloud store takes as they are in a document id or row key (Firestore
 # forbids `/`, Table Storage `/ \\ # ?` and control characters).
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9._:@=+-]{1,200}")
+T = TypeVar("T")
 
 
 @runtime_checkable
 class DedupeStore(Protocol):
-    """A conditional put with expiry: True when `key` was new (and is now taken).
+    """A store of claims with expiry (see the module docstring for the four operations).
 
-    `release(key)`, `confirm(key, ttl_seconds)` and `is_confirmed(key)` are optional (see
-    the module docstring): without `confirm`, bus events are claimed for the full 24 h up
-    front, so a claim whose instance died is only taken again a day later; without
-    `is_confirmed`, a redelivery during another instance's lease is taken for a duplicate.
+    `blocking` is True for a store that does I/O: the helpers below then call it in a
+    worker thread, so the event loop keeps serving.
     """
 
+    blocking: bool
+
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool: ...
+
+    def release(self, key: str) -> None: ...
+
+    def confirm(self, key: str, ttl_seconds: float) -> None: ...
+
+    def is_confirmed(self, key: str) -> bool: ...
 
 
 class MemoryDedupeStore:
@@ -180,73 +183,38 @@ class SqliteDedupeStore:
                                          check_same_thread=False)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL, "
-                "confirmed INTEGER NOT NULL DEFAULT 0)"
+                "confirmed INTEGER NOT NULL)"
             )
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(botless_dedupe)")}
-            if "confirmed" not in columns:
-                # A file from before the marker: its claims read as confirmed, as they were taken.
-                try:
-                    connection.execute(
-                        "ALTER TABLE botless_dedupe ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1")
-                except sqlite3.OperationalError:
-                    # Another process added it first.
-                    if "confirmed" not in {r[1] for r in connection.execute("PRAGMA table_info(botless_dedupe)")}:
-                        raise
             self._connection = connection
         return self._connection
 
 
+async def _call(store: DedupeStore, operation: Callable[..., T], *args: Any) -> T:
+    # A store that does I/O runs in a worker thread; the memory store answers on the loop.
+    if store.blocking:
+        return await asyncio.to_thread(operation, *args)
+    return operation(*args)
+
+
 async def claim(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
     """`store.put_if_absent` without blocking the event loop on stores that do I/O."""
-    if getattr(store, "blocking", True):
-        return await asyncio.to_thread(store.put_if_absent, key, ttl_seconds)
-    return store.put_if_absent(key, ttl_seconds)
-
-
-def can_confirm(store: DedupeStore) -> bool:
-    """True when `store` has `confirm`, so a claim may start as a short lease."""
-    return callable(getattr(store, "confirm", None))
+    return bool(await _call(store, store.put_if_absent, key, ttl_seconds))
 
 
 async def confirm(store: DedupeStore, key: str, ttl_seconds: float) -> None:
-    """`store.confirm`, off the event loop on stores that do I/O.
-
-    Nothing for a store without it: its claims are taken for the full time up front.
-    """
-    extend = getattr(store, "confirm", None)
-    if extend is None:
-        return
-    if getattr(store, "blocking", True):
-        await asyncio.to_thread(extend, key, ttl_seconds)
-    else:
-        extend(key, ttl_seconds)
+    """`store.confirm`, off the event loop on stores that do I/O."""
+    await _call(store, store.confirm, key, ttl_seconds)
 
 
-def can_tell_confirmed(store: DedupeStore) -> bool:
-    """True when `store` has `is_confirmed`, so a lease still running is told from a handled event."""
-    return callable(getattr(store, "is_confirmed", None))
-
-
-async def is_confirmed(store: DedupeStore, key: str) -> bool | None:
-    """`store.is_confirmed`, off the event loop on stores that do I/O; None for a store without it."""
-    read = getattr(store, "is_confirmed", None)
-    if read is None:
-        return None
-    if getattr(store, "blocking", True):
-        return bool(await asyncio.to_thread(read, key))
-    return bool(read(key))
+async def is_confirmed(store: DedupeStore, key: str) -> bool:
+    """`store.is_confirmed`, off the event loop on stores that do I/O."""
+    return bool(await _call(store, store.is_confirmed, key))
 
 
 async def release(store: DedupeStore, *keys: str) -> None:
-    """Undo claims where the store can (`release` is optional: a store without it keeps the keys)."""
-    forget = getattr(store, "release", None)
-    if forget is None:
-        return
+    """`store.release` of each of `keys`, off the event loop on stores that do I/O."""
     for key in keys:
-        if getattr(store, "blocking", True):
-            await asyncio.to_thread(forget, key)
-        else:
-            forget(key)
+        await _call(store, store.release, key)
 
 
 def storage_key(key: str) -> str:

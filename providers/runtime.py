@@ -26,7 +26,7 @@ from typing import Callable, Mapping, Protocol, TypeVar
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.dedupe import DedupeStore, can_confirm, claim, confirm, is_confirmed, release
+from core.dedupe import DedupeStore, claim, confirm, is_confirmed, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
 from core.roles import handles
@@ -152,12 +152,10 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     With `deduplicate` (the default) the event is first claimed in `bot.dedupe` as
     `<role>:ce:<id>`, and a failure releases the claim before it propagates, so the
     bus's retry is run. The claim is taken for `bot.settings.dedupe_lease_seconds` and
-    confirmed for BUS_DEDUPE_TTL_SECONDS once the role succeeded (a store without
-    `confirm` is claimed for BUS_DEDUPE_TTL_SECONDS at once). A redelivery that finds
-    the claim confirmed returns nothing (logged `duplicate`); one that finds a lease
-    still running raises InFlightError (logged `in-flight`) and leaves the claim alone,
-    so the bus retries it later. A store without `is_confirmed` cannot tell the two
-    apart: every taken claim is a duplicate there. A caller passes
+    confirmed for BUS_DEDUPE_TTL_SECONDS once the role succeeded. A redelivery that
+    finds the claim confirmed returns nothing (logged `duplicate`); one that finds a
+    lease still running raises InFlightError (logged `in-flight`) and leaves the claim
+    alone, so the bus retries it later. A caller passes
     False for an event that did not come from a bus (mono's chain on a webhook, which
     its adapter already deduplicated) or when the hand-off happens after it returns
     (Knative's reply contract: a redelivery may mean the Broker never got the answer).
@@ -170,10 +168,8 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     # A type this role ignores costs no claim (Pub/Sub's emulator, for one, ignores filters).
     if not (deduplicate and handles(role, event["type"])):
         return await _run(bot, role, event, publisher)
-    leased = can_confirm(bot.dedupe)
-    lease = bot.settings.dedupe_lease_seconds if leased else BUS_DEDUPE_TTL_SECONDS
-    if not await claim(bot.dedupe, key, lease):
-        if leased and await is_confirmed(bot.dedupe, key) is False:
+    if not await claim(bot.dedupe, key, bot.settings.dedupe_lease_seconds):
+        if not await is_confirmed(bot.dedupe, key):
             # Not ours to release: the invocation holding the lease confirms or gives it back.
             log_event(event, role, 0.0, "in-flight", reason=(
                 "a redelivery while another invocation holds the claim's lease: failed so the bus retries later"))
@@ -186,8 +182,7 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     except BaseException:
         await _give_back(bot, role, event, key)
         raise
-    if leased:
-        await _confirm(bot, role, event, key, _lease_clock() - started)
+    await _confirm(bot, role, event, key, _lease_clock() - started)
     return emitted
 
 

@@ -5,7 +5,7 @@ attribute. DynamoDB deletes expired items lazily (within a day or two), so the
 condition also accepts an item whose `expires` has passed. A confirm is an
 unconditional PutItem, a release a DeleteItem. The `state` attribute says whether the
 claim is a lease (`lease`, from a claim) or confirmed (`done`); `is_confirmed` reads it
-with a consistent GetItem (an item without it, from before, reads as confirmed).
+with a consistent GetItem.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class DynamoDedupeStore:
                                            ConsistentRead=True).get("Item")
         if item is None or float(item["expires"]["N"]) <= self._clock():
             return False
-        return item.get("state", {}).get("S", DONE) != LEASE
+        return item.get("state", {}).get("S") == DONE
 
 
 def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:

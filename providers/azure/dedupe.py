@@ -8,7 +8,7 @@ Storage never expires entities by itself, so an entity whose `expires` has passe
 replaced by an ETag-conditional update: of two instances taking it over, one wins.
 A confirm is an `upsert_entity` (unconditional), a release `delete_entity`. The `state`
 property says whether the claim is a lease (`lease`) or confirmed (`done`);
-`is_confirmed` reads the entity (one without it, from before, reads as confirmed).
+`is_confirmed` reads the entity.
 The client (and `azure.data.tables`) is created on first use.
 """
 
@@ -116,7 +116,7 @@ class TableDedupeStore:
             return False
         if entity["expires"].timestamp() <= self._clock():
             return False
-        return entity.get("state", DONE) != LEASE
+        return entity.get("state") == DONE
 
     def close(self) -> None:
         """Close the HTTP session (reopened on the next call)."""

@@ -5,8 +5,7 @@ Firestore's TTL policy (infra/gcf sets one on the `expires` field) deletes expir
 documents only eventually, within a day or so, so a document whose `expires` has passed
 is taken over in a transaction instead. A confirm is `set()` (an unconditional write),
 a release `delete()`. The `state` field says whether the claim is a lease (`lease`) or
-confirmed (`done`); `is_confirmed` reads the document (one without the field, from
-before, reads as confirmed). The client (and `google.cloud.firestore`) is
+confirmed (`done`); `is_confirmed` reads the document. The client (and `google.cloud.firestore`) is
 created on first use; it honours FIRESTORE_EMULATOR_HOST.
 """
 
@@ -84,7 +83,7 @@ class FirestoreDedupeStore:
         expires = fields.get("expires")
         if expires is None or expires.timestamp() <= self._clock():
             return False
-        return fields.get("state", DONE) != LEASE
+        return fields.get("state") == DONE
 
     def _take_over_if_expired(self, document: Any, fields: dict[str, Any], now: float) -> bool:
         from google.cloud import firestore

@@ -1,7 +1,6 @@
 """The dedupe store on Knative: Redis, `SET key lease NX PX ttl` (`BOTLESS_REDIS_URL`).
 
-A confirm is `SET key done PX ttl`, a release `DEL key`; `is_confirmed` is a `GET` (a
-key of any other value, as written before the markers, reads as confirmed).
+A confirm is `SET key done PX ttl`, a release `DEL key`; `is_confirmed` is a `GET`.
 
 Redis is the operator's (any Redis 2.6.12+ the pods can reach: a managed one, or a
 Deployment in the cluster); infra/knative passes its URL to every Service. Redis
@@ -63,7 +62,7 @@ class RedisDedupeStore:
     def is_confirmed(self, key: str) -> bool:
         """True when `key` holds a confirmed claim; False for a lease, or nothing (expired keys are gone)."""
         value = self._redis().get(self.prefix + key)
-        return value is not None and value != LEASE
+        return value == DONE
 
     def close(self) -> None:
         """Close the connection pool (reopened on the next call)."""

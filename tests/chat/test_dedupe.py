@@ -10,9 +10,7 @@ from core.dedupe import (
     DedupeStore,
     MemoryDedupeStore,
     SqliteDedupeStore,
-    can_confirm,
     claim,
-    can_tell_confirmed,
     confirm,
     dedupe_from_env,
     is_confirmed,
@@ -99,7 +97,6 @@ def test_a_lease_lapses_and_the_key_is_claimed_again(store_and_clock):
 
 def test_a_confirmed_lease_is_held_for_the_full_time(store_and_clock):
     store, clock = store_and_clock
-    assert can_confirm(store)
     assert store.put_if_absent("respond:ce:2", LEASE) is True
     store.confirm("respond:ce:2", 3600)
     clock.now += LEASE + 1
@@ -114,7 +111,6 @@ def test_a_confirmed_lease_is_held_for_the_full_time(store_and_clock):
 
 def test_a_claim_reads_as_a_lease_until_it_is_confirmed(store_and_clock):
     store, clock = store_and_clock
-    assert can_tell_confirmed(store)
     assert store.is_confirmed("respond:ce:4") is False  # nothing there
     assert store.put_if_absent("respond:ce:4", LEASE) is True
     assert store.is_confirmed("respond:ce:4") is False  # a lease
@@ -129,36 +125,15 @@ def test_a_claim_reads_as_a_lease_until_it_is_confirmed(store_and_clock):
     assert store.is_confirmed("respond:ce:4") is False
 
 
-async def test_the_is_confirmed_helper_reads_any_store_and_is_none_without_the_read(store_and_clock):
+async def test_the_helpers_run_every_operation_of_every_store(store_and_clock):
     store, _ = store_and_clock
     await claim(store, "mono:ce:5", LEASE)
     assert await is_confirmed(store, "mono:ce:5") is False
     await confirm(store, "mono:ce:5", 3600)
     assert await is_confirmed(store, "mono:ce:5") is True
-
-    class ClaimOnly:
-        def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
-            return True
-
-    assert not can_tell_confirmed(ClaimOnly()) and await is_confirmed(ClaimOnly(), "k") is None
-
-
-def test_a_sqlite_file_from_before_the_marker_keeps_its_claims_as_confirmed(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE botless_dedupe (key TEXT PRIMARY KEY, expires REAL NOT NULL)")
-        old.execute("INSERT INTO botless_dedupe VALUES ('respond:ce:old', 1e12)")
-    old.close()
-    store = SqliteDedupeStore(path)
-    assert store.is_confirmed("respond:ce:old") is True
-    assert store.put_if_absent("respond:ce:new", LEASE) is True
-    assert store.is_confirmed("respond:ce:new") is False
-    store.confirm("respond:ce:new", 3600)
-    assert store.is_confirmed("respond:ce:new") is True
-    store.close()
-    assert SqliteDedupeStore(path).is_confirmed("respond:ce:new") is True  # the column is added once
+    await release(store, "mono:ce:5")
+    assert await is_confirmed(store, "mono:ce:5") is False
+    assert await claim(store, "mono:ce:5", LEASE) is True
 
 
 def test_confirm_is_an_unconditional_write(store_and_clock):
@@ -172,19 +147,9 @@ def test_confirm_is_an_unconditional_write(store_and_clock):
     assert store.put_if_absent("never-claimed", LEASE) is False
 
 
-async def test_the_confirm_helper_runs_blocking_stores_off_the_loop_and_skips_stores_without_it(store_and_clock):
+async def test_the_confirm_helper_holds_a_claim_past_its_lease(store_and_clock):
     store, clock = store_and_clock
     assert await claim(store, "k", LEASE) is True
     await confirm(store, "k", 3600)
     clock.now += LEASE + 1
     assert await claim(store, "k", LEASE) is False
-
-    class ClaimOnly:
-        blocking = False
-
-        def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
-            return True
-
-    assert not can_confirm(ClaimOnly())
-    await confirm(ClaimOnly(), "k", 3600)  # nothing to do, no error
-    await release(ClaimOnly(), "k")

@@ -109,19 +109,6 @@ async def test_a_redelivery_during_a_running_lease_raises_and_leaves_the_claim(s
     assert responder.sent == ["hello"]
 
 
-async def test_a_store_that_cannot_tell_a_lease_from_a_confirmed_claim_skips_as_before(caplog):
-    class NoState(MemoryDedupeStore):
-        is_confirmed = None  # type: ignore[assignment]
-
-    caplog.set_level(logging.INFO, logger="botless")
-    store = NoState()
-    event = response()
-    assert store.put_if_absent(f"respond:ce:{event['id']}", LEASE) is True  # a lease, running
-    responder = FlakyResponder()
-    assert await run_role(make_bot(store, responder), "respond", event, None) == []
-    assert responder.sent == [] and len(logged(caplog, "duplicate")) == 1
-
-
 async def test_a_successful_role_is_remembered_past_its_lease(store_and_clock):
     store, clock = store_and_clock
     responder = FlakyResponder()
@@ -146,23 +133,6 @@ async def test_a_failed_role_releases_its_lease_so_the_retry_runs_at_once(store_
         await run_role(bot, "respond", event, None)
     await run_role(bot, "respond", event, None)  # the retry, at once: the claim was released
     assert responder.sent == ["hello"]
-
-
-async def test_a_store_without_confirm_is_claimed_for_the_full_time_up_front():
-    class ClaimOnly:
-        blocking = False
-
-        def __init__(self) -> None:
-            self.puts: list[tuple[str, float]] = []
-
-        def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
-            self.puts.append((key, ttl_seconds))
-            return True
-
-    store = ClaimOnly()
-    event = response()
-    await run_role(make_bot(store, FlakyResponder()), "respond", event, None)
-    assert store.puts == [(f"respond:ce:{event['id']}", BUS_DEDUPE_TTL_SECONDS)]
 
 
 async def test_a_confirm_that_fails_is_logged_and_the_delivery_succeeds(caplog):
