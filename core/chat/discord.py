@@ -157,8 +157,9 @@ class DiscordAdapter:
             # Components, modals and future types: acknowledged without changing anything.
             raise Ignored(f"interaction type {kind!r} is not handled", {"type": DEFERRED_UPDATE_MESSAGE})
         message, reply_to = message_from_interaction(payload, self.config.application_id)
+        # The interaction id is signed and unique per interaction: a replay carries it unchanged.
         claim_key = f"discord:interaction:{message.message_id}"
-        if not await first_delivery(self.dedupe, [claim_key], _SEEN_TTL_SECONDS):
+        if not await first_delivery(self.dedupe, claim_key, _SEEN_TTL_SECONDS):
             raise Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE})
         event = chat_message_event(message, source=f"{self.settings.source}/discord", reply_to=reply_to)
         return Received(HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), [event], deferred=True,

@@ -1,8 +1,12 @@
 """Slack: `POST /slack/events` for Events API callbacks and slash commands; replies by slack_sdk.
 
 Every request is verified first (signing secret v0, within 5 minutes). A slash command
-is acknowledged at once and published after the answer (Slack's 3 s deadline); a retry
-of an accepted event is acknowledged and dropped. Replies go to `chat.postMessage` in the
+is acknowledged at once and published after the answer (Slack's 3 s deadline). Every
+delivery is claimed once in the bot's dedupe store, on a key a replay cannot change: a
+post's `channel` + `ts` (shared by Slack's retries and by the `message` + `app_mention`
+twins of one post), a slash command's `trigger_id` (else a digest of its signed
+timestamp and body). A copy that finds its key taken is acknowledged and dropped,
+whatever its unsigned `X-Slack-Retry-*` headers say. Replies go to `chat.postMessage` in the
 message's channel and thread, or to a slash command's `response_url`.
 slack_sdk is imported on first use, so building the adapter costs nothing.
 """
@@ -10,6 +14,7 @@ slack_sdk is imported on first use, so building the adapter costs nothing.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -73,6 +78,19 @@ class SlackConfig:
         )
 
 
+def slash_command_key(form: Mapping[str, str], timestamp: str, body: bytes) -> str:
+    """The dedupe key of a slash command: its `trigger_id`, else a digest of what Slack signed.
+
+    A replay must carry the signed timestamp and body unchanged, so either key is the
+    same for every copy of one invocation and differs between two invocations.
+    """
+    trigger = form.get("trigger_id", "")
+    if trigger:
+        return f"slack:command:{trigger}"
+    signed = hashlib.sha256(timestamp.encode("utf-8") + b":" + body).hexdigest()
+    return f"slack:command:sha256-{signed}"
+
+
 def _sdk_clock(now: Callable[[], float]) -> Any:
     """slack_sdk's Clock, reading `now` (the adapter's clock, so tests can fix the time)."""
     from slack_sdk.signature import Clock
@@ -111,7 +129,7 @@ class SlackAdapter:
     async def _receive(self, request: HttpRequest) -> Received:
         self._verify(request)
         if request.header("content-type").startswith("application/x-www-form-urlencoded"):
-            return self._slash_command(request.body)
+            return await self._slash_command(request)
         payload = parse_json_object(request.body)
         kind = payload.get("type")
         if kind == "url_verification":
@@ -122,31 +140,33 @@ class SlackAdapter:
         if kind != "event_callback":
             raise Ignored(f"Slack payload type {kind!r} is not handled")
         message = message_from_callback(payload, self.settings)
-        # One post can arrive twice: as a retry of the same event_id, and as both a
-        # `message` and an `app_mention` event (two event_ids, one channel + ts).
-        keys = [f"slack:message:{message.channel}:{message.message_id}"]
-        if isinstance(payload.get("event_id"), str):
-            keys.insert(0, f"slack:event:{payload['event_id']}")
-        fresh = await first_delivery(self.dedupe, keys, RETRY_TTL_SECONDS)
-        # A retry because Botless answered an error (e.g. 503, the bus refused the event)
-        # was never accepted: process it again. After a timeout it was: drop it.
-        if not fresh and request.header("x-slack-retry-reason") != "http_error":
+        # One key per post: a retry (same event_id) and the `message` + `app_mention`
+        # twins (two event_ids) share channel + ts, so one conditional put decides.
+        key = f"slack:message:{message.channel}:{message.message_id}"
+        if not await first_delivery(self.dedupe, key, RETRY_TTL_SECONDS):
+            # Retry headers are unsigned and never decide: a delivery Botless answered
+            # with an error released its claim, so its retry is fresh here.
             retry = request.header("x-slack-retry-num")
-            raise Ignored(f"duplicate delivery (retry {retry})" if retry else "duplicate delivery")
+            raise Ignored(f"duplicate delivery (retry {retry})" if retry.isdigit() else "duplicate delivery")
         event = chat_message_event(message, source=f"{self.settings.source}/slack")
         # Not deferred: the event is handed on before the ack, so a refused hand-off is a
         # 5xx Slack retries. A slow command is the mono chain's to defer (budget < 3 s).
-        return Received(HttpResponse(200), [event], on_publish_failure=lambda: release(self.dedupe, *keys))
+        return Received(HttpResponse(200), [event], on_publish_failure=lambda: release(self.dedupe, key))
 
-    def _slash_command(self, body: bytes) -> Received:
-        form = parse_form(body)
+    async def _slash_command(self, request: HttpRequest) -> Received:
+        form = parse_form(request.body)
         if "command" not in form:
             # Interactivity payloads and Slack's ssl_check share this URL; neither is a message.
             raise Ignored("a Slack form without a command (ssl_check or interactivity)")
         message, response_url = message_from_slash_command(form)
+        key = slash_command_key(form, request.header("x-slack-request-timestamp"), request.body)
+        if not await first_delivery(self.dedupe, key, RETRY_TTL_SECONDS):
+            # The same empty 200 as the first time: a replay gets no second reply.
+            raise Ignored("duplicate slash command", HttpResponse(200))
         event = chat_message_event(message, source=f"{self.settings.source}/slack", reply_to=response_url)
         # An empty 200 is Slack's "acknowledged": the answer follows through response_url.
-        return Received(HttpResponse(200), [event], deferred=True)
+        return Received(HttpResponse(200), [event], deferred=True,
+                        on_publish_failure=lambda: release(self.dedupe, key))
 
     def _verify(self, request: HttpRequest) -> None:
         signature = request.header("x-slack-signature")

@@ -129,7 +129,7 @@ class TelegramAdapter:
             raise Rejection(400, "Telegram update without an integer `update_id`")
         message = message_from_update(payload)
         claim_key = f"telegram:{self.config.bot_id}:{update_id}"
-        if not await first_delivery(self.dedupe, [claim_key], _SEEN_TTL_SECONDS):
+        if not await first_delivery(self.dedupe, claim_key, _SEEN_TTL_SECONDS):
             raise Ignored(f"duplicate update {update_id}")
         event = chat_message_event(message, source=f"{self.settings.source}/telegram",
                                    reply_to=f"{message.channel}:{message.message_id}")

@@ -57,7 +57,13 @@ async def answer(platform: str, handle: Callable[[], Awaitable[Received]]) -> Re
 
 
 def ignored(reason: str, payload: Any = None) -> Received:
-    """A 200 for something the bot does not handle (so the platform does not retry it)."""
+    """A 200 for something the bot does not handle (so the platform does not retry it).
+
+    `payload` is the JSON to answer (default `{"ignored": reason}`), or an HttpResponse
+    to answer as it is (a Slack slash command's empty 200, which shows the user nothing).
+    """
+    if isinstance(payload, HttpResponse):
+        return Received(payload)
     return Received(HttpResponse.json(200, payload if payload is not None else {"ignored": reason}))
 
 
@@ -101,21 +107,25 @@ def secret_equals(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
-async def first_delivery(store: DedupeStore, keys: list[str], ttl_seconds: float) -> bool:
-    """True when none of `keys` was claimed before (each one is claimed now)."""
+async def first_delivery(store: DedupeStore, key: str, ttl_seconds: float) -> bool:
+    """True for the first delivery of `key` (now claimed), False for any later copy.
+
+    `key` names the message, not the delivery: every copy of one message (a platform's
+    retry, a replay, Slack's `message` + `app_mention` twins of one post) must map to the
+    same key, which is claimed with one conditional put. One put is atomic on every
+    store, so of copies racing in any order exactly one is fresh; claiming two keys one
+    after the other is not (each racer can take one and find the other taken).
+    Only the store decides: an unsigned header (a retry reason) never overrides it. A
+    delivery Botless answers with an error releases its claim
+    (`Received.on_publish_failure`), which is how its retry is taken.
+    """
     # Claimed for the full time at once, not as a lease like a bus event's claim
     # (providers.runtime.run_role). What follows this claim is short: a publish, a
-    # deferral, or in mono the chain under its slow-command budget, and a refused
-    # hand-off releases the claim. A lease would cost every webhook a second store write
-    # inside Slack's 3 s, and would rarely help: it must outlast the function's timeout,
-    # while Slack retries at once, after 1 and after 5 minutes, and the first retry that
-    # is answered as a duplicate ends the retries.
-    fresh = True
-    for key in keys:
-        # Claim every key, even after a duplicate, so a twin delivery (Slack's
-        # `message` + `app_mention` for one post) is recognised whichever comes first.
-        fresh = await claim(store, key, ttl_seconds) and fresh
-    return fresh
+    # deferral, or in mono the chain under its slow-command budget, and a failed
+    # hand-off releases the claim. A lease would cost every webhook a second store
+    # write inside Slack's 3 s, and would rarely help: it must outlast the function's
+    # timeout, while Slack retries at once, after 1 and after 5 minutes.
+    return await claim(store, key, ttl_seconds)
 
 
 def truncate(text: str, limit: int) -> str:
