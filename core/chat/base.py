@@ -33,8 +33,9 @@ class Received:
     # Publish only after the HTTP answer is sent: the platform wants its ack first
     # (a Slack slash command within 3 s, a Discord interaction within 3 s).
     deferred: bool = False
-    # Called when the events could not be handed on (the bus refused them): undoes the
-    # adapter's dedupe claim, so the platform's retry is processed instead of dropped.
+    # Called when the webhook is answered with an error after the claim (the bus or the
+    # deferrer refused the events, the mono chain failed): undoes the adapter's dedupe
+    # claim, so the platform's retry is processed instead of dropped as a duplicate.
     on_publish_failure: Callable[[], Awaitable[None]] | None = None
 
 

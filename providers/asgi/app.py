@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from core import events as ev
 from core.bot import Bot
-from core.chat.base import ChatAdapter
+from core.chat.base import ChatAdapter, Received
 from core.events import EventValidationError
 from core.http import HttpRequest, HttpResponse
 from core.wire import event_from_http
@@ -130,16 +130,34 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore
             return to_starlette(received.response, background=task)
         try:
             await _publish_all(defer if received.deferred and defer else publish, received.events)
-        except PublishError as error:
-            # The platform retries a 5xx; an ack here would lose the message.
-            logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
-                                     "outcome": "publish-refused", "reason": str(error)}))
-            if received.on_publish_failure is not None:
-                await received.on_publish_failure()
-            return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
+        except Exception as error:  # noqa: BLE001 - every failure here is a 5xx the platform retries
+            # The platform retries a 5xx; an ack here would lose the message. The adapter's
+            # claim is given back first, so that retry is taken instead of dropped as a
+            # duplicate (the store decides, never the retry's unsigned headers).
+            await _give_back(adapter.platform, received)
+            if isinstance(error, PublishError):
+                logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
+                                         "outcome": "publish-refused", "reason": str(error)}))
+                return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
+            # The mono chain failed (say, the platform refused the reply): its retry runs it again.
+            logger.error(json.dumps({"role": "receive", "platform": adapter.platform, "outcome": "failed",
+                                     "reason": type(error).__name__}))
+            return JSONResponse({"error": f"the message could not be handled ({type(error).__name__})"},
+                                status_code=500)
         return to_starlette(received.response)
 
     return endpoint
+
+
+async def _give_back(platform: str, received: Received) -> None:
+    if received.on_publish_failure is None:
+        return
+    try:
+        await received.on_publish_failure()
+    except Exception as error:  # noqa: BLE001 - the hand-off's failure is what is answered
+        # The retry is dropped as a duplicate until the claim expires: say so loudly.
+        logger.error(json.dumps({"role": "receive", "platform": platform, "outcome": "release-failed",
+                                 "reason": type(error).__name__}))
 
 
 async def _publish_all(publish: Publish, events: list[CloudEvent]) -> None:
