@@ -17,6 +17,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-secret", action="store_true",
                         help="leave the Secret out; by default it holds the chat secrets and BOTLESS_REDIS_URL "
                              "set in this environment")
+    parser.add_argument("--oidc-issuer", default="",
+                        help="the cluster's service-account issuer: the bus Services then check Knative "
+                             "Eventing's OIDC sender tokens (turn on authentication-oidc in config-features)")
+    parser.add_argument("--oidc-jwks-url", default="",
+                        help="where the issuer's keys are (default the API server's /openid/v1/jwks)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     options = KnativeOptions(
         image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
         namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
+        oidc_issuer=args.oidc_issuer, oidc_jwks_url=args.oidc_jwks_url,
     )
     if not args.no_secret and not set(secrets) & set(CHAT_SECRETS):
         print("botless manifests: no chat secret is set in this environment; the Secret is empty "

@@ -1,24 +1,36 @@
 # The same objects `botless manifests --target knative` prints (providers/packaging/knative.py).
 locals {
-  pipeline   = var.topology == "pipeline"
-  roles      = local.pipeline ? ["receive", "parse", "command", "respond"] : ["mono"]
-  http_role  = local.pipeline ? "receive" : "mono"
+  pipeline = var.topology == "pipeline"
+  # Service name suffix -> BOTLESS_ROLE and, for mono, which face it serves
+  # (BOTLESS_KNATIVE_ROUTES): the public webhooks, or the cluster-local bus route.
+  services = local.pipeline ? {
+    for role in ["receive", "parse", "command", "respond"] : role => { role = role, routes = "" }
+    } : {
+    "mono"     = { role = "mono", routes = "webhooks" }
+    "mono-bus" = { role = "mono", routes = "bus" }
+  }
+  http_role = local.pipeline ? "receive" : "mono"
+  # The only Services the internet reaches; no Trigger points at them.
   public     = ["receive", "mono"]
+  oidc       = var.oidc_issuer != ""
   secret     = "${var.name}-chat"
   memory     = "${var.memory_size}Mi"
   commands   = { for c in var.commands : replace(c, "_", "-") => "botless.bot.command.${c}" }
   labels     = { "app.kubernetes.io/name" = "botless", "app.kubernetes.io/instance" = var.name }
-  service_of = { for role in local.roles : role => "${var.name}-${role}" }
+  service_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}" }
+  # A bus Service's OIDC audience (name.namespace), which its Triggers name for the Broker.
+  audience_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}.${var.namespace}" }
 
-  # Trigger name suffix -> subscriber role and the event type it filters on. mono gets its
-  # deferred work back from the Broker; pipeline routes each type to its role.
+  # Trigger name suffix -> subscriber Service and the event type it filters on. mono gets its
+  # deferred work back from the Broker on the cluster-local mono-bus; pipeline routes each
+  # type to its role.
   routes = local.pipeline ? merge(
     { "parse" = { role = "parse", type = "botless.chat.message" } },
     { for name, type in local.commands : "command-${name}" => { role = "command", type = type } },
     { "respond" = { role = "respond", type = "botless.bot.response" } },
     ) : merge(
-    { "mono-message" = { role = "mono", type = "botless.chat.message" } },
-    { for name, type in local.commands : "mono-command-${name}" => { role = "mono", type = type } },
+    { "mono-message" = { role = "mono-bus", type = "botless.chat.message" } },
+    { for name, type in local.commands : "mono-command-${name}" => { role = "mono-bus", type = type } },
   )
 }
 
@@ -47,20 +59,20 @@ resource "kubernetes_secret_v1" "chat" {
 }
 
 resource "kubernetes_manifest" "service" {
-  for_each = toset(local.roles)
+  for_each = local.services
   manifest = {
     apiVersion = "serving.knative.dev/v1"
     kind       = "Service"
     metadata = {
       name      = local.service_of[each.key]
       namespace = local.namespace
-      labels = merge(local.labels, { "botless.dev/role" = each.key },
+      labels = merge(local.labels, { "botless.dev/role" = each.value.role },
       contains(local.public, each.key) ? {} : { "networking.knative.dev/visibility" = "cluster-local" })
     }
     spec = {
       template = {
         metadata = {
-          labels = { "botless.dev/role" = each.key }
+          labels = { "botless.dev/role" = each.value.role }
           annotations = {
             "autoscaling.knative.dev/min-scale" = tostring(var.min_scale)
             "autoscaling.knative.dev/max-scale" = tostring(var.max_scale)
@@ -73,12 +85,18 @@ resource "kubernetes_manifest" "service" {
             name  = "botless"
             image = var.image
             ports = [{ containerPort = 8080 }]
-            env = [
-              { name = "BOTLESS_ROLE", value = each.key },
+            env = concat([
+              { name = "BOTLESS_ROLE", value = each.value.role },
               { name = "BOTLESS_TOPOLOGY", value = var.topology },
               # Above timeoutSeconds (60), below the Broker's retry span (5 x 30 s).
               { name = "BOTLESS_DEDUPE_LEASE_SECONDS", value = "75" },
-            ]
+              ], each.value.routes == "" ? [] : [{ name = "BOTLESS_KNATIVE_ROUTES", value = each.value.routes }],
+              # The second layer on the bus routes: the Broker's OIDC sender token for this audience.
+              local.oidc && !contains(local.public, each.key) ? concat([
+                { name = "BOTLESS_KNATIVE_OIDC_AUDIENCE", value = local.audience_of[each.key] },
+                { name = "BOTLESS_KNATIVE_OIDC_ISSUER", value = var.oidc_issuer },
+                ], var.oidc_jwks_url == "" ? [] : [{ name = "BOTLESS_KNATIVE_OIDC_JWKS_URL", value = var.oidc_jwks_url }]
+            ) : [])
             envFrom        = [{ secretRef = { name = local.secret, optional = true } }]
             resources      = { requests = { cpu = "100m", memory = local.memory }, limits = { memory = local.memory } }
             readinessProbe = { httpGet = { path = "/healthz" } }
@@ -112,12 +130,16 @@ resource "kubernetes_manifest" "trigger" {
     metadata = {
       name      = "${var.name}-${each.key}"
       namespace = local.namespace
-      labels    = merge(local.labels, { "botless.dev/role" = each.value.role })
+      labels    = merge(local.labels, { "botless.dev/role" = local.services[each.value.role].role })
     }
     spec = {
-      broker     = var.name
-      filter     = { attributes = { type = each.value.type } }
-      subscriber = { ref = { apiVersion = "serving.knative.dev/v1", kind = "Service", name = local.service_of[each.value.role] } }
+      broker = var.name
+      filter = { attributes = { type = each.value.type } }
+      # A Knative Serving Service announces no OIDC audience of its own, so the Trigger names it.
+      subscriber = merge(
+        { ref = { apiVersion = "serving.knative.dev/v1", kind = "Service", name = local.service_of[each.value.role] } },
+        local.oidc ? { audience = local.audience_of[each.value.role] } : {},
+      )
     }
   }
   depends_on = [kubernetes_manifest.broker, kubernetes_manifest.service]

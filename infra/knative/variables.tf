@@ -80,6 +80,18 @@ variable "redis_url" {
   sensitive   = true
 }
 
+variable "oidc_issuer" {
+  description = "The cluster's service-account issuer (kubectl get --raw /.well-known/openid-configuration: issuer). Set it once Knative Eventing's authentication-oidc feature is on: each Trigger then names its subscriber's audience and the bus Services refuse deliveries without the Broker's token. Empty: cluster-local visibility alone guards the bus routes."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_jwks_url" {
+  description = "Where the issuer's signing keys are (empty: the API server's https://kubernetes.default.svc/openid/v1/jwks, fetched with the pod's service-account token)."
+  type        = string
+  default     = ""
+}
+
 variable "kubeconfig_path" {
   description = "Kubeconfig of the cluster with Knative Serving and Eventing."
   type        = string

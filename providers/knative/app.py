@@ -1,11 +1,16 @@
 """The Knative service for one role: which routes it serves and where its events go.
 
 receive  chat webhooks; events go to the sink (a SinkBinding to the Broker)
-mono     chat webhooks, all roles inline; slow work deferred to the Broker, which
-         brings it back on `POST /`
+mono     two faces of one image, chosen by BOTLESS_KNATIVE_ROUTES:
+         `webhooks` (the default, the public Service): chat webhooks, all roles inline,
+         slow work deferred to the Broker;
+         `bus` (a cluster-local Service, the mono Triggers' subscriber): `POST /`, where
+         the Broker brings the deferred work back;
+         `all`: both, for one cluster-local Service or a test
 parse, command, respond
-         `POST /` under Knative's reply contract
-Every role serves `GET /healthz`.
+         `POST /` under Knative's reply contract (cluster-local Services)
+Every role serves `GET /healthz`. Every `POST /` also checks Knative Eventing's OIDC
+sender token when BOTLESS_KNATIVE_OIDC_AUDIENCE is set (providers/knative/oidc.py).
 """
 
 from __future__ import annotations
@@ -23,15 +28,25 @@ from starlette.routing import Route
 from core.bot import Bot
 from providers.asgi import create_app
 from providers.knative.dedupe import store_from_env
+from providers.knative.oidc import SenderVerifier, require_sender, verifier_from_env
 from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, bot_from_env, role_from_env, run_role
 
 
-def build_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
-    """The ASGI app of `role`; ConfigurationError when the role needs a sink and has none."""
-    app = _role_app(bot, role, sink)
+MONO_ROUTES = ("webhooks", "bus", "all")
+
+
+def build_app(bot: Bot, role: str, sink: KnativeSink | None, *, routes: str = "webhooks",
+              verifier: SenderVerifier | None = None) -> Starlette:
+    """The ASGI app of `role`; ConfigurationError when the role needs a sink and has none.
+
+    `routes` chooses mono's face (MONO_ROUTES); `verifier`, when given, guards every `POST /`.
+    """
+    if role == "mono" and routes not in MONO_ROUTES:
+        raise ConfigurationError(f"BOTLESS_KNATIVE_ROUTES={routes!r}: choose one of {', '.join(MONO_ROUTES)}")
+    app = _role_app(bot, role, sink, routes, verifier)
     if sink is not None:
         @asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -42,8 +57,24 @@ def build_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
     return app
 
 
-def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
+def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
+              verifier: SenderVerifier | None) -> Starlette:
     limit = bot.settings.max_body_bytes
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "role": role, "commands": len(bot.registry)})
+
+    if role == "mono" and routes == "bus":
+        async def resume_alone(event: CloudEvent) -> list[CloudEvent]:
+            # What MonoChain.resume does, without a deferrer: the resumed chain never defers.
+            await run_role(bot, "mono", event, None)
+            return []
+
+        return Starlette(routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/", require_sender(verifier, reply_endpoint(role, resume_alone, limit=limit), role),
+                  methods=["POST"]),
+        ])
     if role == "receive":
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=receive on Knative publishes to K_SINK, which is not "
@@ -61,7 +92,9 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
             return []
 
         app = create_app(bot, chain.run, defer=chain.defer, ingress=False, api_chat=False)
-        app.add_route("/", reply_endpoint(role, resume, limit=limit), methods=["POST"])
+        if routes == "all":
+            app.add_route("/", require_sender(verifier, reply_endpoint(role, resume, limit=limit), role),
+                          methods=["POST"])
         return app
 
     async def handle(event: CloudEvent) -> list[CloudEvent]:
@@ -70,20 +103,22 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None) -> Starlette:
         # same ids, which the next role's claim drops). respond calls the platform itself.
         return await run_role(bot, role, event, None, deduplicate=role == "respond")
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "role": role, "commands": len(bot.registry)})
-
     return Starlette(routes=[
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/", reply_endpoint(role, handle, limit=limit, sink=sink), methods=["POST"]),
+        Route("/", require_sender(verifier, reply_endpoint(role, handle, limit=limit, sink=sink), role),
+              methods=["POST"]),
     ])
 
 
 def app_from_env(env: Mapping[str, str] | None = None) -> Starlette:
     """The app for `BOTLESS_ROLE`, with the process's bot and the SinkBinding's sink.
 
-    The bot remembers deliveries in Redis when `BOTLESS_REDIS_URL` is set.
+    The bot remembers deliveries in Redis when `BOTLESS_REDIS_URL` is set; mono serves the
+    face `BOTLESS_KNATIVE_ROUTES` names; `POST /` checks sender tokens when
+    `BOTLESS_KNATIVE_OIDC_AUDIENCE` is set.
     """
     env = os.environ if env is None else env
     role = role_from_env(dict(env))
-    return build_app(bot_from_env(store_from_env(env)), role, KnativeSink.from_env(env))
+    routes = env.get("BOTLESS_KNATIVE_ROUTES", "").strip() or "webhooks"
+    return build_app(bot_from_env(store_from_env(env)), role, KnativeSink.from_env(env), routes=routes,
+                     verifier=verifier_from_env(env))

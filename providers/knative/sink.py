@@ -2,7 +2,8 @@
 
 A SinkBinding injects `K_SINK` (the Broker's address) and optionally `K_CE_OVERRIDES`,
 JSON like `{"extensions": {"team": "ops"}}` whose extensions every published event must
-carry. The receive role publishes here; the mono role defers its slow work here (the
+carry. With Knative Eventing's `authentication-oidc` feature on, it also mounts a token
+for the Broker's audience at `/oidc/token`, which every publish sends as a bearer token. The receive role publishes here; the mono role defers its slow work here (the
 Broker's Trigger brings it back to the same service).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any, Mapping
 
 from cloudevents.http import CloudEvent
@@ -18,6 +20,20 @@ from core.wire import event_to_http
 from providers.runtime import ConfigurationError, PublishError
 
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+# Where a SinkBinding puts its OIDC token (a file; or a folder holding `token`).
+OIDC_TOKEN_PATH = Path("/oidc/token")
+
+
+def oidc_token(path: Path = OIDC_TOKEN_PATH) -> str:
+    """The SinkBinding's current OIDC token, or "" when there is none (the feature is off).
+
+    Read on every publish: Knative refreshes the mounted token before it expires.
+    """
+    try:
+        target = path / "token" if path.is_dir() else path
+        return target.read_text().strip() if target.is_file() else ""
+    except OSError:
+        return ""
 
 
 def parse_overrides(raw: str) -> dict[str, str]:
@@ -49,6 +65,7 @@ class KnativeSink:
         self.url = url
         self.overrides = dict(overrides or {})
         self.timeout_seconds = timeout_seconds
+        self.oidc_token_path = OIDC_TOKEN_PATH
         self._http: Any = None
         self._http_loop: Any = None
 
@@ -65,6 +82,9 @@ class KnativeSink:
         import httpx  # here, not at import: parse, command and respond never publish
 
         headers, body = event_to_http(self.with_overrides(event), "binary")
+        token = oidc_token(self.oidc_token_path)
+        if token:
+            headers = {**headers, "authorization": f"Bearer {token}"}
         try:
             response = await self._client().post(self.url, headers=headers, content=body)
         except httpx.HTTPError as error:

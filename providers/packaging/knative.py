@@ -3,10 +3,14 @@
 pipeline: a Service per role, a Broker, a Trigger for parse, one per command (Knative's
 portable filter is an exact match on attributes, so each command type gets its own),
 one for respond, and a SinkBinding that gives receive the Broker as K_SINK. mono: one
-Service that runs every role in one request; its slow work goes to the Broker and comes
-back through its own Triggers. Both read the chat secrets, and BOTLESS_REDIS_URL (the
-dedupe store: Redis is the operator's, its URL may hold a password), from one Secret.
-infra/knative declares the same objects through Terraform.
+image in two Services: the public `mono` runs every role in one request on the webhooks,
+and its slow work goes to the Broker; the mono Triggers bring it back to the cluster-local
+`mono-bus`. Only receive and mono are public: no Trigger points at them, so no route the
+internet reaches takes a CloudEvent. With an OIDC issuer, every Trigger names its
+subscriber's audience and every bus Service checks the Broker's sender token for it
+(Knative's `authentication-oidc` feature). All read the chat secrets, and
+BOTLESS_REDIS_URL (the dedupe store: Redis is the operator's, its URL may hold a
+password), from one Secret. infra/knative declares the same objects through Terraform.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from providers.packaging.targets import roles_for
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
 SECRET_SETTINGS = CHAT_SECRETS + STORE_SECRETS
-PUBLIC_ROLES = ("receive", "mono")
+# The Services the internet reaches (the webhooks); every other one is cluster-local.
+PUBLIC_SERVICES = ("receive", "mono")
 
 
 @dataclass(frozen=True)
@@ -39,30 +44,46 @@ class KnativeOptions:
     secrets: Mapping[str, str] = field(default_factory=dict)
     # False: leave the Secret out (it is managed elsewhere, e.g. by External Secrets).
     with_secret: bool = True
+    # The cluster's service-account issuer: set, the bus routes check Knative's OIDC sender tokens.
+    oidc_issuer: str = ""
+    oidc_jwks_url: str = ""
 
 
 def manifests(options: KnativeOptions) -> list[dict[str, Any]]:
     """Every object to apply, in an order kubectl can apply them (Secret first)."""
     objects: list[dict[str, Any]] = [_secret(options)] if options.with_secret else []
-    objects.extend(_service(options, role) for role in roles_for(options.topology))
+    objects.extend(_service(options, suffix, role, face) for suffix, role, face in services(options.topology))
     objects.append(_broker(options))
-    for suffix, role, event_type in routes(options.topology, options.commands):
-        objects.append(_trigger(options, suffix, role, event_type))
+    for suffix, subscriber, event_type in routes(options.topology, options.commands):
+        objects.append(_trigger(options, suffix, subscriber, event_type))
     objects.append(_sink_binding(options))
     return objects
 
 
+def services(topology: str) -> list[tuple[str, str, str]]:
+    """(Service name suffix, BOTLESS_ROLE, BOTLESS_KNATIVE_ROUTES or "") of every Service of a topology."""
+    if topology == "mono":
+        return [("mono", "mono", "webhooks"), ("mono-bus", "mono", "bus")]
+    return [(role, role, "") for role in roles_for(topology)]
+
+
+def audience(options: KnativeOptions, service_suffix: str) -> str:
+    """The OIDC audience of a bus Service: its name and namespace, so a token for one fits no other."""
+    name = f"{options.name}-{service_suffix}"
+    return f"{name}.{options.namespace}" if options.namespace else name
+
+
 def routes(topology: str, commands: tuple[str, ...] | list[str]) -> list[tuple[str, str, str]]:
-    """(Trigger name suffix, subscriber role, event type) of every Trigger of a topology.
+    """(Trigger name suffix, subscriber Service suffix, event type) of every Trigger of a topology.
 
     Kubernetes names allow '-' but not '_', which a command name may hold.
     """
     per_command = [(name.replace("_", "-"), ev.command_type(name)) for name in commands]
     if topology == "mono":
         # mono defers a slow command (or a webhook the platform wants acked first) to the
-        # Broker, which brings it back to the same Service.
-        return [("mono-message", "mono", ev.CHAT_MESSAGE),
-                *((f"mono-command-{name}", "mono", kind) for name, kind in per_command)]
+        # Broker, which brings it back to the cluster-local face, never the public one.
+        return [("mono-message", "mono-bus", ev.CHAT_MESSAGE),
+                *((f"mono-command-{name}", "mono-bus", kind) for name, kind in per_command)]
     return [("parse", "parse", ev.CHAT_MESSAGE),
             *((f"command-{name}", "command", kind) for name, kind in per_command),
             ("respond", "respond", ev.BOT_RESPONSE)]
@@ -96,8 +117,9 @@ def _secret(options: KnativeOptions) -> dict[str, Any]:
     }
 
 
-def _service(options: KnativeOptions, role: str) -> dict[str, Any]:
-    labels = {} if role in PUBLIC_ROLES else {"networking.knative.dev/visibility": "cluster-local"}
+def _service(options: KnativeOptions, suffix: str, role: str, face: str) -> dict[str, Any]:
+    public = suffix in PUBLIC_SERVICES
+    labels = {} if public else {"networking.knative.dev/visibility": "cluster-local"}
     env = [
         {"name": "BOTLESS_ROLE", "value": role},
         {"name": "BOTLESS_TOPOLOGY", "value": options.topology},
@@ -105,10 +127,17 @@ def _service(options: KnativeOptions, role: str) -> dict[str, Any]:
         # mid-role has its event retried after the lease instead of given up on.
         {"name": "BOTLESS_DEDUPE_LEASE_SECONDS", "value": "75"},
     ]
+    if face:
+        env.append({"name": "BOTLESS_KNATIVE_ROUTES", "value": face})
+    if options.oidc_issuer and not public:
+        env += [{"name": "BOTLESS_KNATIVE_OIDC_AUDIENCE", "value": audience(options, suffix)},
+                {"name": "BOTLESS_KNATIVE_OIDC_ISSUER", "value": options.oidc_issuer}]
+        if options.oidc_jwks_url:
+            env.append({"name": "BOTLESS_KNATIVE_OIDC_JWKS_URL", "value": options.oidc_jwks_url})
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",
-        "metadata": _metadata(options, f"{options.name}-{role}", role, labels=labels),
+        "metadata": _metadata(options, f"{options.name}-{suffix}", role, labels=labels),
         "spec": {
             "template": {
                 "metadata": {
@@ -154,16 +183,20 @@ def _broker(options: KnativeOptions) -> dict[str, Any]:
     }
 
 
-def _trigger(options: KnativeOptions, suffix: str, role: str, event_type: str) -> dict[str, Any]:
+def _trigger(options: KnativeOptions, suffix: str, subscriber: str, event_type: str) -> dict[str, Any]:
+    destination: dict[str, Any] = {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                                           "name": f"{options.name}-{subscriber}"}}
+    if options.oidc_issuer:
+        # A Knative Serving Service announces no audience of its own, so the Trigger names it.
+        destination["audience"] = audience(options, subscriber)
     return {
         "apiVersion": "eventing.knative.dev/v1",
         "kind": "Trigger",
-        "metadata": _metadata(options, f"{options.name}-{suffix}", role),
+        "metadata": _metadata(options, f"{options.name}-{suffix}", subscriber.removesuffix("-bus")),
         "spec": {
             "broker": options.name,
             "filter": {"attributes": {"type": event_type}},
-            "subscriber": {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-                                   "name": f"{options.name}-{role}"}},
+            "subscriber": destination,
         },
     }
 

@@ -34,15 +34,19 @@ def strict(schema):
     return schema
 
 
-def printed(capsys, topology: str) -> list[dict]:
+ISSUER = "https://kubernetes.default.svc.cluster.local"
+
+
+def printed(capsys, topology: str, *extra: str) -> list[dict]:
     assert main(["manifests", "--target", "knative", "--image", "ghcr.io/example/botless:1.0",
-                 "--topology", topology, "--namespace", "bots"]) == 0
+                 "--topology", topology, "--namespace", "bots", *extra]) == 0
     return list(yaml.safe_load_all(capsys.readouterr().out))
 
 
+@pytest.mark.parametrize("oidc", [(), ("--oidc-issuer", ISSUER)], ids=["plain", "oidc"])
 @pytest.mark.parametrize("topology", ["mono", "pipeline"])
-def test_every_object_validates_against_its_upstream_schema(capsys, topology):
-    objects = printed(capsys, topology)
+def test_every_object_validates_against_its_upstream_schema(capsys, topology, oidc):
+    objects = printed(capsys, topology, *oidc)
     for obj in objects:
         if obj["kind"] == "Secret":
             assert obj["apiVersion"] == "v1" and obj["type"] == "Opaque"
@@ -97,3 +101,97 @@ def test_the_secret_holds_only_chat_secrets_from_the_environment(capsys, monkeyp
     monkeypatch.setenv("BOTLESS_UNRELATED", "x")
     secret = next(o for o in printed(capsys, "mono") if o["kind"] == "Secret")
     assert secret["stringData"] == {"SLACK_SIGNING_SECRET": "s3cr3t"}
+
+
+def services_of(objects: list[dict]) -> dict[str, dict]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service" and o["apiVersion"].startswith("serving")}
+
+
+def env_of(service: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in service["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def is_cluster_local(service: dict) -> bool:
+    return service["metadata"]["labels"].get("networking.knative.dev/visibility") == "cluster-local"
+
+
+@pytest.mark.parametrize("topology", ["mono", "pipeline"])
+def test_no_trigger_delivers_to_a_public_service(capsys, topology):
+    objects = printed(capsys, topology)
+    services = services_of(objects)
+    subscribers = {o["spec"]["subscriber"]["ref"]["name"] for o in objects if o["kind"] == "Trigger"}
+    public = {name for name, service in services.items() if not is_cluster_local(service)}
+    assert public == {f"botless-{'mono' if topology == 'mono' else 'receive'}"}
+    assert subscribers and subscribers.isdisjoint(public)
+    assert all(is_cluster_local(services[name]) for name in subscribers)
+
+
+def test_mono_is_one_image_in_two_services_a_public_webhook_face_and_a_cluster_local_bus_face(capsys):
+    services = services_of(printed(capsys, "mono"))
+    assert {name: env_of(s)["BOTLESS_KNATIVE_ROUTES"] for name, s in services.items()} == {
+        "botless-mono": "webhooks", "botless-mono-bus": "bus"}
+    assert {env_of(s)["BOTLESS_ROLE"] for s in services.values()} == {"mono"}
+    assert is_cluster_local(services["botless-mono-bus"]) and not is_cluster_local(services["botless-mono"])
+    assert len({s["spec"]["template"]["spec"]["containers"][0]["image"] for s in services.values()}) == 1
+
+
+async def test_the_faces_the_manifests_give_serve_what_they_should(capsys):
+    import httpx
+
+    from providers.knative.app import app_from_env
+
+    forged = (Path(__file__).parents[1] / "events" / "forged" / "slack_message.json").read_bytes()
+    services = services_of(printed(capsys, "mono"))
+    base = {"BOTLESS_ENTRY_POINTS": "0", "K_SINK": "http://127.0.0.1:9/"}  # the SinkBinding's, never called
+    answers = {}
+    for name, service in services.items():
+        app = app_from_env({**base, **env_of(service)})
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
+            answers[name] = ((await client.post("/", content=forged,
+                                                headers={"content-type": "application/cloudevents+json"})).status_code,
+                             (await client.post("/slack/events", content=b"{}")).status_code)
+    assert answers["botless-mono"][0] in (404, 405)  # the public face takes no CloudEvent
+    assert answers["botless-mono-bus"][1] in (404, 405)  # the bus face serves no webhook
+    # The bus face runs it (here up to the missing Slack token): cluster-local, only the Broker reaches it.
+    assert answers["botless-mono-bus"][0] not in (404, 405, 401)
+
+
+@pytest.mark.parametrize("topology", ["mono", "pipeline"])
+def test_with_an_oidc_issuer_each_trigger_names_the_audience_its_subscriber_checks(capsys, topology):
+    objects = printed(capsys, topology, "--oidc-issuer", ISSUER)
+    services = services_of(objects)
+    triggers = [o for o in objects if o["kind"] == "Trigger"]
+    for trigger in triggers:
+        subscriber = trigger["spec"]["subscriber"]
+        env = env_of(services[subscriber["ref"]["name"]])
+        assert subscriber["audience"] == env["BOTLESS_KNATIVE_OIDC_AUDIENCE"] == f"{subscriber['ref']['name']}.bots"
+        assert env["BOTLESS_KNATIVE_OIDC_ISSUER"] == ISSUER
+    audiences = {t["spec"]["subscriber"]["audience"] for t in triggers}
+    assert len(audiences) == (1 if topology == "mono" else 3)  # one per subscriber Service, none shared
+    for service in services.values():  # the public face has no bus route, so nothing to check there
+        assert ("BOTLESS_KNATIVE_OIDC_AUDIENCE" in env_of(service)) == is_cluster_local(service)
+
+
+def test_without_an_oidc_issuer_no_audience_is_set(capsys):
+    objects = printed(capsys, "mono")
+    assert all("audience" not in o["spec"]["subscriber"] for o in objects if o["kind"] == "Trigger")
+    assert all("BOTLESS_KNATIVE_OIDC_AUDIENCE" not in env_of(s) for s in services_of(objects).values())
+
+
+def test_infra_knative_declares_the_same_split_and_audiences():
+    text = (Path(__file__).parents[2] / "infra" / "knative" / "main.tf").read_text()
+    squeezed = " ".join(text.split())
+    assert '"mono" = { role = "mono", routes = "webhooks" }' in squeezed
+    assert '"mono-bus" = { role = "mono", routes = "bus" }' in squeezed
+    assert 'public = ["receive", "mono"]' in squeezed
+    # Every mono Trigger subscribes the bus face, never the public Service.
+    assert '"mono-message" = { role = "mono-bus", type = "botless.chat.message" }' in squeezed
+    assert '"mono-command-${name}" => { role = "mono-bus", type = type }' in squeezed
+    assert "local.oidc ? { audience = local.audience_of[each.value.role] } : {}" in squeezed
+    assert '{ name = "BOTLESS_KNATIVE_OIDC_AUDIENCE", value = local.audience_of[each.key] }' in squeezed
+    from providers.packaging.knative import KnativeOptions, audience
+
+    # The audience Terraform gives (name-suffix.namespace) is the one the manifests give.
+    assert audience(KnativeOptions(image="i", commands=(), namespace="botless"), "mono-bus") == "botless-mono-bus.botless"
+    assert 'audience_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}.${var.namespace}" }' \
+        in squeezed

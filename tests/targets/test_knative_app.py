@@ -143,7 +143,7 @@ def test_a_refused_publish_is_a_503_the_platform_retries(stand_in, unique, caplo
 def test_mono_defers_through_the_broker_and_resumes_on_post(stand_in, sink, unique):
     broker, sink_url = sink
     bot = bot_for(stand_in.env())
-    with uvicorn_server(build_app(bot, "mono", KnativeSink(sink_url))) as url:
+    with uvicorn_server(build_app(bot, "mono", KnativeSink(sink_url), routes="all")) as url:
         stand_in.reset()
         before = len(broker.received)
         headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)

@@ -142,16 +142,18 @@ def start_knative(topology: str, env: Mapping[str, str],
         broker = RecordingBroker(retries=retries)
         broker_url = stack.enter_context(uvicorn_server(broker.app()))
 
-        def serve(role: str, sink: bool) -> str:
+        def serve(role: str, sink: bool, routes: str = "webhooks") -> str:
             app = build_app(bot_for(env, store_from_env(env)), role,
-                            KnativeSink(broker_url, overrides) if sink else None)
+                            KnativeSink(broker_url, overrides) if sink else None, routes=routes)
             return stack.enter_context(uvicorn_server(app))
 
         if topology == "mono":
+            # As deployed: the public Service serves the webhooks, a cluster-local one `POST /`.
             entry = serve("mono", sink=True)
+            bus = serve("mono", sink=False, routes="bus")
             # The mono Triggers: deferred chat messages and deferred commands come back.
-            broker.triggers += [Trigger("mono-message", entry + "/", exact=ev.CHAT_MESSAGE),
-                                Trigger("mono-command", entry + "/", prefix=ev.COMMAND_PREFIX)]
+            broker.triggers += [Trigger("mono-message", bus + "/", exact=ev.CHAT_MESSAGE),
+                                Trigger("mono-command", bus + "/", prefix=ev.COMMAND_PREFIX)]
         else:
             entry = serve("receive", sink=True)
             broker.triggers += [
