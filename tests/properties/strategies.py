@@ -18,6 +18,22 @@ from hypothesis import strategies as st
 HUGE_LENGTHS = (4_097, 40_001, 900_000)
 DEPTHS = (100, 970, 1000, 5000, 100_000)
 
+class Body(bytes):
+    """Bytes that Hypothesis reports shortened: a falsifying 900 KB body is not a report."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        shown = bytes(self[:160])
+        printer.text(f"Body({shown!r}{' + ...' if len(self) > 160 else ''}, {len(self)} bytes)")
+
+
+class Text(str):
+    """A string that Hypothesis reports shortened (a 900,000-character word is no report)."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        shown = str(self[:80])
+        printer.text(f"Text({shown!r}{' + ...' if len(self) > 80 else ''}, {len(self)} characters)")
+
+
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
            | st.text(max_size=12))
 json_values = st.recursive(
@@ -35,7 +51,7 @@ def nested(depth: int, opener: str = "[", leaf: str = "0") -> str:
 
 
 deep_json = st.builds(nested, st.sampled_from(DEPTHS) | st.integers(1, 1200), st.sampled_from("[{"))
-huge_strings = st.builds(lambda length, char: char * length, st.sampled_from(HUGE_LENGTHS),
+huge_strings = st.builds(lambda length, char: Text(char * length), st.sampled_from(HUGE_LENGTHS),
                          st.sampled_from(["x", " ", "'", '"', "\\", "é", "a "]))
 
 
@@ -49,29 +65,21 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
             yield from _paths(item, (*prefix, index))
 
 
-class Body(bytes):
-    """Bytes that Hypothesis reports shortened: a falsifying 900 KB body is not a report."""
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        shown = bytes(self[:160])
-        printer.text(f"Body({shown!r}{' + ...' if len(self) > 160 else ''}, {len(self)} bytes)")
-
-
 _PLACEHOLDER = "\u0000botless-placeholder\u0000"
 
 
 @st.composite
-def mutated(draw: st.DrawFn, sample: Any, *, max_mutations: int = 3) -> str:
+def mutated(draw: st.DrawFn, sample: Any, *, max_mutations: int = 3, deep: bool = True) -> str:
     """`sample` (a parsed real payload) as JSON text, with up to 3 fields changed.
 
     A change replaces a field (or the whole document) by another JSON value, a huge
-    string or a deeply nested document, or drops it.
+    string or (with `deep`) a deeply nested document, or drops it.
     """
     payload = copy.deepcopy(sample)
     splices: list[str] = []
     for _ in range(draw(st.integers(0, max_mutations))):
         path = draw(st.sampled_from(list(_paths(payload))))
-        kind = draw(st.sampled_from(["replace", "drop", "huge", "deep"]))
+        kind = draw(st.sampled_from(["replace", "drop", "huge", "deep"] if deep else ["replace", "drop", "huge"]))
         if kind == "drop" and path:
             parent = _at(payload, path[:-1])
             del parent[path[-1]]
@@ -108,3 +116,8 @@ def documents(sample: Any) -> st.SearchStrategy[bytes]:
         deep_json.map(lambda text: Body(text.encode())),
         st.binary(max_size=64),
     )
+
+
+def mutated_objects(sample: Any) -> st.SearchStrategy[Any]:
+    """Parsed mutations of `sample`, for decoders whose input is already JSON-decoded."""
+    return mutated(sample, deep=False).map(json.loads)
