@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from core.limits import ARGS_LIMIT, TEXT_LIMIT
+
 CHAT_MESSAGE = "botless.chat.message"
 COMMAND_PREFIX = "botless.bot.command."
 BOT_RESPONSE = "botless.bot.response"
@@ -44,13 +46,10 @@ class ChatMessage:
     @classmethod
     def from_data(cls, data: Any) -> "ChatMessage":
         fields = _require_mapping(data, CHAT_MESSAGE)
-        user = fields.get("user") or {}
-        if not isinstance(user, Mapping) or not isinstance(user.get("id", ""), str):
-            raise EventValidationError(f"{CHAT_MESSAGE}: data.user must be an object with a string id")
         return cls(
             platform=_require_str(fields, "platform", CHAT_MESSAGE, required=True),
-            text=_require_str(fields, "text", CHAT_MESSAGE, required=True, allow_empty=True),
-            user=ChatUser(id=str(user.get("id", "")), name=str(user.get("name", ""))),
+            text=_require_text(fields, "text", CHAT_MESSAGE, required=True),
+            user=_require_user(fields, CHAT_MESSAGE),
             channel=_require_str(fields, "channel", CHAT_MESSAGE),
             thread=_require_str(fields, "thread", CHAT_MESSAGE),
             message_id=_require_str(fields, "message_id", CHAT_MESSAGE),
@@ -78,16 +77,15 @@ class CommandInvocation:
         args = fields.get("args", [])
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise EventValidationError(f"{event_type}: data.args must be a list of strings")
-        user = fields.get("user") or {}
-        if not isinstance(user, Mapping):
-            raise EventValidationError(f"{event_type}: data.user must be an object")
+        if len(args) > ARGS_LIMIT or sum(map(len, args)) > TEXT_LIMIT:
+            raise EventValidationError(f"{event_type}: data.args holds more than {TEXT_LIMIT} characters")
         return cls(
             name=_require_str(fields, "name", event_type, required=True),
-            raw_args=_require_str(fields, "raw_args", event_type, allow_empty=True),
+            raw_args=_require_text(fields, "raw_args", event_type),
             args=tuple(args),
-            text=_require_str(fields, "text", event_type, allow_empty=True),
+            text=_require_text(fields, "text", event_type),
             platform=_require_str(fields, "platform", event_type, required=True),
-            user=ChatUser(id=str(user.get("id", "")), name=str(user.get("name", ""))),
+            user=_require_user(fields, event_type),
             channel=_require_str(fields, "channel", event_type),
             thread=_require_str(fields, "thread", event_type),
             message_id=_require_str(fields, "message_id", event_type),
@@ -139,6 +137,25 @@ def _require_mapping(data: Any, event_type: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise EventValidationError(f"{event_type}: data must be a JSON object, got {type(data).__name__}")
     return data
+
+
+def _require_text(fields: Mapping[str, Any], name: str, event_type: str, *, required: bool = False) -> str:
+    # Text is what the parser splits: never more than the largest platform sends.
+    value = _require_str(fields, name, event_type, required=required, allow_empty=True)
+    if len(value) > TEXT_LIMIT:
+        raise EventValidationError(f"{event_type}: data.{name} is {len(value)} characters; "
+                                   f"at most {TEXT_LIMIT} are accepted")
+    return value
+
+
+def _require_user(fields: Mapping[str, Any], event_type: str) -> ChatUser:
+    user = fields.get("user") or {}
+    if not isinstance(user, Mapping):
+        raise EventValidationError(f"{event_type}: data.user must be an object")
+    for name in ("id", "name"):
+        if not isinstance(user.get(name, ""), str):
+            raise EventValidationError(f"{event_type}: data.user.{name} must be a string")
+    return ChatUser(id=user.get("id", ""), name=user.get("name", ""))
 
 
 def _require_str(

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from cloudevents.http import CloudEvent
 
+from core.event_attributes import EXTENSION_NAME, REQUIRED_ATTRIBUTES, validate_attributes
 from core.event_data import (
     BOT_RESPONSE,
     CHAT_MESSAGE,
@@ -37,9 +38,7 @@ EXT_REPLY_TO = "botreplyto"
 EXT_HOPS = "bothops"
 ROUTING_EXTENSIONS = (EXT_PLATFORM, EXT_CHANNEL, EXT_THREAD, EXT_REPLY_TO)
 
-_REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion")
 _COMMAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 # Derived ids are names in this namespace (uuid5), so deriving twice gives the same id.
 _DERIVED_IDS = uuid.UUID("6b0f3d4e-9a51-4c0e-8d8e-3b5f0f6a2c71")
 
@@ -70,7 +69,7 @@ def new_event(
         "datacontenttype": "application/json",
     }
     for name, value in (extensions or {}).items():
-        if not _EXTENSION_NAME.match(name):
+        if not EXTENSION_NAME.match(name):
             raise EventValidationError(f"extension name {name!r} must be 1-20 lower-case letters or digits")
         if value not in (None, ""):
             attributes[name] = str(value)
@@ -115,13 +114,13 @@ def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "")
 
 
 def validate_event(event: CloudEvent) -> None:
-    """Raise EventValidationError unless `event` is a well-formed Botless event."""
+    """Raise EventValidationError unless `event` is a well-formed Botless event.
+
+    Its attributes follow CloudEvents 1.0 (core/event_attributes.py), and the data of a
+    Botless type is what that type carries (core/event_data.py).
+    """
     attributes = event.get_attributes()
-    for name in _REQUIRED_ATTRIBUTES:
-        if not attributes.get(name):
-            raise EventValidationError(f"CloudEvent attribute {name!r} is missing or empty")
-    if attributes["specversion"] != "1.0":
-        raise EventValidationError(f"specversion {attributes['specversion']!r} is not 1.0")
+    validate_attributes(attributes)
     event_type = attributes["type"]
     if event_type == CHAT_MESSAGE:
         ChatMessage.from_data(event.data)
@@ -136,7 +135,9 @@ def validate_event(event: CloudEvent) -> None:
 
 
 def is_botless_type(event_type: str) -> bool:
-    """True for the three families of Botless events."""
+    """True for the three families of Botless events (False for a type that is no string)."""
+    if not isinstance(event_type, str):
+        return False
     return event_type in (CHAT_MESSAGE, BOT_RESPONSE) or event_type.startswith(COMMAND_PREFIX)
 
 
@@ -149,5 +150,5 @@ __all__ = [
     "BOT_RESPONSE", "CHAT_MESSAGE", "COMMAND_PREFIX", "EXT_CHANNEL", "EXT_HOPS", "EXT_PLATFORM", "EXT_REPLY_TO",
     "EXT_THREAD", "ROUTING_EXTENSIONS", "SOURCE", "BotResponse", "ChatMessage", "ChatUser", "CommandInvocation",
     "EventValidationError", "chat_message_event", "command_type", "derive_event", "is_botless_type", "new_event",
-    "to_data", "validate_event",
+    "REQUIRED_ATTRIBUTES", "to_data", "validate_attributes", "validate_event",
 ]
