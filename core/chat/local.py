@@ -6,13 +6,29 @@ they answer, which is how `botless chat` and `/api/chat` collect what the bot sa
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.events import BotResponse
+from core.events import BotResponse, ChatMessage, ChatUser, EventValidationError
+from core.limits import TEXT_LIMIT
 
 LOCAL_PLATFORMS = ("console", "api", "local")
+
+
+def api_message(payload: Any) -> ChatMessage:
+    """The chat message of a `POST /api/chat` body; EventValidationError (400) saying what is wrong."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        raise EventValidationError('expected a JSON object like {"text": "/uptime"}')
+    for name in ("user", "channel"):
+        if not isinstance(payload.get(name, ""), str):
+            raise EventValidationError(f"`{name}` must be a string")
+    if len(payload["text"]) > TEXT_LIMIT:
+        raise EventValidationError(f"`text` is {len(payload['text'])} characters; at most {TEXT_LIMIT} are accepted")
+    return ChatMessage(platform="api", text=payload["text"], user=ChatUser(id=payload.get("user") or "api-user"),
+                       channel=payload.get("channel") or "api", message_id=str(uuid.uuid4()))
 
 
 class Outbox:

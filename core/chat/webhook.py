@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Mapping
 from core.chat.base import Received
 from core.dedupe import DedupeStore, claim
 from core.http import HttpResponse
+from core.json_input import JsonInputError, decode_json
 from core.settings import SettingsError
 
 logger = logging.getLogger("botless")
@@ -70,9 +71,9 @@ def ignored(reason: str, payload: Any = None) -> Received:
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """The JSON object in `body`, else Rejection(400) saying what is wrong."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise Rejection(400, f"body is not valid JSON: {error}") from None
+        payload = decode_json(body)  # bounded: depth, UTF-8, no NaN (core/json_input.py)
+    except JsonInputError as error:
+        raise Rejection(400, str(error)) from None
     if not isinstance(payload, dict):
         raise Rejection(400, f"body must be a JSON object, got {type(payload).__name__}")
     return payload

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from typing import Awaitable, Callable
 
 from cloudevents.http import CloudEvent
@@ -24,8 +23,10 @@ from starlette.routing import Route
 from core import events as ev
 from core.bot import Bot
 from core.chat.base import ChatAdapter, Received
+from core.chat.local import api_message
 from core.events import EventValidationError
 from core.http import HttpRequest, HttpResponse
+from core.json_input import JsonInputError, decode_json
 from core.wire import event_from_http
 from providers.asgi.access import LOOPBACK, LocalAccess
 from providers.asgi.body import BodyTooLargeError, read_body
@@ -58,18 +59,15 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
 
     async def chat_api(request: Request) -> Response:
         try:
-            payload = json.loads(await read_body(request, limit) or b"null")
+            payload = decode_json(await read_body(request, limit) or b"null")
         except BodyTooLargeError as error:
             return JSONResponse({"error": str(error)}, status_code=413)
-        except ValueError as error:
-            return JSONResponse({"error": f"body is not JSON: {error}"}, status_code=400)
-        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-            return JSONResponse({"error": 'expected a JSON object like {"text": "/uptime"}'}, status_code=400)
-        message = ev.ChatMessage(
-            platform="api", text=payload["text"],
-            user=ev.ChatUser(id=str(payload.get("user", "api-user"))),
-            channel=str(payload.get("channel", "api")), message_id=str(uuid.uuid4()),
-        )
+        except JsonInputError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        try:
+            message = api_message(payload)
+        except EventValidationError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
         await publish(ev.chat_message_event(message, source=f"{bot.settings.source}/api"))
         replies = bot.outbox.take(message.message_id)
         return JSONResponse({"replies": [reply.text for reply in replies]})

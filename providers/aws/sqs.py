@@ -8,12 +8,12 @@ records return to the queue (and, past maxReceiveCount, to its dead-letter queue
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from cloudevents.http import CloudEvent
 
 from core.events import EventValidationError
+from core.json_input import JsonInputError, decode_json
 from core.wire import event_from_mapping
 from providers.aws.eventbridge import event_from_eventbridge, is_eventbridge
 
@@ -30,10 +30,14 @@ def event_from_record(record: Mapping[str, Any], source: str) -> CloudEvent | No
 
     EventValidationError when the record should hold a Botless event and does not.
     """
+    where = f"SQS message {record.get('messageId', '?')}"
+    raw = record.get("body") or ""
+    if not isinstance(raw, str):
+        raise EventValidationError(f"{where}: body is not JSON text")
     try:
-        body = json.loads(record.get("body") or "")
-    except ValueError:
-        raise EventValidationError(f"SQS message {record.get('messageId', '?')}: body is not JSON") from None
+        body = decode_json(raw, "body")
+    except JsonInputError as error:
+        raise EventValidationError(f"{where}: body is not JSON we read ({error})") from None
     if is_eventbridge(body):
         return event_from_eventbridge(body) if body["source"] == source else None
     return event_from_mapping(body)

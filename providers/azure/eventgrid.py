@@ -11,12 +11,13 @@ Out: `to_azure_event` is the `azure.core.messaging.CloudEvent` the publisher sen
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, validate_event
+from core.events import EventValidationError, validate_attributes, validate_event
+from core.json_input import JsonInputError, check_json_value
 
 # Event Grid's own lifecycle events: acknowledged, never handled as Botless events.
 SUBSCRIPTION_EVENTS = frozenset({
@@ -49,14 +50,26 @@ def event_from_trigger(trigger: Any) -> CloudEvent:
     for name in _CORE:
         value = getattr(trigger, name, None)
         if value is not None:
-            attributes[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+            attributes[name] = _timestamp(value) if isinstance(value, datetime) else str(value)
     attributes.update({name: str(value) for name, value in trigger.extension_attrs.items()})
     missing = [name for name in ("id", "source", "type") if not attributes.get(name)]
     if missing:
         raise EventValidationError(f"Event Grid CloudEvent without {', '.join(missing)}")
-    event = CloudEvent(attributes, trigger.get_json())
+    # As delivered: the SDK would lower-case a bad extension name into a good one.
+    validate_attributes(attributes)
+    data = trigger.get_json()
+    try:
+        check_json_value(data, "the Event Grid event's data")
+    except JsonInputError as error:
+        raise EventValidationError(str(error)) from None
+    event = CloudEvent(attributes, data)
     validate_event(event)
     return event
+
+
+def _timestamp(value: datetime) -> str:
+    # Event Grid times are UTC; a naive datetime from the worker is written as such (RFC 3339).
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def to_azure_event(event: CloudEvent) -> Any:

@@ -15,6 +15,7 @@ from typing import Mapping
 from cloudevents.http import CloudEvent
 
 from core.events import EventValidationError, is_botless_type, validate_event
+from core.json_input import JsonInputError, decode_json
 from core.logs import log_event
 from core.wire import event_from_http
 from providers.gcp.eventarc import is_message_published, message_from_cloud_event
@@ -41,9 +42,11 @@ def message_from_trigger(cloud_event: CloudEvent) -> PubSubMessage | CloudEvent:
 def message_from_http(headers: Mapping[str, str], body: bytes) -> PubSubMessage | CloudEvent:
     """What a push to the mono function carries: a push envelope or a messagePublished event."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        payload = None
+        payload = decode_json(body)
+    except JsonInputError as error:
+        if not any(name.lower() == "ce-specversion" for name in headers):
+            raise MalformedTriggerError(f"neither a Pub/Sub push envelope nor a CloudEvent: {error}") from None
+        payload = None  # a binary-mode CloudEvent: its data is read (bounded) by event_from_http
     if is_push_envelope(payload):
         try:
             return message_from_push(payload)

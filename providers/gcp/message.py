@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, validate_event
+from core.events import EventValidationError, validate_attributes, validate_event
+from core.json_input import JsonInputError, decode_json
 from core.wire import event_from_mapping, event_to_json
 
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
@@ -65,8 +65,8 @@ def event_from_message(message: PubSubMessage) -> CloudEvent:
     if "ce-type" in attributes and not content_type.startswith(STRUCTURED_CONTENT_TYPE):
         return _from_binary(attributes, message.data, where)
     try:
-        payload = json.loads(message.data)
-    except (UnicodeDecodeError, ValueError) as error:
+        payload = decode_json(message.data, "data")
+    except JsonInputError as error:
         raise EventValidationError(f"{where}: data is not CloudEvent JSON ({error})") from None
     if not isinstance(payload, Mapping):
         raise EventValidationError(f"{where}: data must be a CloudEvent JSON object")
@@ -85,11 +85,15 @@ def _from_binary(attributes: Mapping[str, str], data: bytes, where: str) -> Clou
         raise EventValidationError(f"{where}: binary CloudEvent without {', '.join('ce-' + m for m in missing)}")
     if attributes.get("content-type"):
         ce_attributes.setdefault("datacontenttype", attributes["content-type"])
+    try:
+        validate_attributes(ce_attributes)  # before the SDK, which lower-cases names
+    except EventValidationError as error:
+        raise EventValidationError(f"{where}: {error}") from None
     body: Any = data
     if ce_attributes.get("datacontenttype", "application/json").split(";")[0].endswith("json"):
         try:
-            body = json.loads(data) if data else None
-        except (UnicodeDecodeError, ValueError) as error:
+            body = decode_json(data, "data") if data else None
+        except JsonInputError as error:
             raise EventValidationError(f"{where}: data is not the JSON its content type says ({error})") from None
     try:
         event = CloudEvent(ce_attributes, body)
