@@ -10,7 +10,6 @@ Text that matches none of them is no command, and the parser returns None.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -22,6 +21,15 @@ _NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}"
 _COMMAND = re.compile(rf"^(?P<name>{_NAME})(?:@(?P<bot>[A-Za-z0-9_]+))?(?=\s|$)(?P<rest>.*)$", re.S)
 _SLACK_MENTION = re.compile(r"^<@(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*", re.I)
 _DISCORD_MENTION = re.compile(r"^<@!?(?P<id>\d+)>[\s:,]*")
+# The pieces of shell-style words, each matched without backtracking: shlex's whitespace,
+# unquoted runs, '...', "..." with escapes, an escaped character; anything else (an
+# unclosed quote, a trailing backslash) is unbalanced.
+_SHELL_PIECE = re.compile(
+    r"""(?P<space>[ \t\r\n]+)|(?P<plain>[^ \t\r\n'"\\]+)|(?P<single>'[^']*')"""
+    r"""|(?P<double>"[^"\\]*(?:\\.[^"\\]*)*")|(?P<escaped>\\.)|(?P<unbalanced>.)""",
+    re.S,
+)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"])')
 
 
 @dataclass(frozen=True)
@@ -45,11 +53,36 @@ class ParserConfig:
 
 
 def split_args(raw: str) -> tuple[str, ...]:
-    """Split arguments shell-style; with unbalanced quotes fall back to whitespace splitting."""
-    try:
-        return tuple(shlex.split(raw))
-    except ValueError:
-        return tuple(raw.split())
+    """Split arguments shell-style; with unbalanced quotes fall back to whitespace splitting.
+
+    The words are those of `shlex.split` (POSIX rules, no comments), found in one linear
+    pass: shlex grows each word a character at a time, which takes seconds on one long
+    word and would hold the event loop meanwhile.
+    """
+    words: list[str] = []
+    word: list[str] | None = None  # None between words; [] for a word of only ''
+    for piece in _SHELL_PIECE.finditer(raw):
+        kind, text = piece.lastgroup, piece.group()
+        if kind == "space":
+            if word is not None:
+                words.append("".join(word))
+            word = None
+            continue
+        if kind == "unbalanced":
+            return tuple(raw.split())
+        word = [] if word is None else word
+        if kind == "plain":
+            word.append(text)
+        elif kind == "single":
+            word.append(text[1:-1])
+        elif kind == "double":
+            # Inside double quotes a backslash escapes only `"` and itself (shlex, POSIX mode).
+            word.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", text[1:-1]))
+        else:  # an escaped character outside quotes
+            word.append(text[1])
+    if word is not None:
+        words.append("".join(word))
+    return tuple(words)
 
 
 def parse_command(text: str, config: ParserConfig = ParserConfig()) -> ParsedCommand | None:
