@@ -37,6 +37,7 @@ from core.events import (
     chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
+from core.limits import DISCORD_CONTENT_LIMIT, DISCORD_OPTION_LIMIT, TEXT_LIMIT
 from core.settings import Settings, SettingsError
 
 PLATFORM = "discord"
@@ -45,7 +46,7 @@ DEFAULT_API_URL = "https://discord.com/api/v10"
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 PONG, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 1, 5, 6, 8
 EPHEMERAL_FLAG = 64
-MESSAGE_LIMIT = 2000
+MESSAGE_LIMIT = DISCORD_CONTENT_LIMIT
 _SUBCOMMAND_TYPES = (1, 2)
 # Interaction tokens live 15 minutes; a replayed interaction is dropped for longer.
 _SEEN_TTL_SECONDS = 3600
@@ -90,6 +91,9 @@ def options_text(options: Any) -> str:
                 collect(option.get("options"))
             elif "value" in option:
                 value = option["value"]
+                if isinstance(value, str) and len(value) > DISCORD_OPTION_LIMIT:
+                    raise Ignored(f"an option of {len(value)} characters (Discord sends at most "
+                                  f"{DISCORD_OPTION_LIMIT})", {"type": DEFERRED_UPDATE_MESSAGE})
                 values.append(value if isinstance(value, str) else json.dumps(value))
 
     collect(options)
@@ -114,8 +118,12 @@ def message_from_interaction(payload: Mapping[str, Any], application_id: str) ->
         raise Rejection(400, "interaction `user` must be an object")
     if user.get("bot"):
         raise Ignored("an interaction from a bot", {"type": DEFERRED_UPDATE_MESSAGE})
+    text = options_text(data.get("options"))
+    if len(text) > TEXT_LIMIT:
+        raise Ignored(f"options of {len(text)} characters in all (at most {TEXT_LIMIT})",
+                      {"type": DEFERRED_UPDATE_MESSAGE})
     message = ChatMessage(
-        platform=PLATFORM, text=options_text(data.get("options")),
+        platform=PLATFORM, text=text,
         user=ChatUser(id=str(user.get("id", "")), name=str(user.get("global_name") or user.get("username") or "")),
         channel=str(payload.get("channel_id") or ""), message_id=interaction_id, command=data["name"].lower(),
     )

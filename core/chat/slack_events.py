@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from core.chat.webhook import Ignored, Rejection
 from core.events import ChatMessage, ChatUser
+from core.limits import SLACK_TEXT_LIMIT
 from core.settings import Settings
 
 PLATFORM = "slack"
@@ -39,46 +40,71 @@ def parse_form(body: bytes) -> dict[str, str]:
 def bot_user_ids(payload: Mapping[str, Any], settings: Settings) -> set[str]:
     """The bot's Slack user ids: configured, or named in the payload's `authorizations`."""
     ids = {settings.bot_user_id.upper()} if settings.bot_user_id else set()
-    for authorization in payload.get("authorizations") or ():
-        if (isinstance(authorization, Mapping) and authorization.get("is_bot")
-                and isinstance(authorization.get("user_id"), str)):
-            ids.add(authorization["user_id"].upper())
+    authorizations = payload.get("authorizations")
+    if authorizations is None:
+        return ids
+    if not isinstance(authorizations, list):
+        raise Rejection(400, f"Slack `authorizations` must be a list, got {type(authorizations).__name__}")
+    for authorization in authorizations:
+        if not isinstance(authorization, Mapping):
+            raise Rejection(400, "each of Slack's `authorizations` must be an object")
+        user_id = optional_str(authorization, "user_id", "authorization")
+        if authorization.get("is_bot") is True and user_id:
+            ids.add(user_id.upper())
     return ids
 
 
 def message_from_callback(payload: Mapping[str, Any], settings: Settings) -> ChatMessage:
-    """The chat message in an `event_callback`; Ignored for events that are not for the bot."""
+    """The chat message in an `event_callback`; Ignored for events that are not for the bot.
+
+    Every field read is type-checked: one that is absent is what Slack sends for events
+    that are no message for the bot (ignored, 200), one of the wrong type is no payload
+    Slack sends (400 with the field's name).
+    """
     event = payload.get("event")
     if not isinstance(event, Mapping):
         raise Rejection(400, "event_callback has no `event` object")
-    kind = event.get("type")
+    kind = optional_str(event, "type", "event")
     if kind not in _HANDLED_EVENTS:
         raise Ignored(f"Slack event type {kind!r} is not handled")
-    if event.get("bot_id") or event.get("bot_profile"):
+    bot_profile = event.get("bot_profile")
+    if bot_profile is not None and not isinstance(bot_profile, Mapping):
+        raise Rejection(400, "Slack event `bot_profile` must be an object")
+    if optional_str(event, "bot_id", "event") or bot_profile:
         raise Ignored("a message posted by a bot (maybe this one)")
-    subtype = event.get("subtype")
+    subtype = optional_str(event, "subtype", "event")
     if subtype and subtype not in _PEOPLE_SUBTYPES:
         raise Ignored(f"message subtype {subtype!r} is not a new message from a person")
-    user = event.get("user")
-    if not isinstance(user, str) or not user:
+    user = optional_str(event, "user", "event")
+    if not user:
         raise Ignored("a message without a user")
     if settings.bot_user_id and user.upper() == settings.bot_user_id.upper():
         raise Ignored("the bot's own message")
-    text = event.get("text")
-    if not isinstance(text, str) or not text.strip():
+    text = optional_str(event, "text", "event")
+    if not text or not text.strip():
         raise Ignored("a message without text")
-    channel, ts = event.get("channel"), event.get("ts")
-    if not isinstance(channel, str) or not channel or not isinstance(ts, str) or not ts:
+    if len(text) > SLACK_TEXT_LIMIT:
+        # Slack itself cuts a message at this length: only a forgery is longer.
+        raise Ignored(f"a message of {len(text)} characters (Slack sends at most {SLACK_TEXT_LIMIT})")
+    channel, ts = optional_str(event, "channel", "event"), optional_str(event, "ts", "event")
+    if not channel or not ts:
         raise Rejection(400, "Slack message event needs string `channel` and `ts`")
-    thread = event.get("thread_ts")
     return ChatMessage(
         platform=PLATFORM,
         text=address_bot(text, kind, bot_user_ids(payload, settings), settings),
         user=ChatUser(id=user),
         channel=channel,
-        thread=thread if isinstance(thread, str) else "",
+        thread=optional_str(event, "thread_ts", "event") or "",
         message_id=ts,
     )
+
+
+def optional_str(fields: Mapping[str, Any], name: str, where: str) -> str | None:
+    """`fields[name]` when it is a string, None when absent or null, else Rejection(400)."""
+    value = fields.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise Rejection(400, f"Slack {where} `{name}` must be a string, got {type(value).__name__}")
 
 
 def address_bot(text: str, kind: str, bot_ids: set[str], settings: Settings) -> str:
@@ -111,9 +137,12 @@ def message_from_slash_command(form: Mapping[str, str]) -> tuple[ChatMessage, st
     response_url = form.get("response_url", "")
     if response_url and not response_url.startswith(_RESPONSE_URL_SCHEMES):
         raise Rejection(400, "slash command `response_url` is not an http(s) URL")
+    text = form.get("text", "")
+    if len(text) > SLACK_TEXT_LIMIT:
+        raise Ignored(f"a slash command with {len(text)} characters of text (Slack sends at most {SLACK_TEXT_LIMIT})")
     message = ChatMessage(
         platform=PLATFORM,
-        text=form.get("text", ""),
+        text=text,
         user=ChatUser(id=form.get("user_id", ""), name=form.get("user_name", "")),
         channel=form.get("channel_id", ""),
         message_id=form.get("trigger_id", ""),

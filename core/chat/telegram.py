@@ -36,12 +36,13 @@ from core.events import (
     chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
+from core.limits import TELEGRAM_TEXT_LIMIT
 from core.settings import Settings, SettingsError
 
 PLATFORM = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = TELEGRAM_TEXT_LIMIT
 # Telegram keeps retrying an unanswered update for up to 24 hours.
 _SEEN_TTL_SECONDS = 24 * 3600
 # What setWebhook accepts as secret_token.
@@ -81,20 +82,52 @@ def message_from_update(payload: Mapping[str, Any]) -> ChatMessage:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         raise Ignored("a message without text")
-    sender: Mapping[str, Any] = message["from"] if isinstance(message.get("from"), Mapping) else {}
-    if sender.get("is_bot"):
-        raise Ignored("a message from a bot")
+    if len(text) > TELEGRAM_TEXT_LIMIT:
+        raise Ignored(f"a message of {len(text)} characters (Telegram sends at most {TELEGRAM_TEXT_LIMIT})")
+    user = message_sender(message)
     chat, message_id = message.get("chat"), message.get("message_id")
     if not isinstance(chat, Mapping) or not isinstance(chat.get("id"), (int, str)) or not isinstance(message_id, int):
         raise Rejection(400, "Telegram message needs `chat.id` and an integer `message_id`")
     topic = message.get("message_thread_id")
     return ChatMessage(
         platform=PLATFORM, text=text,
-        user=ChatUser(id=str(sender.get("id", "")), name=str(sender.get("username") or sender.get("first_name") or "")),
+        user=user,
         channel=str(chat["id"]),
         thread=str(topic) if message.get("is_topic_message") and isinstance(topic, int) else "",
         message_id=str(message_id),
     )
+
+
+def message_sender(message: Mapping[str, Any]) -> ChatUser:
+    """Who wrote `message`: its `sender_chat` when sent on behalf of a chat, else `from`.
+
+    An anonymous group admin writes as the group (`sender_chat`), with `from` set to the
+    placeholder bot GroupAnonymousBot; a linked channel's post forwarded to its
+    discussion group has the channel as `sender_chat`. Telegram fills `from` with a fake
+    sender there, so only a message without `sender_chat` from a bot is a bot's.
+    """
+    sender_chat, sender = message.get("sender_chat"), message.get("from")
+    for name, value in (("sender_chat", sender_chat), ("from", sender)):
+        if value is not None and not isinstance(value, Mapping):
+            raise Rejection(400, f"Telegram message `{name}` must be an object")
+    if isinstance(sender_chat, Mapping):
+        return ChatUser(id=_id_of(sender_chat, "sender_chat"), name=_name_of(sender_chat, "title", "username"))
+    sender = sender or {}
+    if sender.get("is_bot") is True:
+        raise Ignored("a message from a bot")
+    return ChatUser(id=_id_of(sender, "from"), name=_name_of(sender, "username", "first_name"))
+
+
+def _id_of(party: Mapping[str, Any], where: str) -> str:
+    value = party.get("id", "")
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Rejection(400, f"Telegram `{where}.id` must be an integer")
+    return str(value)
+
+
+def _name_of(party: Mapping[str, Any], *fields: str) -> str:
+    names = [party.get(name) for name in fields]
+    return next((name for name in names if isinstance(name, str) and name), "")
 
 
 class TelegramAdapter:
