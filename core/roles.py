@@ -14,7 +14,7 @@ from typing import Mapping
 from cloudevents.http import CloudEvent
 
 from core import events as ev
-from core.chat.base import DeliveryError, Responder
+from core.chat.base import Responder, UnknownPlatformError
 from core.logs import log_event, timed
 from core.parser import ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
@@ -132,7 +132,7 @@ class Roles:
         response = ev.BotResponse.from_data(event.data)
         responder = self.responders.get(response.platform)
         if responder is None:
-            raise DeliveryError(
+            raise UnknownPlatformError(
                 f"no responder for platform {response.platform!r} (configured: "
                 f"{', '.join(sorted(self.responders)) or 'none'})"
             )

@@ -15,6 +15,10 @@ class DeliveryError(RuntimeError):
     """A reply could not be delivered to the platform (the bus may retry or dead-letter it)."""
 
 
+class UnknownPlatformError(DeliveryError):
+    """A reply for a platform this bot has no responder for: permanent, so it is never retried."""
+
+
 @runtime_checkable
 class Responder(Protocol):
     """Sends a `botless.bot.response` to the platform it names."""
