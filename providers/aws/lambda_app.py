@@ -65,6 +65,11 @@ class LambdaApp:
             if self.role not in HTTP_ROLES:
                 raise UnknownTriggerError(f"an HTTP request reached the {self.role} function; only "
                                           "receive and mono serve HTTP (check the Function URL/API route)")
+            problem = http.body_problem(payload)
+            if problem is not None:
+                logger.warning(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "rejected",
+                                           "status": 400, "reason": problem}))
+                return http.bad_request(payload, problem)
             return self.http_handler()(payload, context)
         if invoke.is_resume(payload):
             return self._bus_event(invoke.event_from_resume(payload), "invoke")
