@@ -80,9 +80,9 @@ def mutated(draw: st.DrawFn, sample: Any, *, max_mutations: int = 3, deep: bool 
     for _ in range(draw(st.integers(0, max_mutations))):
         path = draw(st.sampled_from(list(_paths(payload))))
         kind = draw(st.sampled_from(["replace", "drop", "huge", "deep"] if deep else ["replace", "drop", "huge"]))
-        if kind == "drop" and path:
-            parent = _at(payload, path[:-1])
-            del parent[path[-1]]
+        if kind == "drop":
+            if path:  # the document itself cannot be dropped: it stays as it is
+                del _at(payload, path[:-1])[path[-1]]
             continue
         if kind == "replace":
             new: Any = draw(json_values)
