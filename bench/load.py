@@ -10,6 +10,10 @@ body re-sent with X-Slack-Retry-Num/-Reason, to either server, half of them at o
 the original; a twin is Slack's second event for one post (an `app_mention` with its own
 event_id, same channel and ts). Every message must get exactly one reply. Replies go to a
 stand-in Web API on 127.0.0.1 (bench/slack_api.py).
+
+`--store redis` starts redis-server and passes BOTLESS_DEDUPE=redis://...; `botless serve`
+reads only `memory` and `sqlite:PATH` today (core.dedupe.dedupe_from_env; the Redis store is
+Knative's, providers/knative/dedupe.py), so the run stops with the server's own reason.
 """
 
 from __future__ import annotations
