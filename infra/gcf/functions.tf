@@ -29,7 +29,11 @@ resource "google_cloudfunctions2_function" "role" {
       BOTLESS_TOPOLOGY             = var.topology
       BOTLESS_GCP_PROJECT          = var.project_id
       BOTLESS_FIRESTORE_COLLECTION = local.dedupe_collection
-    })
+      }, each.key == "mono" ? {
+      # mono's deferral endpoint takes only pushes signed as the push subscription's account.
+      BOTLESS_PUSH_SERVICE_ACCOUNT = google_service_account.trigger.email
+      BOTLESS_PUSH_AUDIENCE        = local.push_audience
+    } : {})
 
     dynamic "secret_environment_variables" {
       for_each = contains(local.secret_readers, each.key) ? toset(var.chat_secrets) : toset([])

@@ -21,6 +21,9 @@ locals {
     respond = []
     mono    = ["deferred"]
   }
+  # The audience of the deferral push's OIDC token: a name of its own, since the function's
+  # URL is known only once the function exists, and the function must be told it first.
+  push_audience = "${var.name}-mono-deferred.${var.project_id}"
   # Handled deliveries and bus events (BOTLESS_FIRESTORE_COLLECTION; TTL on `expires`).
   dedupe_collection = "${var.name}-dedupe"
   # Roles that read the chat secrets: signatures on the way in, tokens on the way out.

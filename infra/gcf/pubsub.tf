@@ -34,8 +34,11 @@ resource "google_pubsub_subscription" "deferred" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.role["mono"].url}/_botless/deferred?token=${google_secret_manager_secret_version.defer_token[0].secret_data}"
+    # Every push is signed as the trigger account for this audience; mono checks both
+    # (BOTLESS_PUSH_SERVICE_ACCOUNT, BOTLESS_PUSH_AUDIENCE) on top of the URL token.
     oidc_token {
       service_account_email = google_service_account.trigger.email
+      audience              = local.push_audience
     }
   }
 

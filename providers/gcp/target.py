@@ -3,7 +3,9 @@
 - receive and mono are HTTP functions served by the shared ASGI app (functions-framework's
   ASGI mode hands the request over as it is); receive publishes to Pub/Sub, mono runs the
   chain in-process and defers slow work to a Pub/Sub topic whose push subscription calls
-  the same function back on `/_botless/deferred?token=...`.
+  the same function back on `/_botless/deferred?token=...`; with
+  `BOTLESS_PUSH_SERVICE_ACCOUNT` set, each push must also carry the subscription's OIDC
+  token (providers/gcp/push_auth.py).
 - parse, command and respond are CloudEvent functions: the Pub/Sub message (Eventarc's
   messagePublished event, or a raw push envelope that functions-framework converted to
   one) is unwrapped back into the Botless CloudEvent.
@@ -40,6 +42,7 @@ from providers.gcp.config import GcpConfig
 from providers.gcp.dedupe import store_from_env
 from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
 from providers.gcp.publisher import PubSubPublisher
+from providers.gcp.push_auth import CertsUnavailableError, PushTokenError, PushVerifier, verifier_from_env
 from providers.mono import MonoChain
 from providers.runtime import TARGET_ROLES, ConfigurationError, InFlightError, bot_from_env, run_role
 
@@ -88,9 +91,10 @@ class GcfTarget:
     """One Cloud Functions instance: the bot is built once; each role's app when first used."""
 
     def __init__(self, bot: Bot, config: GcpConfig, publisher: PubSubPublisher | None = None,
-                 role: str | None = None) -> None:
+                 role: str | None = None, push_verifier: PushVerifier | None = None) -> None:
         self.bot = bot
         self.config = config
+        self.push_verifier = push_verifier
         self.publisher = publisher or PubSubPublisher(config)
         self.loop = LoopThread()
         self._apps: dict[str, ASGIApp] = {}
@@ -138,6 +142,9 @@ class GcfTarget:
         if not hmac.compare_digest(given, self.config.defer_token.encode()):
             logger.warning(json.dumps({"role": "mono", "outcome": "rejected", "reason": "bad deferral token"}))
             return JSONResponse({"error": "missing or wrong token"}, status_code=403)
+        refused = await self._push_refusal(request)
+        if refused is not None:
+            return refused
         body = await request.body()
         try:
             event = delivered_event(message_from_http(request.headers, body))
@@ -151,6 +158,23 @@ class GcfTarget:
         except InFlightError as error:  # not acknowledged: Pub/Sub pushes it again later
             return JSONResponse({"error": str(error)}, status_code=503)
         return Response(status_code=204)
+
+    async def _push_refusal(self, request: Request) -> Response | None:
+        """None when the push's OIDC token is the subscription's (or the check is off), else the answer."""
+        if self.push_verifier is None:
+            return None
+        # The URL Pub/Sub pushed to, as it named it (TLS ends in front of the function).
+        pushed_to = f"https://{request.headers.get('host', '')}{request.url.path}"
+        try:
+            # google-auth fetches the certificates with requests (blocking): off the event loop.
+            await asyncio.to_thread(self.push_verifier.verify, request.headers.get("authorization", ""), pushed_to)
+        except PushTokenError as error:
+            logger.warning(json.dumps({"role": "mono", "outcome": "rejected", "reason": str(error)}))
+            return JSONResponse({"error": str(error)}, status_code=error.status)
+        except CertsUnavailableError as error:  # not acknowledged: Pub/Sub pushes it again later
+            logger.error(json.dumps({"role": "mono", "outcome": "certs-unavailable", "reason": str(error)}))
+            return JSONResponse({"error": str(error)}, status_code=503)
+        return None
 
     # CloudEvent functions -----------------------------------------------------------
 
@@ -185,4 +209,4 @@ def gcf_target() -> GcfTarget:
     """
     configure_logging(os.environ.get("BOTLESS_LOG_LEVEL", "INFO"))
     return GcfTarget(bot_from_env(store_from_env(os.environ)), GcpConfig.from_env(),
-                     role=role_of_instance(os.environ))
+                     role=role_of_instance(os.environ), push_verifier=verifier_from_env(os.environ))
