@@ -22,11 +22,12 @@ OPTIONAL_ATTRIBUTES = ("time", "datacontenttype", "dataschema", "subject")
 # Members of the JSON format that are no attributes.
 DATA_MEMBERS = ("data", "data_base64")
 # Extension names: lower-case ASCII letters and digits; the spec asks for at most 20.
-EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+EXTENSION_NAME = re.compile(r"\A[a-z0-9]{1,20}\Z")  # \Z: `$` would allow a final newline
 # RFC 3339 `date-time` (section 5.6); the ranges of the fields are checked below.
 _RFC3339 = re.compile(
-    r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[Tt](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
-    r"(?:\.\d+)?(?:[Zz]|[+-](?P<off_hour>\d{2}):(?P<off_minute>\d{2}))$"
+    r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt]"
+    r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-](?P<off_hour>[0-9]{2}):(?P<off_minute>[0-9]{2}))\Z"
 )
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -36,7 +37,8 @@ def validate_attributes(attributes: Mapping[str, Any]) -> None:
 
     `data` and `data_base64` are skipped. Optional attributes may be null (absent).
     """
-    for name in REQUIRED_ATTRIBUTES:
+    # specversion first: it says which rules apply.
+    for name in ("specversion", *REQUIRED_ATTRIBUTES[:-1]):
         value = attributes.get(name)
         if not isinstance(value, str) or not value:
             got = "missing" if value is None else f"{type(value).__name__} {_shown(value)}"
