@@ -103,7 +103,8 @@ def test_respond_calls_the_platform_and_a_refusal_is_a_retryable_5xx(roles, stan
     assert call.path == "/slack/api/chat.postMessage" and call.body["text"] == "hello"
     nowhere = ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(text="x", platform="irc"))
     answer = httpx.post(roles["respond"] + "/", headers=to_binary(nowhere)[0], content=to_binary(nowhere)[1])
-    assert answer.status_code == 502 and "no responder for platform 'irc'" in answer.json()["error"]
+    # Permanent: 422, which the Broker does not retry (it dead-letters the event at once).
+    assert answer.status_code == 422 and "no responder for platform 'irc'" in answer.json()["error"]
 
 
 def test_every_role_answers_healthz(roles):
