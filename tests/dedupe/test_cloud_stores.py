@@ -19,6 +19,9 @@ import pytest
 
 from core.dedupe import DedupeStore, claim, confirm, is_confirmed, release
 
+# Every test here runs against a server the session starts (moto runs in-process).
+pytestmark = pytest.mark.slow
+
 KINDS = ["redis", "firestore", "table", "dynamodb"]
 
 
