@@ -40,7 +40,7 @@ def test_api_chat_answers_with_the_replies(server):
 
 
 @pytest.mark.parametrize("body, reason", [
-    (b"{not json", "body is not JSON"),
+    (b"{not json", "body is not valid JSON"),
     (b'{"message": "hi"}', 'expected a JSON object like {"text": "/uptime"}'),
     (b'["/uptime"]', "expected a JSON object"),
 ])
