@@ -58,7 +58,8 @@ class Settings:
     dedupe_lease_seconds: int = DEDUPE_LEASE_SECONDS
     # The bearer token of `botless serve`'s ingress and /api/chat (providers/asgi/access.py).
     ingress_token: str = field(default="", repr=False)
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # The whole environment, chat secrets included: never in repr, so never in a log.
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
