@@ -15,7 +15,6 @@ import re
 from typing import Any, Mapping
 
 from core.event_data import EventValidationError
-from core.limits import ATTRIBUTE_LIMIT
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion")
 OPTIONAL_ATTRIBUTES = ("time", "datacontenttype", "dataschema", "subject")
@@ -63,10 +62,6 @@ def validate_attributes(attributes: Mapping[str, Any]) -> None:
         if value is not None and not isinstance(value, (str, int)):
             raise EventValidationError(f"not a CloudEvent: extension {name!r} must be a string, integer or "
                                        f"boolean, got {type(value).__name__}")
-    for name, value in attributes.items():
-        if isinstance(value, str) and len(value) > ATTRIBUTE_LIMIT:
-            raise EventValidationError(f"not a CloudEvent: attribute {name!r} is {len(value)} characters "
-                                       f"(at most {ATTRIBUTE_LIMIT})")
     time = attributes.get("time")
     if time is not None and not is_rfc3339(time):
         raise EventValidationError(f"not a CloudEvent: attribute 'time' {_shown(time)} is not an RFC 3339 "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from core.limits import ARGS_LIMIT, TEXT_LIMIT
+from core.limits import ARGS_LIMIT, COMMAND_NAME_LIMIT, TEXT_LIMIT
 
 CHAT_MESSAGE = "botless.chat.message"
 COMMAND_PREFIX = "botless.bot.command."
@@ -53,7 +53,7 @@ class ChatMessage:
             channel=_require_str(fields, "channel", CHAT_MESSAGE),
             thread=_require_str(fields, "thread", CHAT_MESSAGE),
             message_id=_require_str(fields, "message_id", CHAT_MESSAGE),
-            command=_require_str(fields, "command", CHAT_MESSAGE),
+            command=_require_command(fields),
         )
 
 
@@ -145,6 +145,15 @@ def _require_text(fields: Mapping[str, Any], name: str, event_type: str, *, requ
     if len(value) > TEXT_LIMIT:
         raise EventValidationError(f"{event_type}: data.{name} is {len(value)} characters; "
                                    f"at most {TEXT_LIMIT} are accepted")
+    return value
+
+
+def _require_command(fields: Mapping[str, Any]) -> str:
+    # Longer is no name a platform sends, and the parse role would look it up and suggest.
+    value = _require_str(fields, "command", CHAT_MESSAGE)
+    if len(value) > COMMAND_NAME_LIMIT:
+        raise EventValidationError(f"{CHAT_MESSAGE}: data.command is {len(value)} characters; "
+                                   f"at most {COMMAND_NAME_LIMIT}")
     return value
 
 

@@ -18,12 +18,10 @@ DISCORD_OPTION_LIMIT = 6_000
 # Everything else (/api/chat, the CloudEvents ingress, every bus event's `text` and
 # `raw_args`): the largest platform limit, so any platform's message passes.
 TEXT_LIMIT = SLACK_TEXT_LIMIT
+# A command's name: Botless names have at most 63 characters (Slack's and Discord's at most 32).
+COMMAND_NAME_LIMIT = 63
 # A command's arguments: no more than its text has characters (an argument is at least one).
 ARGS_LIMIT = TEXT_LIMIT
-# One CloudEvent attribute value (an id, a source, a reply route such as a Discord
-# interaction token): far longer than any Botless or a bus sets.
-ATTRIBUTE_LIMIT = 4_096
-
 # JSON nesting: Slack's block kit, the deepest payload any platform sends, nests about
 # a dozen levels; 64 leaves room and stays far below Python's recursion limit.
 JSON_DEPTH_LIMIT = 64

@@ -30,6 +30,9 @@ _SHELL_PIECE = re.compile(
     re.S,
 )
 _DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"])')
+_SHELL_SPACE = " \t\r\n"
+_SHELL_SPACES = re.compile(r"[ \t\r\n]+")
+_SHELL_SPECIAL = re.compile(r"""['"\\]""")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ def split_args(raw: str) -> tuple[str, ...]:
     pass: shlex grows each word a character at a time, which takes seconds on one long
     word and would hold the event loop meanwhile.
     """
+    if not _SHELL_SPECIAL.search(raw):
+        # No quotes or backslashes (most text): shlex's whitespace splits it, in C.
+        stripped = raw.strip(_SHELL_SPACE)
+        return tuple(_SHELL_SPACES.split(stripped)) if stripped else ()
     words: list[str] = []
     word: list[str] | None = None  # None between words; [] for a word of only ''
     for piece in _SHELL_PIECE.finditer(raw):

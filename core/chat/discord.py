@@ -37,7 +37,7 @@ from core.events import (
     chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
-from core.limits import DISCORD_CONTENT_LIMIT, DISCORD_OPTION_LIMIT, TEXT_LIMIT
+from core.limits import COMMAND_NAME_LIMIT, DISCORD_CONTENT_LIMIT, DISCORD_OPTION_LIMIT, TEXT_LIMIT
 from core.settings import Settings, SettingsError
 
 PLATFORM = "discord"
@@ -107,6 +107,9 @@ def message_from_interaction(payload: Mapping[str, Any], application_id: str) ->
     data, token, interaction_id = payload.get("data"), payload.get("token"), payload.get("id")
     if not isinstance(data, Mapping) or not isinstance(data.get("name"), str) or not data["name"]:
         raise Rejection(400, "application command without `data.name`")
+    if len(data["name"]) > COMMAND_NAME_LIMIT:
+        raise Ignored(f"a command name of {len(data['name'])} characters (Discord allows 32)",
+                      {"type": DEFERRED_UPDATE_MESSAGE})
     if not isinstance(token, str) or not token or not isinstance(interaction_id, str):
         raise Rejection(400, "interaction without a string `id` and `token`")
     app_id = str(payload.get("application_id") or application_id)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from core.chat.webhook import Ignored, Rejection
 from core.events import ChatMessage, ChatUser
-from core.limits import SLACK_TEXT_LIMIT
+from core.limits import COMMAND_NAME_LIMIT, SLACK_TEXT_LIMIT
 from core.settings import Settings
 
 PLATFORM = "slack"
@@ -134,6 +134,8 @@ def message_from_slash_command(form: Mapping[str, str]) -> tuple[ChatMessage, st
     name = form.get("command", "").strip().lstrip("/")
     if not name:
         raise Rejection(400, "slash command form has an empty `command`")
+    if len(name) > COMMAND_NAME_LIMIT:
+        raise Ignored(f"a slash command name of {len(name)} characters (Slack allows 32)")
     response_url = form.get("response_url", "")
     if response_url and not response_url.startswith(_RESPONSE_URL_SCHEMES):
         raise Rejection(400, "slash command `response_url` is not an http(s) URL")

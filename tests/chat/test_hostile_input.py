@@ -105,10 +105,12 @@ def too_long(key: SigningKey) -> dict[str, tuple[str, bytes, dict[str, str]]]:
     slack = slack_callback(text="/echo " + "x" * SLACK_TEXT_LIMIT)
     telegram = telegram_update("/echo " + "x" * TELEGRAM_TEXT_LIMIT)
     discord = discord_command("x" * (DISCORD_OPTION_LIMIT + 1))
+    long_name = b"command=%2F" + b"x" * 40_000 + b"&user_id=U1&channel_id=C1&trigger_id=t2&text=hi"
     slash = b"command=%2Fecho&user_id=U1&channel_id=C1&trigger_id=t1&text=" + b"x" * (SLACK_TEXT_LIMIT + 1)
     return {
         "slack": (SLACK, slack, slack_headers(slack)),
         "slack-slash": (SLACK, slash, slack_headers(slash, content_type="application/x-www-form-urlencoded")),
+        "slack-slash-name": (SLACK, long_name, slack_headers(long_name, content_type="application/x-www-form-urlencoded")),
         "telegram": (TELEGRAM, telegram, telegram_headers()),
         "discord": (DISCORD, discord, discord_headers(key, discord)),
     }
@@ -121,6 +123,7 @@ async def test_text_over_the_platforms_own_limit_is_ignored_before_any_parsing(b
     answer = await bot.post(path, body, headers)
     assert answer.status_code == 200
     assert '"outcome": "ignored"' in botless_logs.text and "characters" in botless_logs.text
+    assert bot.published == [] and platform_api.calls == []
     assert bot.published == [] and platform_api.calls == []
 
 
