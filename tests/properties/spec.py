@@ -28,7 +28,9 @@ def check_accepted(event: CloudEvent) -> None:
     for name, value in attributes.items():
         if name not in _CONTEXT:
             assert _EXTENSION_NAME.match(name), f"extension name {name!r} breaks the spec's naming rule"
-        if value is not None and name != "time":
+            # The JSON format writes extension Booleans and Integers as JSON; every other type as a string.
+            assert isinstance(value, (str, bool, int)), f"extension {name} is a {type(value).__name__}"
+        elif value is not None and name != "time":
             assert isinstance(value, str), f"attribute {name} is a {type(value).__name__}, not a string"
     time = attributes.get("time")
     if time is not None:
