@@ -34,8 +34,8 @@ NOWHERE = "http://127.0.0.1:9"
 # The most text any platform sends in one message (Slack's 40,000 characters; Telegram's
 # 4,096 and Discord's 6,000 per option are less): what reaches the argument splitter.
 MAX_TEXT = 40_000
-# Python lines the parse role may run for one event, whatever its text: its work is per
-# token and per event, never per character (budget.py).
+# Python lines the parse role may run for one event, plus 10 per word or quote of its text:
+# its work is per event and per piece, never per character (budget.py).
 PARSE_BUDGET = 20_000
 
 
@@ -107,7 +107,10 @@ def check_parsed(run: Run, event: CloudEvent) -> None:
     """`event` survives the wire, and the parse role handles it in bounded work."""
     headers, body = event_to_http(event)
     validate_event(event_from_http(headers, body))
-    produced = within_budget(PARSE_BUDGET, run, PLATFORMS.bot.roles.parse(event))
+    text = str((event.data or {}).get("text", "")) if isinstance(event.data, dict) else ""
+    # The splitter's work is per word or quote (test_parser.budget_for), never per character.
+    pieces = len(text.split()) + text.count("'") + text.count('"') + text.count("\\")
+    produced = within_budget(PARSE_BUDGET + 10 * pieces, run, PLATFORMS.bot.roles.parse(event))
     for derived in produced or []:
         validate_event(derived)
         data = derived.data if isinstance(derived.data, dict) else json.loads(derived.data)
