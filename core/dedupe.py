@@ -6,7 +6,10 @@ A dedupe store is a key-value store with expiry and four operations, each one at
   (within its time to live) and False afterwards. It writes a *lease*. This is exactly
   DynamoDB's conditional PutItem, Firestore's `create`, Redis's `SET NX PX` and Table
   Storage's insert, so each cloud store is one small class in its provider
-  (providers/<cloud>/dedupe.py); here are the in-memory and SQLite ones.
+  (providers/<cloud>/dedupe.py); here are the in-memory and SQLite ones. A cloud client
+  may resend a write whose answer was lost, or raise though it landed, so each cloud
+  claim writes a token of its own and counts the claim it finds as fresh when it holds
+  that token (memory and SQLite do no network I/O: nothing is lost on the way back).
 - `release(key)`: forget a claim whose work failed, so the platform's or bus's retry is taken.
 - `confirm(key, ttl_seconds)`: an unconditional write of a *confirmed* claim. A bus event's
   claim is a short lease while its role runs, confirmed for the full time to live once it

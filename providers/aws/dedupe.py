@@ -5,12 +5,15 @@ attribute. DynamoDB deletes expired items lazily (within a day or two), so the
 condition also accepts an item whose `expires` has passed. A confirm is an
 unconditional PutItem, a release a DeleteItem. The `state` attribute says whether the
 claim is a lease (`lease`, from a claim) or confirmed (`done`); `is_confirmed` reads it
-with a consistent GetItem.
+with a consistent GetItem. A claim's `owner` is a token new for each claim: botocore
+resends a PutItem whose answer was lost, and the resend, refused by the item the first
+attempt wrote, gets that item back (ALL_OLD) and knows it for its own.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Callable, Mapping
 
 from providers.aws.clients import client
@@ -42,17 +45,23 @@ class DynamoDedupeStore:
         from botocore.exceptions import ClientError
 
         now = self._clock()
+        owner = uuid.uuid4().hex  # made once per claim, before botocore's resends
         try:
             client("dynamodb").put_item(
                 TableName=self.table,
-                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}, "state": {"S": LEASE}},
+                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}, "state": {"S": LEASE},
+                      "owner": {"S": owner}},
                 ConditionExpression="attribute_not_exists(#key) OR #expires <= :now",
                 ExpressionAttributeNames={"#key": "key", "#expires": "expires"},
                 ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                # The refusing item, read in the same atomic step: no second request, no race.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
+                # Refused by our own first attempt (its answer lost, botocore resent it): fresh.
+                held = error.response.get("Item") or {}
+                return held.get("owner", {}).get("S") == owner
             raise
         return True
 
@@ -63,6 +72,8 @@ class DynamoDedupeStore:
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         expires = int(self._clock() + ttl_seconds)
+        # No owner: only the claim that wrote one reads it, before it returns, and a
+        # confirm only ever follows a claim that has returned.
         client("dynamodb").put_item(TableName=self.table, Item={
             "key": {"S": key}, "expires": {"N": str(expires)}, "state": {"S": DONE}})
 

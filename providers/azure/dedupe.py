@@ -8,7 +8,11 @@ Storage never expires entities by itself, so an entity whose `expires` has passe
 replaced by an ETag-conditional update: of two instances taking it over, one wins.
 A confirm is an `upsert_entity` (unconditional), a release `delete_entity`. The `state`
 property says whether the claim is a lease (`lease`) or confirmed (`done`);
-`is_confirmed` reads the entity.
+`is_confirmed` reads the entity. A claim's `owner` is a token new for each claim, so a
+claim whose answer was lost knows its entity for its own when it reads it: azure-core
+resends the take-over's PUT after a dropped connection (the resend's If-Match fails on
+the first attempt's write) and an insert answered 500/503/504, but not an insert whose
+answer was lost on the wire (ServiceResponseError), which the store then reads back.
 The client (and `azure.data.tables`) is created on first use.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
@@ -73,20 +78,30 @@ class TableDedupeStore:
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` is new or expired (and is now claimed); False when it is taken."""
-        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError, ServiceResponseError
 
         now = self._clock()
+        # The owner is made once per claim, before any resend.
         entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
-                  "expires": _timestamp(now + ttl_seconds), "state": LEASE}
+                  "expires": _timestamp(now + ttl_seconds), "state": LEASE, "owner": uuid.uuid4().hex}
+        in_doubt: ServiceResponseError | None = None
         try:
             self._tables().create_entity(entity)
             return True
         except ResourceExistsError:
-            pass
+            pass  # taken, perhaps by this claim: azure-core resent an insert answered 5xx
+        except ServiceResponseError as error:
+            # Sent, answer lost, not resent (a POST): a raise would leave an entity that
+            # landed to refuse the platform's retry, so read what is there.
+            in_doubt = error
         try:
             existing = self._tables().get_entity(entity["PartitionKey"], ROW_KEY)
         except ResourceNotFoundError:
+            if in_doubt is not None:
+                raise in_doubt from None  # it did not land: the platform's retry is fresh
             return self._create_after_release(entity)
+        if existing.get("owner") == entity["owner"]:
+            return True
         if existing["expires"].timestamp() > now:
             return False
         return self._replace(entity, existing.metadata["etag"])
@@ -100,6 +115,8 @@ class TableDedupeStore:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         from azure.data.tables import UpdateMode
 
+        # No owner: only the claim that wrote one reads it, before it returns, and a
+        # confirm only ever follows a claim that has returned.
         entity = {"PartitionKey": storage_key(key), "RowKey": ROW_KEY, "key": key,
                   "expires": _timestamp(self._clock() + ttl_seconds), "state": DONE}
         self._tables().upsert_entity(entity, mode=UpdateMode.REPLACE)
@@ -133,7 +150,18 @@ class TableDedupeStore:
             self._tables().create_entity(entity)
             return True
         except ResourceExistsError:
+            return self._ours(entity)
+
+    def _ours(self, entity: dict[str, Any]) -> bool:
+        # After a refused write: True when the entity there is this claim's own (a resend of
+        # a write whose answer was lost was refused by that write itself).
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            existing = self._tables().get_entity(entity["PartitionKey"], ROW_KEY)
+        except ResourceNotFoundError:
             return False
+        return bool(existing.get("owner") == entity["owner"])
 
     def _replace(self, entity: dict[str, Any], etag: str) -> bool:
         from azure.core import MatchConditions
@@ -144,8 +172,10 @@ class TableDedupeStore:
             self._tables().update_entity(entity, mode=UpdateMode.REPLACE, etag=etag,
                                          match_condition=MatchConditions.IfNotModified)
             return True
-        except ResourceModifiedError:  # another instance took it over first
-            return False
+        except ResourceModifiedError:
+            # Another instance took it over first, or azure-core resent our PUT after its
+            # answer was lost and the first attempt's write changed the ETag.
+            return self._ours(entity)
         except ResourceNotFoundError:  # released meanwhile
             return self._create_after_release(entity)
 

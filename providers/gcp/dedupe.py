@@ -6,13 +6,17 @@ documents only eventually, within a day or so, so a document whose `expires` has
 is taken over in a transaction instead. A confirm is `set()` (an unconditional write),
 a release `delete()`. The `state` field says whether the claim is a lease (`lease`) or
 confirmed (`done`); `is_confirmed` reads the document. The client (and `google.cloud.firestore`) is
-created on first use; it honours FIRESTORE_EMULATOR_HOST.
+created on first use; it honours FIRESTORE_EMULATOR_HOST. A claim's `owner` is a token
+new for each claim: google-api-core resends a Commit whose answer was lost, the resend
+fails with AlreadyExists on the document the first attempt created, and the take-over's
+read knows that document for its own.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
@@ -58,7 +62,8 @@ class FirestoreDedupeStore:
 
         now = self._clock()
         document = self._document(key)
-        fields = {"key": key, "expires": _timestamp(now + ttl_seconds), "state": LEASE}
+        # The owner is made once per claim, before any resend of the Commit.
+        fields = {"key": key, "expires": _timestamp(now + ttl_seconds), "state": LEASE, "owner": uuid.uuid4().hex}
         try:
             document.create(fields, timeout=self.timeout)
             return True
@@ -71,6 +76,8 @@ class FirestoreDedupeStore:
 
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
+        # No owner: only the claim that wrote one reads it, before it returns, and a
+        # confirm only ever follows a claim that has returned.
         fields = {"key": key, "expires": _timestamp(self._clock() + ttl_seconds), "state": DONE}
         self._document(key).set(fields, timeout=self.timeout)
 
@@ -91,6 +98,8 @@ class FirestoreDedupeStore:
         @firestore.transactional
         def take_over(transaction: Any) -> bool:
             snapshot = document.get(transaction=transaction, timeout=self.timeout)
+            if snapshot.exists and (snapshot.to_dict() or {}).get("owner") == fields["owner"]:
+                return True  # our own create (or take-over), whose answer was lost and resent
             expires = snapshot.get("expires") if snapshot.exists else None
             if expires is not None and expires.timestamp() > now:
                 return False

@@ -1,6 +1,8 @@
-"""The dedupe store on Knative: Redis, `SET key lease NX PX ttl` (`BOTLESS_REDIS_URL`).
+"""The dedupe store on Knative: Redis, `SET key lease:<token> NX PX ttl` (`BOTLESS_REDIS_URL`).
 
 A confirm is `SET key done PX ttl`, a release `DEL key`; `is_confirmed` is a `GET`.
+The token is new for each claim, so a claim whose answer was lost tells its own lease
+from another's (`put_if_absent`).
 
 Redis is the operator's (any Redis 2.6.12+ the pods can reach: a managed one, or a
 Deployment in the cluster); infra/knative passes its URL to every Service. Redis
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+import uuid
 from typing import Any, Mapping
 
 from providers.runtime import shared_dedupe
@@ -46,9 +49,28 @@ class RedisDedupeStore:
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` was absent (and is now claimed for `ttl_seconds`); False when taken."""
-        # PX (milliseconds) rather than EX: the same command with sub-second precision.
-        taken = self._redis().set(self.prefix + key, LEASE, nx=True, px=max(1, math.ceil(ttl_seconds * 1000)))
-        return bool(taken)
+        import redis
+
+        name = self.prefix + key
+        # Made once per claim, before any resend: only this claim's SET can write it.
+        lease = LEASE + b":" + uuid.uuid4().hex.encode()
+        try:
+            # PX (milliseconds) rather than EX: the same command with sub-second precision.
+            if self._redis().set(name, lease, nx=True, px=max(1, math.ceil(ttl_seconds * 1000))):
+                return True
+        except (redis.ConnectionError, redis.TimeoutError):
+            # Sent, answer lost. redis-py's from_url client does not resend (its connections
+            # get Retry(NoBackoff(), 0)): if the SET landed, a raise would leave our lease to
+            # refuse the platform's retry. Absent: it did not land, and the retry will be fresh.
+            held = self._redis().get(name)
+            if held is None:
+                raise
+            return held == lease
+        # Taken, perhaps by this very claim: a client configured to retry resends a SET whose
+        # answer was lost, and the resend finds the first one's lease. A plain GET (not
+        # SET NX GET, Redis 7+) keeps Redis 2.6.12 enough, and it cannot err towards fresh:
+        # only this claim writes `lease`; if it lapsed meanwhile we answer taken, as before.
+        return self._redis().get(name) == lease
 
     def release(self, key: str) -> None:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
@@ -57,6 +79,8 @@ class RedisDedupeStore:
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         # No XX: a role that outlived its lease still succeeded, so it is remembered too.
+        # No token: only the claim that wrote one reads it, before it returns, and a
+        # confirm only ever follows a claim that has returned.
         self._redis().set(self.prefix + key, DONE, px=max(1, math.ceil(ttl_seconds * 1000)))
 
     def is_confirmed(self, key: str) -> bool:
