@@ -62,10 +62,22 @@ def validate_attributes(attributes: Mapping[str, Any]) -> None:
         if value is not None and not isinstance(value, (str, int)):
             raise EventValidationError(f"not a CloudEvent: extension {name!r} must be a string, integer or "
                                        f"boolean, got {type(value).__name__}")
+    content_type = attributes.get("datacontenttype")
+    if content_type is not None and not is_json_media_type(content_type):
+        # Botless data is JSON: any other type comes back as bytes after one HTTP hop and is
+        # refused there, after the message was accepted. Refuse it here, at the door.
+        raise EventValidationError(f"not a Botless event: datacontenttype {_shown(content_type)} is not JSON "
+                                   "(use application/json)")
     time = attributes.get("time")
     if time is not None and not is_rfc3339(time):
         raise EventValidationError(f"not a CloudEvent: attribute 'time' {_shown(time)} is not an RFC 3339 "
                                    "timestamp like 2024-05-01T12:00:00Z")
+
+
+def is_json_media_type(value: str) -> bool:
+    """True for application/json, text/json or a `+json` type, parameters (`; charset=`) allowed."""
+    media = value.split(";", 1)[0].strip().lower()
+    return media in ("application/json", "text/json") or media.endswith("+json")
 
 
 def is_rfc3339(value: str) -> bool:
