@@ -28,7 +28,7 @@ from starlette.routing import Route
 from core.bot import Bot
 from providers.asgi import create_app
 from providers.knative.dedupe import store_from_env
-from providers.knative.oidc import SenderVerifier, require_sender, verifier_from_env
+from providers.knative.oidc import Endpoint, SenderVerifier, require_sender, verifier_from_env
 from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
 from providers.mono import MonoChain
@@ -64,17 +64,18 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "role": role, "commands": len(bot.registry)})
 
-    if role == "mono" and routes == "bus":
-        async def resume_alone(event: CloudEvent) -> list[CloudEvent]:
-            # What MonoChain.resume does, without a deferrer: the resumed chain never defers.
-            await run_role(bot, "mono", event, None)
-            return []
+    async def resume(event: CloudEvent) -> list[CloudEvent]:
+        # MonoChain.resume: the deferred work runs the whole chain and never defers again,
+        # so the bus face needs no sink.
+        await run_role(bot, "mono", event, None)
+        return []
 
-        return Starlette(routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/", require_sender(verifier, reply_endpoint(role, resume_alone, limit=limit), role),
-                  methods=["POST"]),
-        ])
+    def bus_endpoint() -> Endpoint:
+        return require_sender(verifier, reply_endpoint(role, resume, limit=limit), role)
+
+    if role == "mono" and routes == "bus":
+        return Starlette(routes=[Route("/healthz", healthz, methods=["GET"]),
+                                 Route("/", bus_endpoint(), methods=["POST"])])
     if role == "receive":
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=receive on Knative publishes to K_SINK, which is not "
@@ -86,15 +87,9 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
                                      "Broker, but K_SINK is not set: bind the service to the Broker "
                                      "with a SinkBinding and add the mono Triggers (docs/targets.md)")
         chain = MonoChain(bot, sink, target="knative")
-
-        async def resume(event: CloudEvent) -> list[CloudEvent]:
-            await chain.resume(event)
-            return []
-
         app = create_app(bot, chain.run, defer=chain.defer, ingress=False, api_chat=False)
         if routes == "all":
-            app.add_route("/", require_sender(verifier, reply_endpoint(role, resume, limit=limit), role),
-                          methods=["POST"])
+            app.add_route("/", bus_endpoint(), methods=["POST"])
         return app
 
     async def handle(event: CloudEvent) -> list[CloudEvent]:
