@@ -30,7 +30,8 @@ _CORE = ("id", "source", "type", "specversion", "time", "subject", "datacontentt
 def is_subscription_event(trigger: Any) -> bool:
     """True for Event Grid's validation or deletion notice (an explicit no-op)."""
     kind = getattr(trigger, "type", None) or getattr(trigger, "event_type", None)
-    return kind in SUBSCRIPTION_EVENTS
+    # The type is the sender's JSON: a list or an object is no lifecycle event (and unhashable).
+    return isinstance(kind, str) and kind in SUBSCRIPTION_EVENTS
 
 
 def is_cloud_event(trigger: Any) -> bool:

@@ -202,3 +202,13 @@ def test_event_grid_refuses_invalid_cloudevents(changes, phrase):
 def test_event_grid_still_reads_a_valid_delivery():
     event = event_from_trigger(trigger_input(structured(time="2024-05-01T12:00:00Z", botplatform="slack")))
     assert event["botplatform"] == "slack" and event.data["text"] == "/echo hi"
+
+
+def test_event_grid_trigger_with_a_list_type_is_no_lifecycle_event():
+    from types import SimpleNamespace
+
+    from providers.azure.eventgrid import is_subscription_event
+
+    # Found by the Event Grid property on a newer Hypothesis: `in` on a frozenset raised TypeError.
+    assert is_subscription_event(SimpleNamespace(type=["Microsoft.EventGrid.SubscriptionValidationEvent"])) is False
+    assert is_subscription_event(SimpleNamespace(type="Microsoft.EventGrid.SubscriptionValidationEvent")) is True
