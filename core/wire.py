@@ -51,6 +51,10 @@ def event_to_http(event: CloudEvent, mode: str = "binary") -> tuple[dict[str, st
     """Headers and body for sending `event` over HTTP in `binary` or `structured` mode."""
     if mode == "binary":
         headers, body = to_binary(event)
+        if event.data is None:
+            # The SDK writes str(None), b"None", which no reader takes; an event without
+            # data has an empty body (which event_from_http reads back as data None).
+            body = b""
     elif mode == "structured":
         headers, body = to_structured(event)
     else:

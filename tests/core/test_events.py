@@ -92,3 +92,14 @@ def test_deriving_twice_from_one_event_gives_the_same_id_and_another_type_or_par
     assert ev.derive_event(parent, ev.BOT_RESPONSE, reply)["id"] != first["id"]
     other = ev.chat_message_event(_message(), source="/s")
     assert ev.derive_event(other, ev.command_type("uptime"), invocation)["id"] != first["id"]
+
+
+def test_an_event_without_data_round_trips_in_binary_mode():
+    from cloudevents.http import CloudEvent
+
+    from core.wire import event_from_http, event_to_http
+
+    # The SDK alone writes the body b"None", which event_from_http (rightly) refuses.
+    headers, body = event_to_http(CloudEvent({"type": "x.y", "source": "/s", "id": "1"}, None), "binary")
+    assert body == b""
+    assert event_from_http(headers, body).data is None
