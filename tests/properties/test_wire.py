@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,16 +76,8 @@ structured_bodies = st.sampled_from(SAMPLES).flatmap(documents)
 mappings = st.sampled_from(SAMPLES).flatmap(mutated_objects) | json_values
 
 test_fast_event_from_http_structured = fast_big(given(body=structured_bodies)(structured))
-ROUND_TRIP = pytest.mark.xfail(strict=False, reason=(
-    "fixed at the door (core/event_attributes.py refuses a non-JSON datacontenttype); kept non-strict until the 10^4 run confirms it: event_from_mapping accepts a Botless event whose datacontenttype is "
-    "not JSON (e.g. 'x') with object data; sent on over HTTP its data comes back as bytes and "
-    "event_from_http refuses it, so the next role dead-letters a message that was accepted"))
-EMPTY_BODY = pytest.mark.xfail(strict=False, reason=(
-    "unfixed: event_from_http accepts a binary event with content-type application/json and an empty "
-    "body (data None), but cannot read back what event_to_http writes for it (body is not valid JSON)"))
-
-test_full_event_from_http_structured = ROUND_TRIP(full_big(given(body=structured_bodies)(structured)))
+test_full_event_from_http_structured = full_big(given(body=structured_bodies)(structured))
 test_fast_event_from_http_binary = fast_big(given(request=binary_requests())(binary))
-test_full_event_from_http_binary = EMPTY_BODY(full_big(given(request=binary_requests())(binary)))
+test_full_event_from_http_binary = full_big(given(request=binary_requests())(binary))
 test_fast_event_from_mapping = fast(given(payload=mappings)(mapping))
-test_full_event_from_mapping = ROUND_TRIP(full(given(payload=mappings)(mapping)))
+test_full_event_from_mapping = full(given(payload=mappings)(mapping))
