@@ -11,9 +11,8 @@ the original; a twin is Slack's second event for one post (an `app_mention` with
 event_id, same channel and ts). Every message must get exactly one reply. Replies go to a
 stand-in Web API on 127.0.0.1 (bench/slack_api.py).
 
-`--store redis` starts redis-server and passes BOTLESS_DEDUPE=redis://...; `botless serve`
-reads only `memory` and `sqlite:PATH` today (core.dedupe.dedupe_from_env; the Redis store is
-Knative's, providers/knative/dedupe.py), so the run stops with the server's own reason.
+`--store redis` starts redis-server on 127.0.0.1 and passes BOTLESS_DEDUPE=redis://..., the
+store `botless serve` shares across machines (providers/knative/dedupe.py).
 """
 
 from __future__ import annotations
@@ -84,7 +83,8 @@ def signed(body: bytes, retry: int = 0) -> dict[str, str]:
     return headers
 
 
-def plan(messages: int, retries: float, twins: float, servers: int, seed: int = 9) -> list[list[tuple[int, bytes, int]]]:
+def plan(messages: int, retries: float, twins: float, servers: int,
+         seed: int = 9) -> list[list[tuple[int, bytes, int]]]:
     """Per message, the groups of sends (server, body, retry number); a group goes at once."""
     rng = random.Random(seed)
     plans = []

@@ -33,8 +33,9 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from core.settings import SettingsError
 
@@ -235,6 +236,8 @@ def dedupe_from_env(env: Mapping[str, str]) -> DedupeStore:
         return MemoryDedupeStore()
     if kind == "sqlite" and argument:
         return SqliteDedupeStore(argument)
+    # Only the scheme is echoed: the rest may hold a password (redis://:secret@host).
     raise SettingsError(
-        f"BOTLESS_DEDUPE={raw!r}: use `memory` or `sqlite:PATH` (e.g. sqlite:/var/lib/botless/dedupe.db)"
+        f"BOTLESS_DEDUPE ({kind!r}...): use `memory` or `sqlite:PATH` (e.g. sqlite:/var/lib/botless/dedupe.db); "
+        "`botless serve` also takes redis://HOST:PORT/DB"
     )

@@ -72,6 +72,13 @@ def test_the_store_is_chosen_by_botless_dedupe(tmp_path):
             dedupe_from_env({"BOTLESS_DEDUPE": bad})
 
 
+def test_a_refused_botless_dedupe_is_not_echoed_past_its_scheme():
+    # A mistyped Redis URL carries its password: the error names the scheme only.
+    with pytest.raises(SettingsError) as refused:
+        dedupe_from_env({"BOTLESS_DEDUPE": "redis:/:hunter2@cache:6379/0"})
+    assert "hunter2" not in str(refused.value) and "'redis'" in str(refused.value)
+
+
 def test_a_released_key_can_be_claimed_again(tmp_path):
     from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
 
