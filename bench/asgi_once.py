@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def call(app: Any, path: str, headers: Mapping[str, str], body: bytes) -> int:

@@ -20,10 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,7 +41,8 @@ imported = time.perf_counter()
 status = {request_code}
 answered = time.perf_counter()
 print(json.dumps({{"import_ms": (imported - started) * 1000, "first_request_ms": (answered - imported) * 1000,
-                  "peak_rss_mb": int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))) / 1024,
+                  "peak_rss_mb": int(next(line.split()[1] for line in open("/proc/self/status")
+                                          if line.startswith("VmHWM:"))) / 1024,
                   "status": status}}))
 """
 

@@ -8,8 +8,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,10 +27,10 @@ class BotlessServer:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._env = dict(env)
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__, after the server
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "BotlessServer":
+    def __enter__(self) -> BotlessServer:
         command = [sys.executable, "-m", "functions.local.cli", "serve", "--port", str(self.port),
                    "--log-level", "WARNING"]
         self._process = subprocess.Popen(command, cwd=ROOT, env=self._env, stdout=self._log, stderr=self._log)
@@ -75,7 +75,7 @@ class RedisServer:
         self.port = port
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         self._process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                                           "--save", "", "--appendonly", "no"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -26,7 +26,7 @@ class SlackApi:
                                         daemon=True)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> "SlackApi":
+    def __enter__(self) -> SlackApi:
         self._thread.start()
         return self
 

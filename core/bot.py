@@ -6,7 +6,7 @@ and hands it events; nothing here knows which target it runs on.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from cloudevents.http import CloudEvent
 
@@ -62,7 +62,7 @@ class Bot:
         self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source)
 
     @classmethod
-    def from_env(cls, **kwargs: object) -> "Bot":
+    def from_env(cls, **kwargs: object) -> Bot:
         """A bot configured from BOTLESS_* environment variables."""
         return cls(Settings.from_env(), **kwargs)  # type: ignore[arg-type]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Mapping
 
 from cloudevents.http import CloudEvent
 
@@ -39,10 +39,7 @@ class Trigger:
         for name, wanted in self.exact.items():
             if str(attributes.get(name, "")) != wanted:
                 return False
-        for name, start in self.prefix.items():
-            if not str(attributes.get(name, "")).startswith(start):
-                return False
-        return True
+        return all(str(attributes.get(name, "")).startswith(start) for name, start in self.prefix.items())
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from core.event_data import EventValidationError
 
@@ -93,9 +94,7 @@ def is_rfc3339(value: str) -> bool:
         return False
     if int(found["hour"]) > 23 or int(found["minute"]) > 59 or int(found["second"]) > 60:
         return False
-    if found["off_hour"] is not None and (int(found["off_hour"]) > 23 or int(found["off_minute"]) > 59):
-        return False
-    return True
+    return not (found["off_hour"] is not None and (int(found["off_hour"]) > 23 or int(found["off_minute"]) > 59))
 
 
 def _shown(value: Any) -> str:

@@ -7,8 +7,9 @@ CloudEvent handling are in core/events.py, which re-exports everything here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from core.limits import ARGS_LIMIT, COMMAND_NAME_LIMIT, TEXT_LIMIT
 
@@ -44,7 +45,7 @@ class ChatMessage:
     command: str = ""
 
     @classmethod
-    def from_data(cls, data: Any) -> "ChatMessage":
+    def from_data(cls, data: Any) -> ChatMessage:
         fields = _require_mapping(data, CHAT_MESSAGE)
         return cls(
             platform=_require_str(fields, "platform", CHAT_MESSAGE, required=True),
@@ -72,7 +73,7 @@ class CommandInvocation:
     message_id: str = ""
 
     @classmethod
-    def from_data(cls, data: Any, event_type: str = COMMAND_PREFIX) -> "CommandInvocation":
+    def from_data(cls, data: Any, event_type: str = COMMAND_PREFIX) -> CommandInvocation:
         fields = _require_mapping(data, event_type)
         args = fields.get("args", [])
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
@@ -107,7 +108,7 @@ class BotResponse:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_data(cls, data: Any) -> "BotResponse":
+    def from_data(cls, data: Any) -> BotResponse:
         fields = _require_mapping(data, BOT_RESPONSE)
         extra = fields.get("extra", {})
         if not isinstance(extra, Mapping):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -65,7 +66,7 @@ def new_event(
         "id": event_id or str(uuid.uuid4()),
         "source": source,
         "type": event_type,
-        "time": datetime.now(timezone.utc).isoformat(),
+        "time": datetime.now(UTC).isoformat(),
         "datacontenttype": "application/json",
     }
     for name, value in (extensions or {}).items():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Iterable
 
 from core.registry import CommandDefinitionError, CommandSet
 

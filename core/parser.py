@@ -10,8 +10,8 @@ Text that matches none of them is no command, and the parser returns None.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # The original Botless answered a flipped table; both the ASCII and the full-width
 # parenthesis forms are in common use.

@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Union
+from typing import Any
 
 from core.events import ChatUser
 
@@ -30,7 +31,7 @@ class Command:
     user: ChatUser = ChatUser(id="")
     channel: str = ""
     thread: str = ""
-    registry: "Registry | None" = field(default=None, compare=False, repr=False)
+    registry: Registry | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class Reply:
     is_error: bool = False
 
 
-HandlerResult = Union[str, Reply, None]
-Handler = Callable[[Command], Union[HandlerResult, Awaitable[HandlerResult]]]
+HandlerResult = str | Reply | None
+Handler = Callable[[Command], HandlerResult | Awaitable[HandlerResult]]
 
 
 class CommandDefinitionError(ValueError):

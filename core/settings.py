@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 TOPOLOGIES = ("mono", "pipeline")
 # How long a bus event's claim is held while its role runs, before it is confirmed for
@@ -62,7 +62,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read BOTLESS_* variables; a bad value raises SettingsError naming the variable."""
         env = os.environ if env is None else env
         topology = env.get("BOTLESS_TOPOLOGY", "mono") or "mono"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 
 from core.bot import Bot
 from core.commands import BUILTIN_COMMAND_SETS

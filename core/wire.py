@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cloudevents.conversion import to_binary, to_dict, to_structured
 from cloudevents.exceptions import GenericException

@@ -21,7 +21,8 @@ import functools
 import json
 import logging
 import time
-from typing import Callable, Mapping, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar
 
 from cloudevents.http import CloudEvent
 
@@ -109,9 +110,8 @@ def bot_from_env(dedupe: DedupeStore | None = None) -> Bot:
     (default: the one `BOTLESS_DEDUPE` names).
     """
     from core.chat.platforms import adapters_from_env
-    from core.settings import Settings
-
     from core.dedupe import dedupe_from_env
+    from core.settings import Settings
 
     settings = Settings.from_env()
     store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)

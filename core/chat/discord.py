@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import shlex
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -62,7 +63,7 @@ class DiscordConfig:
     api_url: str = DEFAULT_API_URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "DiscordConfig":
+    def from_env(cls, env: Mapping[str, str]) -> DiscordConfig:
         """Read DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN, DISCORD_API_URL."""
         public_key = env.get("DISCORD_PUBLIC_KEY", "").strip()
         if public_key:

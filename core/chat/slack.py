@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from cloudevents.http import CloudEvent
@@ -69,7 +70,7 @@ class SlackConfig:
     api_url: str = DEFAULT_API_URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "SlackConfig":
+    def from_env(cls, env: Mapping[str, str]) -> SlackConfig:
         """Read SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and SLACK_API_URL."""
         return cls(
             signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),

@@ -8,7 +8,8 @@ subtypes are ignored, so the bot can never talk to itself.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from core.chat.webhook import Ignored, Rejection

@@ -9,8 +9,9 @@ dropped. httpx is imported on first use.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -58,7 +59,7 @@ class TelegramConfig:
     api_url: str = DEFAULT_API_URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "TelegramConfig":
+    def from_env(cls, env: Mapping[str, str]) -> TelegramConfig:
         """Read TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and TELEGRAM_API_URL."""
         secret = env.get("TELEGRAM_SECRET_TOKEN", "").strip()
         if secret and not _SECRET_TOKEN.match(secret):
@@ -178,7 +179,8 @@ class TelegramAdapter:
         chat = response.channel or str(attributes.get(EXT_CHANNEL, "")) or route_chat
         if not chat:
             raise DeliveryError("this Telegram reply has no chat to go to")
-        body: dict[str, Any] = {"chat_id": _chat_id(chat), "text": truncate(response.text or "(no text)", MESSAGE_LIMIT)}
+        text = truncate(response.text or "(no text)", MESSAGE_LIMIT)
+        body: dict[str, Any] = {"chat_id": _chat_id(chat), "text": text}
         replied = response.message_id or route_message
         if replied.isdigit():
             # Still sent when the original message was deleted meanwhile.

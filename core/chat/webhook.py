@@ -11,7 +11,8 @@ import hmac
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from core.chat.base import Received
 from core.dedupe import DedupeStore, claim

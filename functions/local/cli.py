@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # name -> (module, one-line help). A module has `configure(parser)` and `run(args) -> int`;
 # heavy imports happen inside `run`, so `botless chat` starts fast.
@@ -24,7 +24,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="botless", description="Botless: a serverless chatbot that speaks CloudEvents.")
+    parser = argparse.ArgumentParser(prog="botless",
+                                     description="Botless: a serverless chatbot that speaks CloudEvents.")
     commands = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     commands.required = True
     for name, (module_name, summary) in SUBCOMMANDS.items():

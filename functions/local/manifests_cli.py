@@ -25,9 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import yaml
+
     from providers.packaging.commands import command_names
     from providers.packaging.knative import CHAT_SECRETS, SECRET_SETTINGS, KnativeOptions, manifests
-    import yaml
 
     secrets = {key: os.environ[key] for key in SECRET_SETTINGS if os.environ.get(key)}
     options = KnativeOptions(

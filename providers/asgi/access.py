@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 TOKEN_SETTING = "BOTLESS_INGRESS_TOKEN"
 
@@ -40,7 +40,7 @@ class LocalAccess:
     host: str = "127.0.0.1"
 
     @classmethod
-    def for_host(cls, host: str, token: str) -> "LocalAccess":
+    def for_host(cls, host: str, token: str) -> LocalAccess:
         """The rule for a server bound to `host` with `token` (empty: none set)."""
         return cls(token=token, loopback=is_loopback(host), host=host)
 

@@ -6,7 +6,8 @@ A rule routes on `detail-type` alone (one type per command, DESIGN.md), e.g.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 

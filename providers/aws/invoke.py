@@ -8,7 +8,8 @@ it twice on failure and then sends it to the function's on-failure destination o
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -35,7 +36,7 @@ def event_from_resume(payload: Mapping[str, Any]) -> CloudEvent:
 
 def resume_payload(event: CloudEvent) -> bytes:
     """The invoke payload that makes this function continue `event`."""
-    return ('{"%s":%s}' % (RESUME_KEY, event_to_json(event))).encode()
+    return (f'{{"{RESUME_KEY}":{event_to_json(event)}}}').encode()
 
 
 class SelfInvoker:
@@ -46,7 +47,7 @@ class SelfInvoker:
         self.qualifier = qualifier
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "SelfInvoker":
+    def from_env(cls, env: Mapping[str, str]) -> SelfInvoker:
         """The invoker for the running function; ConfigurationError outside Lambda."""
         name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
         if not name:

@@ -20,7 +20,8 @@ import functools
 import json
 import logging
 import os
-from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from cloudevents.http import CloudEvent
 

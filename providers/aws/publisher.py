@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Mapping
+from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 
@@ -20,7 +20,7 @@ class EventBridgePublisher:
         self.source = source
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], role: str) -> "EventBridgePublisher":
+    def from_env(cls, env: Mapping[str, str], role: str) -> EventBridgePublisher:
         """The publisher for `role`; ConfigurationError when `BOTLESS_EVENT_BUS` is missing."""
         bus = env.get("BOTLESS_EVENT_BUS", "")
         if not bus:

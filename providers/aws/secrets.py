@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import re
-from typing import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 
 from core.chat.platforms import CHAT_SECRETS
 from providers.runtime import ConfigurationError

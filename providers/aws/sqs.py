@@ -8,7 +8,8 @@ records return to the queue (and, past maxReceiveCount, to its dead-letter queue
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 

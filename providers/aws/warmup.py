@@ -5,7 +5,8 @@ They are answered with an explicit no-op, never mistaken for a Botless event.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 WARMUP_ANSWER = {"botless": "warm"}
 

@@ -15,7 +15,8 @@ it; Event Grid's own validation events and foreign event types are acknowledged.
 import json
 import logging
 import os
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import azure.functions as func
 from azure.functions.warmup import WarmUpContext  # not re-exported as func.WarmUpContext in 1.2x

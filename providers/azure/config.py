@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from providers.runtime import TARGET_ROLES, ConfigurationError, publish_timeout_from_env
 
@@ -24,7 +24,7 @@ class AzureConfig:
     warmup: bool = False
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, topology: str = "mono") -> "AzureConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None, topology: str = "mono") -> AzureConfig:
         """Read BOTLESS_EVENTGRID_ENDPOINT / _KEY, BOTLESS_ROLE (one role) or the topology's roles."""
         env = os.environ if env is None else env
         role = env.get("BOTLESS_ROLE", "")

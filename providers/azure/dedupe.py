@@ -21,8 +21,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.dedupe import storage_key
@@ -65,7 +66,7 @@ class TableDedupeStore:
         return f"TableDedupeStore(table={self.table!r})"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "TableDedupeStore | None":
+    def from_env(cls, env: Mapping[str, str]) -> TableDedupeStore | None:
         """The store for `BOTLESS_DEDUPE_TABLE_NAME`, or None when it is not set.
 
         ConfigurationError (at start-up) when the table is named but the account is not.
@@ -215,4 +216,4 @@ def account_name(url: str) -> str:
 
 
 def _timestamp(epoch_seconds: float) -> datetime:
-    return datetime.fromtimestamp(0, timezone.utc) + timedelta(seconds=epoch_seconds)
+    return datetime.fromtimestamp(0, UTC) + timedelta(seconds=epoch_seconds)

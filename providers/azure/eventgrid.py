@@ -11,7 +11,7 @@ Out: `to_azure_event` is the `azure.core.messaging.CloudEvent` the publisher sen
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -70,7 +70,7 @@ def event_from_trigger(trigger: Any) -> CloudEvent:
 
 def _timestamp(value: datetime) -> str:
     # Event Grid times are UTC; a naive datetime from the worker is written as such (RFC 3339).
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def to_azure_event(event: CloudEvent) -> Any:

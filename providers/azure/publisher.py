@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cloudevents.http import CloudEvent
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from core import events as ev
 from providers.runtime import TARGET_ROLES, ConfigurationError, PublishError, publish_timeout_from_env
@@ -26,7 +26,7 @@ class GcpConfig:
     publish_timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "GcpConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GcpConfig:
         """Read BOTLESS_GCP_* / BOTLESS_PUBSUB_* (the project falls back to GOOGLE_CLOUD_PROJECT)."""
         env = os.environ if env is None else env
         return cls(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 

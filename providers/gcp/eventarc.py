@@ -6,7 +6,7 @@ functions-framework converts a raw push envelope into the same event, so both la
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 

@@ -6,7 +6,8 @@ is what the Pub/Sub emulator and plain push subscriptions send (no CloudEvent ar
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from providers.gcp.message import PubSubMessage, message_from_json
 

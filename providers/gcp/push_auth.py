@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
@@ -45,7 +46,7 @@ class PushAuthSettings:
     certs_url: str = GOOGLE_CERTS_URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "PushAuthSettings | None":
+    def from_env(cls, env: Mapping[str, str]) -> PushAuthSettings | None:
         """The settings from BOTLESS_PUSH_*, or None when no service account is set (the check is off)."""
         account = env.get("BOTLESS_PUSH_SERVICE_ACCOUNT", "").strip()
         if not account:

@@ -26,7 +26,8 @@ import json
 import logging
 import os
 import threading
-from typing import Any, Coroutine, Mapping, TypeVar
+from collections.abc import Coroutine, Mapping
+from typing import Any, TypeVar
 
 from cloudevents.http import CloudEvent
 from starlette.applications import Starlette

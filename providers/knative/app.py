@@ -16,8 +16,8 @@ sender token when BOTLESS_KNATIVE_OIDC_AUDIENCE is set (providers/knative/oidc.p
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Mapping
 
 from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
@@ -33,7 +33,6 @@ from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, bot_from_env, role_from_env, run_role
-
 
 MONO_ROUTES = ("webhooks", "bus", "all")
 

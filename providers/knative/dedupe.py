@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from providers.runtime import shared_dedupe
 
@@ -42,7 +43,7 @@ class RedisDedupeStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "RedisDedupeStore | None":
+    def from_env(cls, env: Mapping[str, str]) -> RedisDedupeStore | None:
         """The store for `BOTLESS_REDIS_URL` (redis://[:password@]host:6379/0, rediss:// for TLS), or None."""
         url = env.get(SETTING, "").strip()
         return cls(url) if url else None

@@ -18,9 +18,10 @@ import asyncio
 import json
 import logging
 import ssl
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,7 +58,7 @@ class OidcSettings:
     jwks_url: str = DEFAULT_JWKS_URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "OidcSettings | None":
+    def from_env(cls, env: Mapping[str, str]) -> OidcSettings | None:
         """The settings from BOTLESS_KNATIVE_OIDC_*, or None when no audience is set (the check is off)."""
         audience = env.get("BOTLESS_KNATIVE_OIDC_AUDIENCE", "").strip()
         if not audience:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from cloudevents.http import CloudEvent
 from starlette.requests import Request
@@ -24,7 +24,7 @@ from core.chat.base import DeliveryError, UnknownPlatformError
 from core.events import EventValidationError
 from core.wire import event_from_http, event_to_http
 from providers.asgi.body import BodyTooLargeError, read_body
-from providers.runtime import InFlightError, PublishError, Publisher
+from providers.runtime import InFlightError, Publisher, PublishError
 
 logger = logging.getLogger("botless")
 

@@ -3,16 +3,18 @@
 A SinkBinding injects `K_SINK` (the Broker's address) and optionally `K_CE_OVERRIDES`,
 JSON like `{"extensions": {"team": "ops"}}` whose extensions every published event must
 carry. With Knative Eventing's `authentication-oidc` feature on, it also mounts a token
-for the Broker's audience at `/oidc/token`, which every publish sends as a bearer token. The receive role publishes here; the mono role defers its slow work here (the
-Broker's Trigger brings it back to the same service).
+for the Broker's audience at `/oidc/token`, which every publish sends as a bearer token. The
+receive role publishes here; the mono role defers its slow work here (the Broker's Trigger
+brings it back to the same service).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -70,7 +72,7 @@ class KnativeSink:
         self._http_loop: Any = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "KnativeSink | None":
+    def from_env(cls, env: Mapping[str, str]) -> KnativeSink | None:
         """The sink a SinkBinding injected, or None when `K_SINK` is not set."""
         url = env.get("K_SINK", "")
         if not url:

@@ -11,9 +11,9 @@ import hashlib
 import io
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 # The earliest date a zip can hold; tar and gzip get the same instant.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -31,7 +31,7 @@ class Artifact:
     sha256: str
 
     @classmethod
-    def of(cls, path: Path) -> "Artifact":
+    def of(cls, path: Path) -> Artifact:
         data = path.read_bytes()
         return cls(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest())
 

@@ -15,8 +15,9 @@ password), from one Secret. infra/knative declares the same objects through Terr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from core import events as ev
 from core.chat.platforms import CHAT_SECRETS

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from nacl.signing import SigningKey
@@ -66,6 +67,6 @@ def botless_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCapture
         logger.addHandler(caplog.handler)
         logger.setLevel(logging.DEBUG)
     yield caplog
-    for logger, level in zip(loggers, levels):
+    for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(caplog.handler)
         logger.setLevel(level)

@@ -9,9 +9,10 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 from cloudevents.http import CloudEvent

@@ -43,7 +43,7 @@ class PlatformApi:
                                         daemon=True)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "PlatformApi":
+    def start(self) -> PlatformApi:
         self._thread.start()
         return self
 

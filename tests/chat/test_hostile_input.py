@@ -110,7 +110,8 @@ def too_long(key: SigningKey) -> dict[str, tuple[str, bytes, dict[str, str]]]:
     return {
         "slack": (SLACK, slack, slack_headers(slack)),
         "slack-slash": (SLACK, slash, slack_headers(slash, content_type="application/x-www-form-urlencoded")),
-        "slack-slash-name": (SLACK, long_name, slack_headers(long_name, content_type="application/x-www-form-urlencoded")),
+        "slack-slash-name": (SLACK, long_name,
+                             slack_headers(long_name, content_type="application/x-www-form-urlencoded")),
         "telegram": (TELEGRAM, telegram, telegram_headers()),
         "discord": (DISCORD, discord, discord_headers(key, discord)),
     }

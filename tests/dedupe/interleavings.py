@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from core.dedupe import DedupeStore
 
@@ -36,7 +37,7 @@ class ControlledStore:
 
     blocking = True  # so core.dedupe runs every call in a worker thread, where it may wait
 
-    def __init__(self, inner: DedupeStore, scheduler: "Scheduler") -> None:
+    def __init__(self, inner: DedupeStore, scheduler: Scheduler) -> None:
         self.inner = inner
         self.scheduler = scheduler
 
@@ -116,7 +117,7 @@ class Scheduler:
             with self._lock:
                 call = self.waiting.pop(options[pick])
             call.go.set()
-            await self.until(lambda: call.finished)
+            await self.until(lambda call=call: call.finished)
         return [task.result() for task in tasks], choices
 
 

@@ -9,7 +9,8 @@ fails here: one copy takes the first key, the other the second, and both are dro
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from nacl.signing import SigningKey

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -160,6 +161,6 @@ async def test_racing_copies_of_n_messages_at_a_shared_store_are_n_fresh(kind: s
     results = await asyncio.gather(*(
         asyncio.gather(*(deliver((i + j) % 2, *copy) for j, copy in enumerate(group)))
         for i, _, group in groups))
-    fresh = {(i, name): sum(outcome) for (i, name, _), outcome in zip(groups, results)}
+    fresh = {(i, name): sum(outcome) for (i, name, _), outcome in zip(groups, results, strict=True)}
     assert {key: count for key, count in fresh.items() if count != 1} == {}
     assert len(fresh) == 4 * N

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
-from typing import Any, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import pytest
 
@@ -13,10 +15,8 @@ import pytest
 # reports the failure, turns a failing property into an INTERNALERROR. Import it now, quietly.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    try:
+    with contextlib.suppress(ImportError):  # no libcst: Hypothesis writes no patches
         import hypothesis.extra._patching  # noqa: F401
-    except ImportError:  # no libcst: Hypothesis writes no patches, nothing to import
-        pass
 
 
 @pytest.fixture(scope="session")

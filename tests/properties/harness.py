@@ -8,8 +8,9 @@ decoded, claimed, turned into an event, and that event parsed by the bot's parse
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Callable, Coroutine
+from typing import Any
 
 from cloudevents.http import CloudEvent
 from nacl.signing import SigningKey

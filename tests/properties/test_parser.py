@@ -1,7 +1,8 @@
 """The parser and the argument splitter (core/parser.py): total, correct, bounded work.
 
-Bounded work is counted (budget.py): a constant plus a few Python lines per word, so the issue's 900,000-character word, which took
-shlex 9 s and blocked the event loop, fails here at once instead of stalling the suite.
+Bounded work is counted (budget.py): a constant plus a few Python lines per word, so the
+issue's 900,000-character word, which took shlex 9 s and blocked the event loop, fails here at
+once instead of stalling the suite.
 """
 
 from __future__ import annotations

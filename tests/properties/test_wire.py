@@ -7,7 +7,8 @@ another exception, and bounded work (budget.py) on inputs up to 1000s deep.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st

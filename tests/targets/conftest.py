@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,7 +27,6 @@ def unique() -> str:
 
 # Cloud Functions: the Pub/Sub emulator, started once per session (tests/targets/drivers/gcf.py).
 from tests.targets.drivers.gcf import pubsub_emulator  # noqa: E402,F401
-
 
 # -- AWS Lambda (moto in server mode on 127.0.0.1) -----------------------------------------
 

@@ -8,8 +8,9 @@ HTTP-facing entrypoint (receive, or mono) and wait until the pipeline is quiet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)

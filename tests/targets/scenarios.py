@@ -17,9 +17,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from nacl.signing import SigningKey

@@ -8,8 +8,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from cloudevents.conversion import to_dict
@@ -22,9 +22,15 @@ from providers.aws.invoke import SelfInvoker, resume_payload
 from providers.aws.lambda_app import LambdaApp, UnknownTriggerError, app_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.runtime import ConfigurationError, PublishError
-from tests.targets.drivers.aws_lambda import (EVENTS, LambdaContext, create_function, create_pipeline_bus,
-                                              http_event, sqs_batch)
 from tests.servers import free_port
+from tests.targets.drivers.aws_lambda import (
+    EVENTS,
+    LambdaContext,
+    create_function,
+    create_pipeline_bus,
+    http_event,
+    sqs_batch,
+)
 from tests.targets.scenarios import bot_for, slack_message, slack_slash_command
 
 CONTEXT = LambdaContext("botless-test")

@@ -3,7 +3,7 @@ API v2), a role triggered by the EventBridge event itself, and mono's self-invok
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

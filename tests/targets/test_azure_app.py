@@ -11,8 +11,9 @@ import asyncio
 import json
 import os
 import typing
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from azure.functions import meta
@@ -24,8 +25,13 @@ from providers.azure.config import AzureConfig
 from providers.azure.eventgrid import event_from_trigger, to_azure_event
 from providers.azure.publisher import EventGridPublisher
 from providers.runtime import ConfigurationError, PublishError
-from tests.targets.drivers.azure import (AzureDriver, EventGridStandIn, event_grid_stand_in, load_function_app,
-                                         trigger_input)
+from tests.targets.drivers.azure import (
+    AzureDriver,
+    EventGridStandIn,
+    event_grid_stand_in,
+    load_function_app,
+    trigger_input,
+)
 from tests.targets.scenarios import StandInPlatformApi, slack_message, slack_slash_command
 
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "azure"

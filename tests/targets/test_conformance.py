@@ -10,8 +10,9 @@ Every scenario must end in exactly the same calls at the stand-in platform API
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -9,8 +9,9 @@ tests/targets/test_gcf_push_auth.py, `botless serve` in tests/local/test_ingress
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from cloudevents.conversion import to_binary

@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cloudevents.http import CloudEvent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Mapping
 
 from functions.local.costing.estimate import PRICED_TARGETS, Estimate, crossover, estimate, monthly_cost
 from functions.local.costing.figures import DEFAULT_TEXTS, MessageMix, RoleFigures, mix_from_texts
@@ -51,12 +51,11 @@ def curves(figures: Mapping[str, Mapping[str, RoleFigures]], labels: list[str], 
 
 def measure_and_report(args: argparse.Namespace) -> int:
     """Measure what the chosen targets need, price them, print tables or JSON, draw the chart."""
-    from functions.local.runtime import fail
-    from providers.pricing import price_date
-
     from core.bot import Bot
     from core.registry import CommandDefinitionError
     from core.settings import SettingsError
+    from functions.local.runtime import fail
+    from providers.pricing import price_date
 
     labels = labels_for(args.target)
     texts = read_mix(args.mix) if args.mix else list(DEFAULT_TEXTS)
@@ -97,7 +96,8 @@ def read_mix(path: str) -> list[str]:
         return [line.rstrip("\n") for line in lines if line.strip() and not line.startswith("#")]
 
 
-def _measure_with_progress(entrypoints: list[str], plan: Plan, texts: list[str], quiet: bool) -> dict[str, dict[str, RoleFigures]]:
+def _measure_with_progress(entrypoints: list[str], plan: Plan, texts: list[str],
+                           quiet: bool) -> dict[str, dict[str, RoleFigures]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -8,9 +8,9 @@ and every topology its HTTP front.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping
 
 from functions.local.costing.figures import MessageMix, RoleFigures
 from providers.pricing import Workload, bus_cost, front_cost, price_functions, smallest_memory_setting

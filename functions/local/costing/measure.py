@@ -7,9 +7,9 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
 
 from functions.local.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
 from functions.local.costing.samples import MIX_VARIABLE
@@ -31,7 +31,7 @@ class Plan:
     cold_runs: int = 5
 
     @classmethod
-    def quick(cls) -> "Plan":
+    def quick(cls) -> Plan:
         return cls(invocations=40, cold_runs=2)
 
 

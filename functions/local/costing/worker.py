@@ -12,7 +12,8 @@ import json
 import resource
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 INVOKERS = {
     "aws-lambda": "functions.local.costing.invokers.aws_lambda",

@@ -20,10 +20,11 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from moto.server import ThreadedMotoServer
 

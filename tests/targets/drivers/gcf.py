@@ -20,10 +20,11 @@ import threading
 import time
 import uuid
 import warnings
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -144,7 +145,7 @@ class GcfDriver:
         return "mono" if self.topology == "mono" else "receive"
 
     @contextmanager
-    def running(self) -> Iterator["GcfDriver"]:
+    def running(self) -> Iterator[GcfDriver]:
         with ExitStack() as stack:
             self.relay.url = stack.enter_context(uvicorn_server(self.relay.app()))
             self._create_topics()
@@ -160,7 +161,7 @@ class GcfDriver:
             yield self
 
     def _create_topics(self) -> None:
-        for key, topic in self.topics.items():
+        for _key, topic in self.topics.items():
             path = self.emulator.publisher.topic_path(PROJECT, topic)
             self.emulator.publisher.create_topic(name=path)
             tap = self.emulator.subscriber.subscription_path(PROJECT, f"tap-{topic}")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Mapping
 
 import httpx
 from cloudevents.http import CloudEvent, from_http

@@ -6,7 +6,8 @@ import base64
 import importlib
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cloudevents.conversion import to_dict
 from cloudevents.http import CloudEvent

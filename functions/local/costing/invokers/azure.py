@@ -7,8 +7,9 @@ import importlib
 import inspect
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cloudevents.conversion import to_dict
 from cloudevents.http import CloudEvent

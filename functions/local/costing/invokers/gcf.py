@@ -7,8 +7,9 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
