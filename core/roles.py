@@ -18,22 +18,11 @@ from core.chat.base import Responder, UnknownPlatformError
 from core.logs import log_event, timed
 from core.parser import ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
+from core.role_table import PIPELINE_ROLES
 
 logger = logging.getLogger("botless")
 
-ROLES = ("receive", "parse", "command", "respond")
-
-
-def handles(role: str, event_type: str) -> bool:
-    """True when `role` acts on events of `event_type` (mono follows all three families)."""
-    if role == "parse":
-        return event_type == ev.CHAT_MESSAGE
-    if role == "command":
-        return event_type.startswith(ev.COMMAND_PREFIX)
-    if role == "respond":
-        return event_type == ev.BOT_RESPONSE
-    return role == "mono" and (event_type in (ev.CHAT_MESSAGE, ev.BOT_RESPONSE)
-                               or event_type.startswith(ev.COMMAND_PREFIX))
+ROLES = PIPELINE_ROLES  # the four roles of the flow, in order (core/role_table.py)
 
 
 class Roles:

@@ -52,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
         if None in model_only or not args.target or len(args.target) != 1:
             return fail("model-only mode needs one --target and all of --invocations, --duration-ms, --memory-mb")
         return _model_only(args)
-    from functions.local.costing.command import measure_and_report
+    from tooling.costing.command import measure_and_report
 
     return measure_and_report(args)
 
 
 def _model_only(args: argparse.Namespace) -> int:
     from functions.local.runtime import fail
-    from providers.pricing import PricingError, price_month
+    from tooling.pricing import PricingError, price_month
 
     try:
         bill = price_month(args.target[0], args.invocations, args.duration_ms, args.memory_mb,

@@ -17,8 +17,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from providers.packaging import PackageError, PackageOptions
-    from providers.packaging.deploy import deploy
+    from tooling.packaging import PackageError, PackageOptions
+    from tooling.packaging.deploy import deploy
 
     if args.target == "knative" and not any(v.startswith("image=") for v in args.var):
         print("botless deploy: Knative deploys an image; build it from the package "

@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from providers.packaging import PackageError, PackageOptions, package
+    from tooling.packaging import PackageError, PackageOptions, package
 
     options = PackageOptions(
         target=args.target, topology=args.topology, out=args.out, source=args.source,

@@ -1,4 +1,4 @@
-# The same objects `botless manifests --target knative` prints (providers/packaging/knative.py).
+# The same objects `botless manifests --target knative` prints (tooling/packaging/knative.py).
 locals {
   pipeline = var.topology == "pipeline"
   # Service name suffix -> BOTLESS_ROLE and, for mono, which face it serves

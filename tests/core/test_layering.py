@@ -1,4 +1,8 @@
-"""The dependency rule of DESIGN.md: functions -> providers -> core, and core stays neutral."""
+"""The dependency rule of DESIGN.md: functions -> providers -> core, and core stays neutral.
+
+tooling/ (packaging, pricing, cost measurement) sits beside them: it may use every layer, and
+nothing that runs in the cloud imports it, so no artifact carries it.
+"""
 
 import ast
 from pathlib import Path
@@ -7,7 +11,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Cloud SDKs and web frameworks: none of them may be imported anywhere under core/.
 FORBIDDEN_IN_CORE = {"boto3", "botocore", "google", "azure", "mangum", "functions_framework", "flask",
-                     "starlette", "fastapi", "uvicorn", "aiohttp", "werkzeug", "providers", "functions"}
+                     "starlette", "fastapi", "uvicorn", "aiohttp", "werkzeug", "providers", "functions",
+                     "tooling"}
 
 
 def imported_top_levels(path: Path) -> set[str]:
@@ -31,5 +36,13 @@ def test_core_imports_no_cloud_sdk_web_framework_or_outer_layer():
 
 def test_providers_never_import_functions():
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "providers").rglob("*.py")
-                 if "functions" in imported_top_levels(p)]
+                 if imported_top_levels(p) & {"functions", "tooling"}]
+    assert offenders == []
+
+
+def test_no_cloud_entrypoint_imports_tooling():
+    # functions/local is the developer's CLI (its cost and package commands use tooling);
+    # the cloud entrypoints beside it must not.
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "functions").rglob("*.py")
+                 if "local" not in p.relative_to(REPO / "functions").parts and "tooling" in imported_top_levels(p)]
     assert offenders == []

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from providers.pricing import (
+from tooling.pricing import (
     TARGETS,
     Workload,
     bus_cost,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from providers.pricing import TARGETS, price_date
-from providers.pricing.book import DATA_DIR, PROVIDERS, STATUSES, PriceBook, load
+from tooling.pricing import TARGETS, price_date
+from tooling.pricing.book import DATA_DIR, PROVIDERS, STATUSES, PriceBook, load
 
 # The source tags of PRICING.md section 12 (plus a few pages it quotes by URL).
 TAGS = {

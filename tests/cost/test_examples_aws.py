@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from providers.pricing import PriceBook, price_month, price_provisioned_concurrency, price_response_streaming
-from providers.pricing.book import load
+from tooling.pricing import PriceBook, price_month, price_provisioned_concurrency, price_response_streaming
+from tooling.pricing.book import load
 
 D = Decimal
 

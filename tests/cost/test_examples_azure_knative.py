@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from providers.pricing import bus_cost, execution_units_to_gb_seconds, gke_cluster_fee, price_instance_time, price_month
+from tooling.pricing import bus_cost, execution_units_to_gb_seconds, gke_cluster_fee, price_instance_time, price_month
 
 D = Decimal
 

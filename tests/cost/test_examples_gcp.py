@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from providers.pricing import PriceBook, bus_cost, egress_cost, price_month
-from providers.pricing.book import load
+from tooling.pricing import PriceBook, bus_cost, egress_cost, price_month
+from tooling.pricing.book import load
 
 D = Decimal
 MIB, TIB = 2**20, 2**40

@@ -11,9 +11,9 @@ import pytest
 
 from core.bot import Bot
 from core.settings import Settings
-from functions.local.costing.estimate import crossover, estimate, monthly_cost
-from functions.local.costing.figures import DEFAULT_MIX, RoleFigures, mix_from_texts, summarise
-from functions.local.costing.measure import Plan, measure
+from tooling.costing.estimate import crossover, estimate, monthly_cost
+from tooling.costing.figures import DEFAULT_MIX, RoleFigures, mix_from_texts, summarise
+from tooling.costing.measure import Plan, measure
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -120,8 +120,8 @@ def test_model_only_mode_needs_all_its_figures():
 
 def test_every_measured_invocation_is_a_new_delivery(monkeypatch):
     """Repeated ids would be skipped as retries (dedupe) and measure nothing."""
-    from functions.local.costing.samples import inputs_for
     from providers.runtime import bot_from_env
+    from tooling.costing.samples import inputs_for
 
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "measure-secret")
     monkeypatch.delenv("BOTLESS_COST_MIX", raising=False)

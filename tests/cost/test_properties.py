@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers.pricing import TARGETS, bus_cost, price_month
-from providers.pricing.book import load
+from tooling.pricing import TARGETS, bus_cost, price_month
+from tooling.pricing.book import load
 
 D = Decimal
 # COST_EXAMPLES=2000 for a deeper run; the default keeps the suite to about a second.

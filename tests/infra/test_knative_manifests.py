@@ -11,7 +11,7 @@ import yaml
 
 from core import events as ev
 from functions.local.cli import main
-from providers.packaging.commands import command_names
+from tooling.packaging.commands import command_names
 
 SCHEMAS = Path(__file__).parent / "schemas" / "knative"
 SCHEMA_FILES = {
@@ -189,7 +189,7 @@ def test_infra_knative_declares_the_same_split_and_audiences():
     assert '"mono-command-${name}" => { role = "mono-bus", type = type }' in squeezed
     assert "local.oidc ? { audience = local.audience_of[each.value.role] } : {}" in squeezed
     assert '{ name = "BOTLESS_KNATIVE_OIDC_AUDIENCE", value = local.audience_of[each.key] }' in squeezed
-    from providers.packaging.knative import KnativeOptions, audience
+    from tooling.packaging.knative import KnativeOptions, audience
 
     # The audience Terraform gives (name-suffix.namespace) is the one the manifests give.
     assert audience(KnativeOptions(image="i", commands=(), namespace="botless"), "mono-bus") == "botless-mono-bus.botless"

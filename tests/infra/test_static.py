@@ -13,8 +13,8 @@ import hcl2
 import pytest
 
 from core import events as ev
-from providers.packaging.commands import command_names
-from providers.packaging.knative import routes
+from tooling.packaging.commands import command_names
+from tooling.packaging.knative import routes
 from tests.infra.conftest import INFRA, MODULES, REPO, TERRAFORM, needs_terraform
 
 CHECKOV = REPO / ".ci" / "checkov.sh"

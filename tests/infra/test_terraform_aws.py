@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from core.chat.platforms import CHAT_SECRETS
-from providers.packaging import PackageOptions, package
+from tooling.packaging import PackageOptions, package
 from tests.infra.conftest import copy_module, needs_aws_mirror, run_terraform, terraform_env
 
 pytestmark = [needs_aws_mirror, pytest.mark.slow]

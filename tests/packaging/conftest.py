@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.packaging import PackageError, PackageOptions, package
+from tooling.packaging import PackageError, PackageOptions, package
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import gzip
 import tarfile
 import zipfile
 
-from providers.packaging.archive import FIXED_DATE, FIXED_EPOCH, write_tar_gz, write_zip
+from tooling.packaging.archive import FIXED_DATE, FIXED_EPOCH, write_tar_gz, write_zip
 
 FILES = {"b/z.py": b"print('z')\n", "a.txt": b"a", "b/a.json": b"{}"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 from functions.local.cli import main
-from providers.packaging import PackageOptions
-from providers.packaging.deploy import deploy, module_dir
+from tooling.packaging import PackageOptions
+from tooling.packaging.deploy import deploy, module_dir
 
 
 def test_deploy_packages_then_inits_and_plans_the_target_module(tmp_path, capsys):

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from functions.local.cli import main
-from providers.packaging import TARGETS, PackageError, PackageOptions, package
-from providers.packaging.build import contents
-from providers.packaging.commands import command_names
-from providers.packaging.imports import closure
-from providers.packaging.project import requirement_name, source_root
-from providers.packaging.targets import CHAT_REQUIREMENTS
 from tests.packaging.conftest import code_only
+from tooling.packaging import TARGETS, PackageError, PackageOptions, package
+from tooling.packaging.build import contents
+from tooling.packaging.commands import command_names
+from tooling.packaging.imports import closure
+from tooling.packaging.project import requirement_name, source_root
+from tooling.packaging.targets import CHAT_REQUIREMENTS
 
 ROOT = source_root()
 CLOUD_CODE = {
@@ -28,7 +28,7 @@ CLOUD_CODE = {
     "azure": ("providers/azure/", "functions/azure/"),
     "knative": ("providers/knative/", "functions/knative/"),
 }
-NEVER = ("tests/", "functions/local/", "providers/packaging/", "providers/pricing/", "infra/", "docs/", ".ci/")
+NEVER = ("tests/", "functions/local/", "tooling/packaging/", "tooling/pricing/", "infra/", "docs/", ".ci/")
 
 
 def names_of(path: Path) -> list[str]:
@@ -139,7 +139,7 @@ def test_every_third_party_import_is_provided_by_the_target(target):
     if spec.requirements_file:
         provided = {requirement_name(line) for line in files["requirements.txt"].decode().split()}
     else:
-        from providers.packaging.project import merge_requirements, read_requirements_file, requirements
+        from tooling.packaging.project import merge_requirements, read_requirements_file, requirements
         provided = {requirement_name(line) for line in merge_requirements(
             requirements(ROOT, spec.extras, spec.exclude),
             [*read_requirements_file(ROOT / spec.function_dir / "requirements.txt"), *CHAT_REQUIREMENTS])}

@@ -32,10 +32,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from functions.local.pubsub_emulator import PubSubEmulator, emulator_command
-from functions.local.pubsub_emulator import stop_process_group as stop_group
 from tests.servers import free_port, uvicorn_server
 from tests.targets.driver import HttpResult
+from tooling.pubsub_emulator import PubSubEmulator, emulator_command
+from tooling.pubsub_emulator import stop_process_group as stop_group
 
 REPO = Path(__file__).resolve().parents[3]
 MAIN = REPO / "functions" / "gcf" / "main.py"

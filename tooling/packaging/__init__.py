@@ -4,8 +4,8 @@ The CLI modules in functions/local stay thin; the logic lives here. Nothing in t
 package is imported by a deployed function, and no artifact contains it.
 """
 
-from providers.packaging.archive import Artifact
-from providers.packaging.build import PackageError, PackageOptions, package
-from providers.packaging.targets import TARGETS, Target
+from tooling.packaging.archive import Artifact
+from tooling.packaging.build import PackageError, PackageOptions, package
+from tooling.packaging.targets import TARGETS, Target
 
 __all__ = ["Artifact", "PackageError", "PackageOptions", "TARGETS", "Target", "package"]

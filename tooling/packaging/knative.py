@@ -21,7 +21,7 @@ from typing import Any
 
 from core import events as ev
 from core.chat.platforms import CHAT_SECRETS
-from providers.packaging.targets import roles_for
+from tooling.packaging.targets import roles_for
 
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)

@@ -1,7 +1,7 @@
 """The billing model of `botless cost`: a month of invocations priced on each target.
 
 Pure and offline: every price, free tier, rounding rule and memory step comes from the
-TOML files in `providers/pricing/data/`, each figure with its source and the date it was
+TOML files in `tooling/pricing/data/`, each figure with its source and the date it was
 seen. Amounts are exact Decimals; each bill line is rounded to the cent as the
 providers' worked examples print it.
 

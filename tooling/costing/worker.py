@@ -1,6 +1,6 @@
 """One measurement in a fresh process: import an entrypoint, invoke one role many times.
 
-`python -m functions.local.costing.worker '{"entrypoint": "aws-lambda", "role": "mono", "invocations": 200}'`
+`python -m tooling.costing.worker '{"entrypoint": "aws-lambda", "role": "mono", "invocations": 200}'`
 prints one JSON line: import ms, first-invocation ms, every warm duration, peak RSS.
 The environment (secrets, bus endpoints on loopback) comes from the parent.
 """
@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 INVOKERS = {
-    "aws-lambda": "functions.local.costing.invokers.aws_lambda",
-    "gcf": "functions.local.costing.invokers.gcf",
-    "azure": "functions.local.costing.invokers.azure",
-    "knative": "functions.local.costing.invokers.knative",
+    "aws-lambda": "tooling.costing.invokers.aws_lambda",
+    "gcf": "tooling.costing.invokers.gcf",
+    "azure": "tooling.costing.invokers.azure",
+    "knative": "tooling.costing.invokers.knative",
 }
 
 
@@ -30,7 +30,7 @@ def measure(entrypoint: str, role: str, invocations: int) -> dict[str, Any]:
     call: Callable[[Any], None] = invoker.load(role)  # imports the real entrypoint module
     import_ms = (time.perf_counter() - started) * 1000
 
-    from functions.local.costing.samples import inputs_for
+    from tooling.costing.samples import inputs_for
 
     samples = inputs_for(role, max(invocations, 1) + 1)
     durations: list[float] = []
@@ -63,7 +63,7 @@ def published_bytes(role: str) -> float:
     if following is None:
         return 0.0
     from core.wire import event_to_json
-    from functions.local.costing.samples import inputs_for
+    from tooling.costing.samples import inputs_for
 
     events = inputs_for(following, 10)
     return sum(len(event_to_json(event).encode()) for event in events) / len(events)

@@ -12,7 +12,7 @@ from typing import Any
 from cloudevents.conversion import to_dict
 from cloudevents.http import CloudEvent
 
-from functions.local.costing.samples import WebhookSample
+from tooling.costing.samples import WebhookSample
 
 
 class _Context:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from functions.local.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
-from functions.local.costing.samples import MIX_VARIABLE
+from tooling.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
+from tooling.costing.samples import MIX_VARIABLE
 
 ROLES = ("mono", "receive", "parse", "command", "respond")
 ENTRYPOINTS = ("aws-lambda", "gcf", "azure", "knative")
@@ -55,7 +55,7 @@ def _environment(entrypoint: str, role: str, services: Mapping[str, str], secret
                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
                     "AWS_LAMBDA_FUNCTION_NAME": f"botless-{role}"})
     else:
-        from functions.local.costing import cloud_env
+        from tooling.costing import cloud_env
 
         env.update(cloud_env.environment(entrypoint, role, services))
     return env
@@ -63,7 +63,7 @@ def _environment(entrypoint: str, role: str, services: Mapping[str, str], secret
 
 def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, str]) -> dict:
     spec = json.dumps({"entrypoint": entrypoint, "role": role, "invocations": invocations})
-    done = subprocess.run([sys.executable, "-m", "functions.local.costing.worker", spec], env=dict(env),
+    done = subprocess.run([sys.executable, "-m", "tooling.costing.worker", spec], env=dict(env),
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-6:])
@@ -72,13 +72,13 @@ def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, 
 
 
 def _services(stack: ExitStack, entrypoints: Iterable[str]) -> dict[str, str]:
-    from functions.local.costing.standins import moto_eventbridge, platform_api
+    from tooling.costing.standins import moto_eventbridge, platform_api
 
     services = {"platform": stack.enter_context(platform_api())}
     if "aws-lambda" in entrypoints:
         services["moto"] = stack.enter_context(moto_eventbridge(BUS))
     if {"gcf", "azure"} & set(entrypoints):
-        from functions.local.costing import cloud_env
+        from tooling.costing import cloud_env
 
         services.update(cloud_env.start_services(stack, entrypoints, services))
     return services

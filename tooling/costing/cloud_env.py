@@ -13,7 +13,7 @@ EVENTGRID_KEY = "measure-key"
 
 @contextmanager
 def _pubsub(topics: Iterable[str]) -> Iterator[str]:
-    from functions.local.pubsub_emulator import PubSubEmulator
+    from tooling.pubsub_emulator import PubSubEmulator
 
     with tempfile.TemporaryDirectory(prefix="botless-cost-") as workdir:
         emulator = PubSubEmulator(Path(workdir) / "pubsub.log", PROJECT)

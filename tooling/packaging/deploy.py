@@ -7,8 +7,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from providers.packaging.build import PackageError, PackageOptions, PackageResult, package
-from providers.packaging.project import source_root
+from tooling.packaging.build import PackageError, PackageOptions, PackageResult, package
+from tooling.packaging.project import source_root
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.chat.base import Received
 from core.http import HttpRequest
-from functions.local.costing.figures import MessageMix
+from tooling.costing.figures import MessageMix
 
 SLACK_PATH = "/slack/events"
 
@@ -97,8 +97,8 @@ def inputs_for(role: str, count: int) -> list[WebhookSample] | list[CloudEvent]:
     """`count` inputs for `role`: webhooks for receive and mono, chain events for the others."""
     import os
 
-    from functions.local.costing.figures import DEFAULT_TEXTS
     from providers.runtime import bot_from_env
+    from tooling.costing.figures import DEFAULT_TEXTS
 
     texts = json.loads(os.environ[MIX_VARIABLE]) if os.environ.get(MIX_VARIABLE) else DEFAULT_TEXTS
     mix = MessageMix(tuple(texts), 0.0, 0.0)  # the workers need the texts only

@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.settings import TOPOLOGIES
-from providers.packaging import deps as pipdeps
-from providers.packaging.archive import Artifact, write_tar_gz, write_zip
-from providers.packaging.commands import command_names
-from providers.packaging.imports import closure
-from providers.packaging.project import (
+from tooling.packaging import deps as pipdeps
+from tooling.packaging.archive import Artifact, write_tar_gz, write_zip
+from tooling.packaging.commands import command_names
+from tooling.packaging.imports import closure
+from tooling.packaging.project import (
     SourceTreeError,
     merge_requirements,
     read_requirements_file,
     requirements,
     source_root,
 )
-from providers.packaging.targets import CHAT_REQUIREMENTS, TARGETS, Target
+from tooling.packaging.targets import CHAT_REQUIREMENTS, TARGETS, Target
 
 
 class PackageError(RuntimeError):

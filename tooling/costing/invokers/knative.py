@@ -10,8 +10,8 @@ from typing import Any
 from cloudevents.http import CloudEvent
 
 from core.wire import event_to_http
-from functions.local.costing.invokers.asgi import asgi_post
-from functions.local.costing.samples import WebhookSample
+from tooling.costing.invokers.asgi import asgi_post
+from tooling.costing.samples import WebhookSample
 
 
 def load(role: str) -> Callable[[Any], None]:

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from functions.local.costing.estimate import Estimate
-from functions.local.costing.figures import RoleFigures
+from tooling.costing.estimate import Estimate
+from tooling.costing.figures import RoleFigures
 
 
 def _usd(amount: Decimal, digits: int = 2) -> str:

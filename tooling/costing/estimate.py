@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from functions.local.costing.figures import MessageMix, RoleFigures
-from providers.pricing import Workload, bus_cost, front_cost, price_functions, smallest_memory_setting
+from tooling.costing.figures import MessageMix, RoleFigures
+from tooling.pricing import Workload, bus_cost, front_cost, price_functions, smallest_memory_setting
 
 HEADROOM = 1.25
 

@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal
 
-from functions.local.costing.estimate import PRICED_TARGETS, Estimate, crossover, estimate, monthly_cost
-from functions.local.costing.figures import DEFAULT_TEXTS, MessageMix, RoleFigures, mix_from_texts
-from functions.local.costing.measure import ROLES, MeasurementError, Plan, measure, steps
+from tooling.costing.estimate import PRICED_TARGETS, Estimate, crossover, estimate, monthly_cost
+from tooling.costing.figures import DEFAULT_TEXTS, MessageMix, RoleFigures, mix_from_texts
+from tooling.costing.measure import ROLES, MeasurementError, Plan, measure, steps
 
 TOPOLOGIES = ("mono", "pipeline")
 CHART_VOLUMES = [10**exponent for exponent in range(3, 10)] + [3 * 10**exponent for exponent in range(3, 9)]
@@ -55,7 +55,7 @@ def measure_and_report(args: argparse.Namespace) -> int:
     from core.registry import CommandDefinitionError
     from core.settings import SettingsError
     from functions.local.runtime import fail
-    from providers.pricing import price_date
+    from tooling.pricing import price_date
 
     labels = labels_for(args.target)
     texts = read_mix(args.mix) if args.mix else list(DEFAULT_TEXTS)
@@ -74,15 +74,15 @@ def measure_and_report(args: argparse.Namespace) -> int:
     date = price_date().isoformat()
     estimates, crossovers, cheapest = price_all(figures, labels, args.messages_per_month, mix, args.region)
     if args.json:
-        from functions.local.costing.report import as_json
+        from tooling.costing.report import as_json
 
         print(json.dumps(as_json(figures, estimates, crossovers, cheapest, date, args.messages_per_month), indent=2))
     else:
-        from functions.local.costing.report import print_tables
+        from tooling.costing.report import print_tables
 
         print_tables(figures, estimates, crossovers, cheapest, date, args.messages_per_month)
     if args.chart:
-        from functions.local.costing.report import write_chart
+        from tooling.costing.report import write_chart
 
         write_chart(args.chart, curves(figures, labels, mix, args.region), date)
         if not args.json:

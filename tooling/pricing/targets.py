@@ -34,7 +34,7 @@ class TargetInfo:
     """What a target is, which inputs it takes, and which bus and HTTP fronts it uses."""
 
     name: str
-    provider: str  # the data file: providers/pricing/data/<provider>.toml
+    provider: str  # the data file: tooling/pricing/data/<provider>.toml
     label: str
     memory: str  # what memory_mb means on this target
     arches: tuple[str, ...] = ("x86_64",)

@@ -13,10 +13,10 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from functions.local.costing.invokers.asgi import asgi_post
-from functions.local.costing.samples import WebhookSample
+from tooling.costing.invokers.asgi import asgi_post
+from tooling.costing.samples import WebhookSample
 
-MAIN = Path(__file__).resolve().parents[3] / "gcf" / "main.py"
+MAIN = Path(__file__).resolve().parents[3] / "functions" / "gcf" / "main.py"
 HTTP_ROLES = ("receive", "mono")
 
 
