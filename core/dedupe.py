@@ -19,7 +19,7 @@ A dedupe store is a key-value store with expiry and four operations, each one at
   nothing), so run_role tells a redelivery that arrives while another instance still holds
   the lease (InFlightError: retry later) from one of an event already handled.
 
-Each delivery is claimed on **one** key (core.chat.webhook.first_delivery): a single
+Each delivery is claimed on **one** key (core.chat.claims.first_delivery): a single
 conditional put is linearizable on every store, so of any number of racing copies
 exactly one is fresh, in every interleaving. `BOTLESS_DEDUPE=memory|sqlite:PATH`.
 """

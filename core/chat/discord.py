@@ -18,17 +18,12 @@ from typing import Any
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
-from core.chat.webhook import (
-    Ignored,
-    Rejection,
-    answer,
-    api_url_from_env,
-    check_timestamp,
-    first_delivery,
-    parse_json_object,
-    redacted_logger,
-    truncate,
-)
+from core.chat.claims import first_delivery
+from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.redaction import redacted_logger
+from core.chat.request_checks import check_timestamp, parse_json_object
+from core.chat.text import truncate
+from core.chat.urls import api_url_from_env
 from core.dedupe import DedupeStore, release
 from core.events import (
     EXT_REPLY_TO,

@@ -24,23 +24,17 @@ from urllib.parse import urlsplit
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
+from core.chat.claims import first_delivery
+from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.redaction import redact, redacted_logger
+from core.chat.request_checks import check_timestamp, parse_json_object
 from core.chat.slack_events import (
     PLATFORM,
     message_from_callback,
     message_from_slash_command,
     parse_form,
 )
-from core.chat.webhook import (
-    Ignored,
-    Rejection,
-    answer,
-    api_url_from_env,
-    check_timestamp,
-    first_delivery,
-    parse_json_object,
-    redact,
-    redacted_logger,
-)
+from core.chat.urls import api_url_from_env
 from core.dedupe import DedupeStore, release
 from core.events import (
     EXT_CHANNEL,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from core.chat.webhook import Ignored, Rejection
+from core.chat.outcomes import Ignored, Rejection
 from core.events import ChatMessage, ChatUser
 from core.limits import COMMAND_NAME_LIMIT, SLACK_TEXT_LIMIT
 from core.settings import Settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.chat.webhook import public_endpoint
+from core.chat.urls import public_endpoint
 from core.registry import CommandSpec, Registry
 
 EVENTS_PATH = "/slack/events"

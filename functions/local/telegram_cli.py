@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     from core.chat.base import DeliveryError
     from core.chat.telegram import TelegramConfig, set_webhook
-    from core.chat.webhook import public_endpoint
+    from core.chat.urls import public_endpoint
     from core.settings import SettingsError
     from functions.local.runtime import StartupError, build_local_bot, fail
 
