@@ -1,4 +1,4 @@
-"""Find the commands a user added without editing Botless: modules and entry points."""
+"""Find the commands and chat platforms a user added without editing Botless: modules and entry points."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import importlib
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from types import ModuleType
+from typing import Any
 
+from core.chat.platform import Platform, PlatformDefinitionError
 from core.registry import CommandDefinitionError, CommandSet
 
 ENTRY_POINT_GROUP = "botless.commands"
+PLATFORM_ENTRY_POINT_GROUP = "botless.platforms"
 
 
 def command_sets_of(module: ModuleType) -> list[CommandSet]:
@@ -52,3 +55,17 @@ def load_entry_points() -> list[CommandSet]:
                 f"or a module, not {type(loaded).__name__}"
             )
     return sets
+
+
+def load_platform_entry_points() -> list[Platform[Any]]:
+    """Chat platforms published by installed packages under the `botless.platforms` group."""
+    platforms: list[Platform[Any]] = []
+    for point in entry_points(group=PLATFORM_ENTRY_POINT_GROUP):
+        loaded = point.load()
+        if not isinstance(loaded, Platform):
+            raise PlatformDefinitionError(
+                f"entry point {point.name!r} in {PLATFORM_ENTRY_POINT_GROUP!r} must name a "
+                f"core.chat.platform.Platform, not {type(loaded).__name__}"
+            )
+        platforms.append(loaded)
+    return platforms

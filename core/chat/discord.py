@@ -20,6 +20,7 @@ from cloudevents.http import CloudEvent
 from core.chat.base import DeliveryError, Received
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.platform import Platform
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import check_timestamp, parse_json_object
 from core.chat.text import truncate
@@ -212,3 +213,7 @@ class DiscordAdapter:
             raise DeliveryError(f"Discord follow-up failed: {type(error).__name__}") from None
         if answer_.status_code >= 300:
             raise DeliveryError(f"Discord answered {answer_.status_code} to the interaction follow-up")
+
+
+DISCORD = Platform(PLATFORM, secrets=("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"),
+                   config_from_env=DiscordConfig.from_env, adapter=DiscordAdapter)

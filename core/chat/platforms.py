@@ -1,41 +1,47 @@
-"""The chat platforms a bot serves, built from the environment.
+"""The chat platforms a bot serves: the built-in ones, declared here once, and installed ones.
 
 Every platform is returned, configured or not: one without its secret is disabled
-(its endpoint answers 503), never open to unverified traffic. Each platform module is
-imported here, inside the function, and imports its client library only on first
-use, so a target without slack_sdk or PyNaCl still starts.
+(its endpoint answers 503), never open to unverified traffic. A platform module
+imports its client library only on first use, so a target without slack_sdk or
+PyNaCl still starts. A package adds a platform by publishing its `Platform` under the
+`botless.platforms` entry-point group (off with BOTLESS_ENTRY_POINTS=0, as for commands).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.chat.base import ChatAdapter
+from core.chat.discord import DISCORD
+from core.chat.local import LOCAL_PLATFORMS
+from core.chat.platform import Platform, check_platforms
+from core.chat.slack import SLACK
+from core.chat.telegram import TELEGRAM
 from core.dedupe import DedupeStore, dedupe_from_env
+from core.loader import load_platform_entry_points
 from core.settings import Settings
 
-PLATFORMS = ("slack", "discord", "telegram")
-# The settings that hold a platform's credentials: each target keeps them out of plain config
-# (a Kubernetes Secret, Secret Manager, Key Vault, SSM Parameter Store).
-CHAT_SECRETS = (
-    "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID",
-    "DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN",
-)
+# Adding a built-in platform: its module ends in one `Platform(...)`, listed here.
+BUILTIN_PLATFORMS: tuple[Platform[Any], ...] = check_platforms((SLACK, DISCORD, TELEGRAM), LOCAL_PLATFORMS)
+PLATFORMS = tuple(platform.name for platform in BUILTIN_PLATFORMS)
+# The built-in platforms' secrets, in order: infra/gcf and infra/azure list the same
+# (tests/infra/test_static.py keeps them equal).
+CHAT_SECRETS = tuple(name for platform in BUILTIN_PLATFORMS for name in platform.secrets)
+
+
+def platforms_of(settings: Settings) -> tuple[Platform[Any], ...]:
+    """The built-in platforms, then those installed packages publish (unless BOTLESS_ENTRY_POINTS=0)."""
+    if not settings.load_entry_points:
+        return BUILTIN_PLATFORMS
+    return check_platforms((*BUILTIN_PLATFORMS, *load_platform_entry_points()), LOCAL_PLATFORMS)
 
 
 def adapters_from_env(settings: Settings, dedupe: DedupeStore | None = None) -> list[ChatAdapter]:
-    """Slack, Discord and Telegram adapters from `settings.extra` (the environment).
+    """One adapter per platform (`platforms_of(settings)`), configured from `settings.extra`.
 
     `dedupe` is the store that remembers accepted deliveries; by default the one
     `BOTLESS_DEDUPE` names (memory). A cloud target passes its own shared store.
     Raises SettingsError for a setting that is present but unusable.
     """
-    from core.chat.discord import DiscordAdapter, DiscordConfig
-    from core.chat.slack import SlackAdapter, SlackConfig
-    from core.chat.telegram import TelegramAdapter, TelegramConfig
-
-    env = settings.extra
-    store = dedupe if dedupe is not None else dedupe_from_env(env)
-    return [
-        SlackAdapter(SlackConfig.from_env(env), settings, store),
-        DiscordAdapter(DiscordConfig.from_env(env), settings, store),
-        TelegramAdapter(TelegramConfig.from_env(env), settings, store),
-    ]
+    store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)
+    return [platform.build(settings, store) for platform in platforms_of(settings)]

@@ -26,6 +26,7 @@ from cloudevents.http import CloudEvent
 from core.chat.base import DeliveryError, Received
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.platform import Platform
 from core.chat.redaction import redact, redacted_logger
 from core.chat.request_checks import check_timestamp, parse_json_object
 from core.chat.slack_events import (
@@ -238,3 +239,7 @@ class SlackAdapter:
             self._client = WebClient(token=self.config.bot_token, base_url=self.config.api_url + "/",
                                      timeout=10, logger=redacted_logger("botless.slack_sdk"))
         return self._client
+
+
+SLACK = Platform(PLATFORM, secrets=("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
+                 config_from_env=SlackConfig.from_env, adapter=SlackAdapter)

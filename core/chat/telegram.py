@@ -18,6 +18,7 @@ from cloudevents.http import CloudEvent
 from core.chat.base import DeliveryError, Received
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.platform import Platform
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, secret_equals
 from core.chat.text import truncate
@@ -218,3 +219,7 @@ async def set_webhook(config: TelegramConfig, url: str, *, drop_pending_updates:
         # Only what the adapter handles, so Telegram does not call for nothing.
         "allowed_updates": ["message"], "drop_pending_updates": drop_pending_updates,
     })
+
+
+TELEGRAM = Platform(PLATFORM, secrets=("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN"),
+                    config_from_env=TelegramConfig.from_env, adapter=TelegramAdapter)

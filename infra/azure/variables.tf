@@ -63,6 +63,7 @@ variable "create_subscriptions" {
   default     = true
 }
 
+# The default is core/chat/platforms.py's CHAT_SECRETS (tests/infra/test_static.py keeps them equal).
 variable "chat_secrets" {
   description = "Chat secrets the app reads from Key Vault (secret names use '-' for '_'); set them with az keyvault secret set."
   type        = list(string)

@@ -54,6 +54,7 @@ variable "max_instances" {
   default     = 10
 }
 
+# The default is core/chat/platforms.py's CHAT_SECRETS (tests/infra/test_static.py keeps them equal).
 variable "chat_secrets" {
   description = "Chat secrets to create in Secret Manager and expose to the functions. Add a version to each (gcloud secrets versions add) before the functions are deployed."
   type        = list(string)
