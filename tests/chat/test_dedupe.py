@@ -160,3 +160,23 @@ async def test_the_confirm_helper_holds_a_claim_past_its_lease(store_and_clock):
     await confirm(store, "k", 3600)
     clock.now += LEASE + 1
     assert await claim(store, "k", LEASE) is False
+
+
+def test_every_store_implements_the_one_dedupe_protocol_as_declared():
+    # The six stores share no base class: this holds each one to DedupeStore's operations and
+    # their parameters, so a store cannot drift into an optional or renamed operation.
+    import inspect
+
+    from providers.aws.dedupe import DynamoDedupeStore
+    from providers.azure.dedupe import TableDedupeStore
+    from providers.gcp.dedupe import FirestoreDedupeStore
+    from providers.knative.dedupe import RedisDedupeStore
+
+    operations = ("put_if_absent", "release", "confirm", "is_confirmed")
+    stores = (MemoryDedupeStore, SqliteDedupeStore, DynamoDedupeStore, FirestoreDedupeStore,
+              RedisDedupeStore, TableDedupeStore)
+    for store in stores:
+        assert isinstance(store.blocking, bool), store
+        for name in operations:
+            declared = inspect.signature(getattr(DedupeStore, name)).parameters
+            assert list(inspect.signature(getattr(store, name)).parameters) == list(declared), (store, name)
