@@ -48,6 +48,7 @@ class Settings:
     # The bot's own usernames (Telegram's `@SomeBot`), so `/cmd@OtherBot` is left alone.
     bot_usernames: tuple[str, ...] = ()
     command_modules: tuple[str, ...] = ()
+    # BOTLESS_ENTRY_POINTS: load the `botless.commands` and `botless.platforms` entry-point groups.
     load_entry_points: bool = True
     topology: str = "mono"
     max_hops: int = 10
