@@ -30,7 +30,7 @@ from core.bot import Bot
 from core.dedupe import DedupeStore, claim, confirm, is_confirmed, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
-from core.roles import handles
+from core.role_table import handles
 
 logger = logging.getLogger("botless")
 
