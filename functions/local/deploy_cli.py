@@ -19,10 +19,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tooling.packaging import PackageError, PackageOptions
     from tooling.packaging.deploy import deploy
+    from tooling.targets import target_named
 
-    if args.target == "knative" and not any(v.startswith("image=") for v in args.var):
-        print("botless deploy: Knative deploys an image; build it from the package "
-              "(docker build -t IMAGE - < dist/botless-knative-context.tar.gz), push it, "
+    target = target_named(args.target)
+    if target.container and not any(v.startswith("image=") for v in args.var):
+        print(f"botless deploy: {target.label} deploys an image; build it from the package "
+              f"(docker build -t IMAGE - < dist/{target.artifact}), push it, "
               "then pass --var image=IMAGE", file=sys.stderr)
         return 2
     options = PackageOptions(

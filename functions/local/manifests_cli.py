@@ -8,7 +8,11 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=("knative",), default="knative", help="only knative has manifests")
+    from tooling.targets import TARGETS
+
+    with_manifests = tuple(target.name for target in TARGETS if target.container)
+    parser.add_argument("--target", choices=with_manifests, default=with_manifests[0],
+                        help=f"only {', '.join(with_manifests)} has manifests")
     parser.add_argument("--image", required=True, help="the image built from `botless package --target knative`")
     parser.add_argument("--topology", choices=("mono", "pipeline"), default="mono")
     parser.add_argument("--name", default="botless", help="prefix of every object's name (default botless)")

@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-TARGET_NAMES = ("knative", "gcf", "aws-lambda", "azure")
+from tooling.targets import TARGET_NAMES, target_argument
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", required=True, choices=TARGET_NAMES, help="where the bot will run")
+    parser.add_argument("--target", required=True, type=target_argument, choices=TARGET_NAMES,
+                        help="where the bot will run")
     parser.add_argument("--topology", choices=("mono", "pipeline"), default="mono",
                         help="mono (one function) or pipeline (one per role); recorded for Terraform")
     parser.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default dist/)")
@@ -26,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tooling.packaging import PackageError, PackageOptions, package
+    from tooling.targets import target_named
 
     options = PackageOptions(
         target=args.target, topology=args.topology, out=args.out, source=args.source,
@@ -40,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     print(result.artifact.line())
     print(result.tfvars.line())
     print(f"{len(result.commands)} commands, topology {args.topology}; next: "
-          f"terraform -chdir=infra/{args.target.replace('-', '_')} apply -var-file={result.tfvars.path}")
+          f"terraform -chdir={target_named(args.target).infra} apply -var-file={result.tfvars.path}")
     return 0

@@ -18,7 +18,8 @@ from tooling.packaging.project import (
     requirements,
     source_root,
 )
-from tooling.packaging.targets import CHAT_REQUIREMENTS, TARGETS, Target
+from tooling.packaging.targets import CHAT_REQUIREMENTS, Target
+from tooling.targets import UnknownTargetError, target_named
 
 
 class PackageError(RuntimeError):
@@ -108,23 +109,24 @@ def package(options: PackageOptions) -> PackageResult:
 def tfvars(target: Target, options: PackageOptions, artifact: Artifact, commands: list[str]) -> dict[str, object]:
     """The Terraform variables of infra/<target> that follow from this build."""
     variables: dict[str, object] = {"topology": options.topology, "commands": commands}
-    if target.name == "knative":
+    if target.container:
         # The context becomes an image first (docker build); the module takes the image.
         return variables
     variables["package_path"] = str(artifact.path)
-    if target.name == "aws-lambda":
+    if target.architecture_variable:
         variables["architecture"] = options.architecture
-        variables["python_runtime"] = f"python{options.python_version}"
-    elif target.name == "gcf":
-        variables["python_runtime"] = "python" + options.python_version.replace(".", "")
-    elif target.name == "azure":
-        variables["python_version"] = options.python_version
+    if target.python_variable:
+        name, value = target.python_variable
+        variables[name] = value.format(version=options.python_version,
+                                       digits=options.python_version.replace(".", ""))
     return variables
 
 
 def _target(options: PackageOptions) -> Target:
-    if options.target not in TARGETS:
-        raise PackageError(f"unknown target {options.target!r}: choose one of {', '.join(TARGETS)}")
+    try:
+        target = target_named(options.target)
+    except UnknownTargetError as error:
+        raise PackageError(str(error)) from None
     if options.topology not in TOPOLOGIES:
         raise PackageError(f"unknown topology {options.topology!r}: choose one of {', '.join(TOPOLOGIES)}")
     if options.python_version not in pipdeps.PYTHON_VERSIONS:
@@ -133,7 +135,7 @@ def _target(options: PackageOptions) -> Target:
         )
     if options.architecture not in pipdeps.ARCHITECTURES:
         raise PackageError(f"architecture {options.architecture!r}: choose one of {', '.join(pipdeps.ARCHITECTURES)}")
-    return TARGETS[options.target]
+    return target
 
 
 def _shim(target: Target) -> bytes:

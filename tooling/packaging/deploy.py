@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tooling.packaging.build import PackageError, PackageOptions, PackageResult, package
 from tooling.packaging.project import source_root
+from tooling.targets import target_named
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,8 @@ class DeployPlan:
 
 
 def module_dir(target: str, source: Path | None = None) -> Path:
-    """infra/<target> of the source tree (aws-lambda -> infra/aws_lambda)."""
-    return source_root(source) / "infra" / target.replace("-", "_")
+    """The target's Terraform module in the source tree (aws-lambda -> infra/aws_lambda)."""
+    return source_root(source) / target_named(target).infra
 
 
 def deploy_commands(result: PackageResult, module: Path, *, plan_only: bool,

@@ -21,13 +21,13 @@ from typing import Any
 
 from core import events as ev
 from core.chat.platforms import CHAT_SECRETS
-from tooling.packaging.targets import roles_for
+from core.role_table import HTTP_ROLES, roles_of
 
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
 SECRET_SETTINGS = CHAT_SECRETS + STORE_SECRETS
 # The Services the internet reaches (the webhooks); every other one is cluster-local.
-PUBLIC_SERVICES = ("receive", "mono")
+PUBLIC_SERVICES = HTTP_ROLES
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def services(topology: str) -> list[tuple[str, str, str]]:
     """(Service name suffix, BOTLESS_ROLE, BOTLESS_KNATIVE_ROUTES or "") of every Service of a topology."""
     if topology == "mono":
         return [("mono", "mono", "webhooks"), ("mono-bus", "mono", "bus")]
-    return [(role, role, "") for role in roles_for(topology)]
+    return [(role, role, "") for role in roles_of(topology)]
 
 
 def audience(options: KnativeOptions, service_suffix: str) -> str:
@@ -203,8 +203,8 @@ def _trigger(options: KnativeOptions, suffix: str, subscriber: str, event_type: 
 
 
 def _sink_binding(options: KnativeOptions) -> dict[str, Any]:
-    # The role that publishes into the Broker: receive, or mono for its deferred work.
-    role = "mono" if options.topology == "mono" else "receive"
+    # The webhook role publishes into the Broker: receive, or mono for its deferred work.
+    [role] = [name for name in roles_of(options.topology) if name in HTTP_ROLES]
     return {
         "apiVersion": "sources.knative.dev/v1",
         "kind": "SinkBinding",
