@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tooling.pricing import TARGETS, price_date
+from tooling.pricing import plans, price_date
 from tooling.pricing.book import DATA_DIR, PROVIDERS, STATUSES, PriceBook, load
 
 # The source tags of PRICING.md section 12 (plus a few pages it quotes by URL).
@@ -105,7 +105,7 @@ def test_book_rejects_a_figure_without_source() -> None:
 def test_price_date_is_the_oldest_seen_date() -> None:
     """price_date() is the date the prices were seen (all 2026-11-28 in this edition)."""
     assert price_date() == date(2026, 11, 28)
-    assert all(price_date(target) == date(2026, 11, 28) for target in TARGETS)
+    assert all(price_date(target, plan=plan) == date(2026, 11, 28) for target, plan in plans())
 
 
 # Indexes, ms and hour conversions, decimal precision, and the API's default headroom.

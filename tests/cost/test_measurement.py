@@ -33,7 +33,7 @@ def test_a_slower_handler_costs_more(slow_commands):
     slow = measure(["knative"], ["mono"], plan, texts=["/slow"])["knative"]
     assert slow["mono"].warm_median_ms > fast["mono"].warm_median_ms
     mix = DEFAULT_MIX
-    for label in ("aws-lambda x86_64", "gcf-gen1", "azure-consumption"):
+    for label in ("aws-lambda x86_64", "gcf gen1", "azure consumption"):
         slow_cost, _ = monthly_cost(label, "mono", slow, mix, 1_000_000, free_tier=False)
         fast_cost, _ = monthly_cost(label, "mono", fast, mix, 1_000_000, free_tier=False)
         assert slow_cost > fast_cost, label
@@ -59,9 +59,9 @@ def test_knative_crossover_is_where_the_fixed_cluster_becomes_cheaper():
     volume = crossover("aws-lambda x86_64", "pipeline", lam, DEFAULT_MIX, kn)
     assert volume is not None
     below, _ = monthly_cost("aws-lambda x86_64", "pipeline", lam, DEFAULT_MIX, volume // 2)
-    knative_below, _ = monthly_cost("knative-gke", "mono", kn, DEFAULT_MIX, volume // 2)
+    knative_below, _ = monthly_cost("knative gke", "mono", kn, DEFAULT_MIX, volume // 2)
     above, _ = monthly_cost("aws-lambda x86_64", "pipeline", lam, DEFAULT_MIX, volume * 2)
-    knative_above, _ = monthly_cost("knative-gke", "mono", kn, DEFAULT_MIX, volume * 2)
+    knative_above, _ = monthly_cost("knative gke", "mono", kn, DEFAULT_MIX, volume * 2)
     assert knative_below > below and knative_above < above
 
 
@@ -91,13 +91,13 @@ def test_summary_statistics():
 def test_cost_command_end_to_end_json_and_chart(tmp_path):
     chart = tmp_path / "cost.png"
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--quick", "--json",
-                           "--target", "aws-lambda", "--target", "knative-gke", "--chart", str(chart),
+                           "--target", "aws-lambda", "--target", "knative", "--chart", str(chart),
                            "--messages-per-month", "5000000"],
                           capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     labels = {(e["label"], e["topology"]) for e in report["estimates"]}
-    assert ("aws-lambda arm64", "pipeline") in labels and ("knative-gke", "mono") in labels
+    assert ("aws-lambda arm64", "pipeline") in labels and ("knative gke", "mono") in labels
     assert set(report["measured"]) == {"aws-lambda", "knative"}
     assert report["price_date"] == "2026-11-28"
     assert Decimal(str(report["cheapest"]["monthly_usd"])) >= 0
@@ -113,9 +113,15 @@ def test_model_only_mode_prints_the_bill():
 
 
 def test_model_only_mode_needs_all_its_figures():
+    done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "gcf", "--plan",
+                           "gen2", "--invocations", "10"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 2 and "needs one --target and all of" in done.stderr
+
+
+def test_an_old_target_spelling_names_the_canonical_one():
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "gcf-gen2",
                            "--invocations", "10"], capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert done.returncode == 2 and "needs one --target and all of" in done.stderr
+    assert done.returncode == 2 and "it is target 'gcf' with plan 'gen2'" in done.stderr
 
 
 def test_every_measured_invocation_is_a_new_delivery(monkeypatch):

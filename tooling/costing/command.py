@@ -7,31 +7,39 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal
 
-from tooling.costing.estimate import PRICED_TARGETS, Estimate, crossover, estimate, monthly_cost
+from core.settings import TOPOLOGIES
+from tooling.costing.estimate import (
+    CROSSOVER_TARGET,
+    PRICED_TARGETS,
+    Estimate,
+    crossover,
+    estimate,
+    monthly_cost,
+)
 from tooling.costing.figures import DEFAULT_TEXTS, MessageMix, RoleFigures, mix_from_texts
 from tooling.costing.measure import ROLES, MeasurementError, Plan, measure, steps
 
-TOPOLOGIES = ("mono", "pipeline")
 CHART_VOLUMES = [10**exponent for exponent in range(3, 10)] + [3 * 10**exponent for exponent in range(3, 9)]
 
 
-def labels_for(targets: list[str] | None) -> list[str]:
-    """The billing models to price: all, or those of the chosen pricing targets."""
-    return [label for label, (target, _, _) in PRICED_TARGETS.items() if not targets or target in targets]
+def labels_for(targets: list[str] | None, plans: list[str] | None = None) -> list[str]:
+    """The billing models to price: all, or those of the chosen targets (and plans)."""
+    return [label for label, model in PRICED_TARGETS.items()
+            if (not targets or model.target in targets) and (not plans or not model.plan or model.plan in plans)]
 
 
 def price_all(figures: Mapping[str, Mapping[str, RoleFigures]], labels: list[str], messages: int,
               mix: MessageMix, region: str | None = None) -> tuple[list[Estimate], dict[str, int | None], Estimate]:
     """Every label x topology at `messages`, Knative's crossovers, and the cheapest choice."""
-    estimates = [estimate(label, topology, figures[PRICED_TARGETS[label][1]], mix, messages, region)
+    estimates = [estimate(label, topology, figures[PRICED_TARGETS[label].target], mix, messages, region)
                  for label in labels for topology in TOPOLOGIES]
     crossovers: dict[str, int | None] = {}
-    if "knative" in figures:
+    if CROSSOVER_TARGET in figures:
         for item in estimates:
-            if item.target != "knative-gke":
+            if item.target != CROSSOVER_TARGET:
                 crossovers[f"{item.label}/{item.topology}"] = crossover(
-                    item.label, item.topology, figures[PRICED_TARGETS[item.label][1]], mix,
-                    figures["knative"], region)
+                    item.label, item.topology, figures[PRICED_TARGETS[item.label].target], mix,
+                    figures[CROSSOVER_TARGET], region)
     cheapest = min(estimates, key=lambda item: item.monthly_usd)
     return estimates, crossovers, cheapest
 
@@ -43,7 +51,7 @@ def curves(figures: Mapping[str, Mapping[str, RoleFigures]], labels: list[str], 
     for label in labels:
         for topology in TOPOLOGIES:
             result[f"{label} {topology}"] = [
-                (volume, monthly_cost(label, topology, figures[PRICED_TARGETS[label][1]], mix,
+                (volume, monthly_cost(label, topology, figures[PRICED_TARGETS[label].target], mix,
                                       volume, True, region)[0])
                 for volume in sorted(CHART_VOLUMES)]
     return result
@@ -57,7 +65,7 @@ def measure_and_report(args: argparse.Namespace) -> int:
     from functions.local.runtime import fail
     from tooling.pricing import price_date
 
-    labels = labels_for(args.target)
+    labels = labels_for(args.target, args.plan)
     texts = read_mix(args.mix) if args.mix else list(DEFAULT_TEXTS)
     try:
         mix = mix_from_texts(texts, Bot.from_env())
@@ -65,7 +73,7 @@ def measure_and_report(args: argparse.Namespace) -> int:
         return fail(str(error))
     if mix.command_share == 0:
         return fail("the message mix has no command in it, so there is nothing to measure past parse")
-    entrypoints = sorted({PRICED_TARGETS[label][1] for label in labels} | {"knative"})
+    entrypoints = sorted({PRICED_TARGETS[label].target for label in labels} | {CROSSOVER_TARGET})
     plan = Plan.quick() if args.quick else Plan()
     try:
         figures = _measure_with_progress(entrypoints, plan, texts, quiet=args.json)

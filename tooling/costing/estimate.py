@@ -12,22 +12,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.role_table import HTTP_ROLES, PUBLISHING_ROLES, roles_of
 from tooling.costing.figures import MessageMix, RoleFigures
-from tooling.pricing import Workload, bus_cost, front_cost, price_functions, smallest_memory_setting
+from tooling.pricing import Workload, bus_cost, front_cost, plans, price_functions, smallest_memory_setting
 
 HEADROOM = 1.25
 
-# Billing model -> (the entrypoint whose code it runs, the architecture it is priced on).
-PRICED_TARGETS: Mapping[str, tuple[str, str, str]] = {
-    "aws-lambda x86_64": ("aws-lambda", "aws-lambda", "x86_64"),
-    "aws-lambda arm64": ("aws-lambda", "aws-lambda", "arm64"),
-    "gcf-gen1": ("gcf-gen1", "gcf", "x86_64"),
-    "gcf-gen2": ("gcf-gen2", "gcf", "x86_64"),
-    "azure-consumption": ("azure-consumption", "azure", "x86_64"),
-    "azure-flex": ("azure-flex", "azure", "x86_64"),
-    "knative-gke": ("knative-gke", "knative", "x86_64"),
-}
-PIPELINE_ROLES = ("receive", "parse", "command", "respond")
+
+
+@dataclass(frozen=True)
+class BillingModel:
+    """One way to pay for a target: its plan and the CPU architecture it is priced on."""
+
+    target: str  # the registry's name, also the entrypoint whose measured code it runs
+    plan: str
+    arch: str
+
+    @property
+    def label(self) -> str:
+        """How reports name it: "gcf gen2", "aws-lambda arm64"."""
+        info = plans()[self.target, self.plan]
+        return f"{info.name} {self.arch}" if len(info.arches) > 1 else info.name
+
+
+def billing_models() -> dict[str, BillingModel]:
+    """Every plan of every registry target on each architecture it prices, by label."""
+    models = (BillingModel(info.target, info.plan, arch) for info in plans().values() for arch in info.arches)
+    return {model.label: model for model in models}
+
+
+PRICED_TARGETS: Mapping[str, BillingModel] = billing_models()
+# The fixed-cost cluster each serverless bill is compared with ("Knative cheaper from").
+CROSSOVER_TARGET = "knative"
+KNATIVE = next(label for label, model in PRICED_TARGETS.items() if model.target == CROSSOVER_TARGET)
 
 
 @dataclass(frozen=True)
@@ -35,7 +52,8 @@ class Estimate:
     """One billing model and topology at one monthly volume."""
 
     label: str  # e.g. "aws-lambda arm64"
-    target: str  # the pricing target name
+    target: str  # the registry's target name
+    plan: str
     topology: str
     messages: int
     memory_mb: int
@@ -51,6 +69,11 @@ class Estimate:
                 for key, value in self.__dict__.items()}
 
 
+def _bills_observed_memory(model: BillingModel) -> bool:
+    """True on a plan that bills the memory used, not a setting (azure consumption): price what was seen."""
+    return plans()[model.target, model.plan].bills_observed_memory
+
+
 def _role_shares(mix: MessageMix) -> dict[str, float]:
     return {"receive": 1.0, "parse": 1.0, "command": mix.command_share, "respond": mix.reply_share}
 
@@ -58,25 +81,26 @@ def _role_shares(mix: MessageMix) -> dict[str, float]:
 def monthly_cost(label: str, topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix,
                  messages: int, free_tier: bool = True, region: str | None = None) -> tuple[Decimal, dict]:
     """The month's exact total for `messages` chat messages, and the parts it is made of."""
-    target, _, arch = PRICED_TARGETS[label]
-    roles = ("mono",) if topology == "mono" else PIPELINE_ROLES
+    model = PRICED_TARGETS[label]
+    target, plan, arch = model.target, model.plan, model.arch
+    roles = roles_of(topology)
+    observed = _bills_observed_memory(model)
     shares = {"mono": 1.0, **_role_shares(mix)}
     workloads, memory = [], {}
     for role in roles:
         measured = figures[role]
-        memory[role] = smallest_memory_setting(target, measured.peak_rss_mb, HEADROOM, region=region)
-        # azure-consumption bills observed memory, not a setting: price what was seen.
-        memory_priced = measured.peak_rss_mb if target == "azure-consumption" else memory[role]
+        memory[role] = smallest_memory_setting(target, measured.peak_rss_mb, HEADROOM, region=region, plan=plan)
+        memory_priced = measured.peak_rss_mb if observed else memory[role]
         workloads.append(Workload(round(messages * shares[role]), measured.warm_mean_ms, memory_priced,
                                   name=role))
-    compute = price_functions(target, workloads, arch=arch, free_tier=free_tier, region=region)
+    compute = price_functions(target, workloads, arch=arch, free_tier=free_tier, region=region, plan=plan)
     parts = {"compute": compute}
-    parts["front"] = front_cost(target, messages, free_tier=free_tier, region=region)
+    parts["front"] = front_cost(target, messages, free_tier=free_tier, region=region, plan=plan)
     if topology == "pipeline":
-        published = [figures[r].published_bytes for r in ("receive", "parse", "command") if figures[r].published_bytes]
+        published = [figures[r].published_bytes for r in roles if r in PUBLISHING_ROLES and figures[r].published_bytes]
         event_bytes = max(published) if published else 1024.0
         parts["bus"] = bus_cost(target, round(messages * mix.events_per_message()), event_bytes,
-                                free_tier=free_tier, region=region)
+                                free_tier=free_tier, region=region, plan=plan)
     total = sum((bill.total_exact for bill in parts.values()), Decimal(0))
     return total, {"memory_mb": memory, "bills": parts}
 
@@ -84,18 +108,18 @@ def monthly_cost(label: str, topology: str, figures: Mapping[str, RoleFigures], 
 def estimate(label: str, topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix,
              messages: int, region: str | None = None) -> Estimate:
     """The estimate of `label` in `topology` at `messages` a month, with and without free tiers."""
-    target = PRICED_TARGETS[label][0]
+    model = PRICED_TARGETS[label]
     with_free, parts = monthly_cost(label, topology, figures, mix, messages, True, region)
     without_free, _ = monthly_cost(label, topology, figures, mix, messages, False, region)
-    front_role = "mono" if topology == "mono" else "receive"
+    [front_role] = [role for role in roles_of(topology) if role in HTTP_ROLES]
     invocations = 1.0 if topology == "mono" else sum(_role_shares(mix).values())
     per_message = without_free / messages if messages else Decimal(0)
     front = figures[front_role]
-    front_memory = front.peak_rss_mb if target == "azure-consumption" else parts["memory_mb"][front_role]
-    billed = price_functions(target, [Workload(max(messages, 1), front.warm_mean_ms, front_memory)],
-                             arch=PRICED_TARGETS[label][2], region=region).billed_ms_per_invocation
+    front_memory = front.peak_rss_mb if _bills_observed_memory(model) else parts["memory_mb"][front_role]
+    billed = price_functions(model.target, [Workload(max(messages, 1), front.warm_mean_ms, front_memory)],
+                             arch=model.arch, region=region, plan=model.plan).billed_ms_per_invocation
     return Estimate(
-        label=label, target=target, topology=topology, messages=messages,
+        label=label, target=model.target, plan=model.plan, topology=topology, messages=messages,
         memory_mb=parts["memory_mb"][front_role],
         billed_ms=float(billed) if billed is not None else figures[front_role].warm_mean_ms,
         invocations_per_message=invocations,
@@ -112,7 +136,7 @@ def crossover(label: str, topology: str, figures: Mapping[str, RoleFigures], mix
     """The monthly volume from which Knative (mono, fixed cluster) costs less than `label`."""
     def cheaper(messages: int) -> bool:
         ours, _ = monthly_cost(label, topology, figures, mix, messages, True, region)
-        theirs, _ = monthly_cost("knative-gke", "mono", knative, mix, messages, True, region)
+        theirs, _ = monthly_cost(KNATIVE, "mono", knative, mix, messages, True, region)
         return theirs < ours
 
     low, high = 1, 1000

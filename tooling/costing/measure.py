@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
@@ -10,13 +11,15 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from types import ModuleType
 
+from core.role_table import ROLE_TABLE, TARGET_ROLES
 from tooling.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
 from tooling.costing.samples import MIX_VARIABLE
+from tooling.targets import TARGET_NAMES, target_named
 
-ROLES = ("mono", "receive", "parse", "command", "respond")
-ENTRYPOINTS = ("aws-lambda", "gcf", "azure", "knative")
-BUS = "botless-measure"
+ROLES = TARGET_ROLES
+ENTRYPOINTS = TARGET_NAMES  # each target's entrypoint is measured under the target's name
 
 
 class MeasurementError(RuntimeError):
@@ -43,21 +46,11 @@ def _environment(entrypoint: str, role: str, services: Mapping[str, str], secret
     env = dict(keep)
     env.update({
         MIX_VARIABLE: json.dumps(list(texts)),
-        "BOTLESS_ROLE": role, "BOTLESS_TOPOLOGY": "mono" if role == "mono" else "pipeline",
+        "BOTLESS_ROLE": role, "BOTLESS_TOPOLOGY": ROLE_TABLE[role].topologies[0],
         "SLACK_SIGNING_SECRET": secret, "SLACK_BOT_TOKEN": "xoxb-measure",
         "SLACK_API_URL": services["platform"] + "/api", "PYTHONDONTWRITEBYTECODE": "1",
     })
-    if entrypoint == "knative":
-        env["K_SINK"] = services["platform"] + "/sink"
-    elif entrypoint == "aws-lambda":
-        env.update({"BOTLESS_EVENT_BUS": BUS, "AWS_ENDPOINT_URL": services["moto"],
-                    "AWS_ACCESS_KEY_ID": "measure", "AWS_SECRET_ACCESS_KEY": "measure",
-                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                    "AWS_LAMBDA_FUNCTION_NAME": f"botless-{role}"})
-    else:
-        from tooling.costing import cloud_env
-
-        env.update(cloud_env.environment(entrypoint, role, services))
+    env.update(_invoker(entrypoint).environment(role, services))
     return env
 
 
@@ -71,16 +64,18 @@ def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _invoker(entrypoint: str) -> ModuleType:
+    return importlib.import_module(target_named(entrypoint).invoker)
+
+
 def _services(stack: ExitStack, entrypoints: Iterable[str]) -> dict[str, str]:
-    from tooling.costing.standins import moto_eventbridge, platform_api
+    from tooling.costing.standins import platform_api
 
     services = {"platform": stack.enter_context(platform_api())}
-    if "aws-lambda" in entrypoints:
-        services["moto"] = stack.enter_context(moto_eventbridge(BUS))
-    if {"gcf", "azure"} & set(entrypoints):
-        from tooling.costing import cloud_env
-
-        services.update(cloud_env.start_services(stack, entrypoints, services))
+    for entrypoint in entrypoints:
+        start = getattr(_invoker(entrypoint), "start_services", None)
+        if start is not None:
+            services.update(start(stack))
     return services
 
 

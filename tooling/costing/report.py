@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tooling.costing.estimate import Estimate
+from tooling.costing.estimate import CROSSOVER_TARGET, Estimate
 from tooling.costing.figures import RoleFigures
 
 
@@ -47,7 +47,7 @@ def print_tables(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Se
         priced.add_row(item.label, item.topology, str(item.memory_mb), f"{item.billed_ms:.4g}",
                        _tiny(item.per_invocation_usd), _tiny(item.per_message_usd), _usd(item.monthly_usd),
                        _usd(item.monthly_no_free_tier_usd),
-                       "—" if item.target == "knative-gke" else (f"{cross:,}/month" if cross else "never"))
+                       "—" if item.target == CROSSOVER_TARGET else (f"{cross:,}/month" if cross else "never"))
     console.print(priced)
     console.print(f"Cheapest at {messages:,} messages a month: [bold]{cheapest.label} ({cheapest.topology})[/bold], "
                   f"{_usd(cheapest.monthly_usd)} a month with free tiers.")

@@ -21,6 +21,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.chat.base import Received
 from core.http import HttpRequest
+from core.role_table import HTTP_ROLES
 from tooling.costing.figures import MessageMix
 
 SLACK_PATH = "/slack/events"
@@ -103,7 +104,7 @@ def inputs_for(role: str, count: int) -> list[WebhookSample] | list[CloudEvent]:
     texts = json.loads(os.environ[MIX_VARIABLE]) if os.environ.get(MIX_VARIABLE) else DEFAULT_TEXTS
     mix = MessageMix(tuple(texts), 0.0, 0.0)  # the workers need the texts only
     secret = os.environ["SLACK_SIGNING_SECRET"]
-    if role in ("receive", "mono"):
+    if role in HTTP_ROLES:
         return webhook_samples(mix, count, secret)
     events = event_samples(bot_from_env(), role, mix, secret)
     # A fresh CloudEvent id for every invocation: a bus redelivery (same id) is skipped.

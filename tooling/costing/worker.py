@@ -15,18 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-INVOKERS = {
-    "aws-lambda": "tooling.costing.invokers.aws_lambda",
-    "gcf": "tooling.costing.invokers.gcf",
-    "azure": "tooling.costing.invokers.azure",
-    "knative": "tooling.costing.invokers.knative",
-}
+# Nothing from core is imported before the clock starts: the entrypoint's import pays for it.
+from tooling.targets import target_named
 
 
 def measure(entrypoint: str, role: str, invocations: int) -> dict[str, Any]:
     """Import the entrypoint (timed), then time its first and each warm invocation."""
     started = time.perf_counter()
-    invoker = importlib.import_module(INVOKERS[entrypoint])
+    invoker = importlib.import_module(target_named(entrypoint).invoker)
     call: Callable[[Any], None] = invoker.load(role)  # imports the real entrypoint module
     import_ms = (time.perf_counter() - started) * 1000
 
@@ -59,7 +55,10 @@ def peak_rss_kib() -> int:
 
 def published_bytes(role: str) -> float:
     """Mean size of the structured JSON of one event `role` publishes (for bus pricing)."""
-    following = {"receive": "parse", "parse": "command", "command": "respond"}.get(role)
+    from core.role_table import BUS_ROLES, PIPELINE_ROLES
+
+    # What a pipeline role publishes is what the next role in the flow consumes.
+    following = dict(zip(PIPELINE_ROLES, BUS_ROLES, strict=False)).get(role)
     if following is None:
         return 0.0
     from core.wire import event_to_json

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from .book import PriceBook
 from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, ceil_to, charge, tiered, to_decimal
-from .targets import Priced, Usage
+from .targets import Priced, TargetInfo, Usage
 
 
 def memory_setting(book: PriceBook, region: str, need_mb: Decimal) -> int:
@@ -119,3 +119,13 @@ def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal,
         f"HTTP API free tier not applied: {allowance.number()} {allowance.unit}"]
     return Priced(lines=tiered("HTTP API requests", "front", metered, "requests",
                                book.figures("http_api.request_price", region), free), notes=notes)
+
+
+# The plans of the registry's aws-lambda target (tooling/targets.py): it bills one way.
+PLANS = {
+    "": TargetInfo(
+        "AWS Lambda", "configured memory, 128-10,240 MB in 1 MB steps", price_lambda, memory_setting,
+        arches=("x86_64", "arm64"), options=("ephemeral_mb",), bus="EventBridge custom bus",
+        fronts=("function-url", "http-api"), sections=("lambda",),
+    ),
+}

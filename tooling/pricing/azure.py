@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from .book import PriceBook
 from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, ceil_to, charge
-from .targets import Priced, Usage
+from .targets import Priced, TargetInfo, Usage
 
 
 def consumption_memory(book: PriceBook, region: str, observed_mb: Decimal) -> tuple[int, bool]:
@@ -127,3 +127,19 @@ def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal,
     """An HTTP trigger costs nothing beyond the execution fee."""
     return Priced(lines=[charge("HTTP trigger requests", "front", requests, "requests",
                                 book.figure("http_front.request_price", region))])
+
+
+price_bus = price_event_grid
+
+# The plans of the registry's azure target (tooling/targets.py).
+PLANS = {
+    "consumption": TargetInfo(
+        "Azure Functions Consumption", "observed memory (billed rounded up to 128 MB, capped at 1,536 MB)",
+        price_consumption, consumption_memory_setting, bus="Event Grid", sections=("consumption",),
+        bills_observed_memory=True,
+    ),
+    "flex": TargetInfo(
+        "Azure Functions Flex Consumption", "instance memory 512/2048/4096 MB", price_flex, flex_memory_setting,
+        takes_concurrency=True, bus="Event Grid", sections=("flex",), instance_lines=flex_busy_lines,
+    ),
+}

@@ -9,32 +9,29 @@ from decimal import Decimal
 from . import aws, azure, gcp, knative
 from .book import PriceBook, load
 from .model import Bill, PricingError, exact, to_decimal
-from .targets import Priced, Workload, book_for, check_usage, make_bill, target_info
-
-_INSTANCE_TARGETS = ("gcf-gen2", "azure-flex")
+from .targets import Priced, Workload, book_for, check_usage, make_bill, plans, target_info
 
 
 @exact
 def price_instance_time(target: str, instance_seconds: float, invocations: float, memory_mb: float,
                         *, vcpu: float | None = None, free_tier: bool = True,
-                        region: str | None = None, book: PriceBook | None = None) -> Bill:
-    """Price measured instance busy time (gcf-gen2, azure-flex), not per-invocation time.
+                        region: str | None = None, book: PriceBook | None = None,
+                        plan: str | None = None) -> Bill:
+    """Price measured instance busy time (gcf gen2, azure flex), not per-invocation time.
 
     Both bill instance time shared by concurrent requests; when the platform's metrics
     give that time (already rounded), this prices it exactly.
     """
-    info = target_info(target)
-    if target not in _INSTANCE_TARGETS:
-        raise PricingError(f"instance time prices only {', '.join(_INSTANCE_TARGETS)}, not {target}")
+    info = target_info(target, plan)
+    if info.instance_lines is None:
+        billing = ", ".join(i.name for i in plans().values() if i.instance_lines is not None)
+        raise PricingError(f"instance time prices only {billing}, not {info.name}")
     prices = book_for(info, book)
     where = prices.region(region)
     usage = check_usage(info, Workload(invocations, 0, memory_mb, vcpu), "x86_64", {})
     busy = [(usage, to_decimal(instance_seconds, "instance_seconds"))]
     priced = Priced(lines=[])
-    if target == "gcf-gen2":
-        priced.lines = gcp.busy_lines(prices, where, busy, free_tier, priced.memory_mb)
-    else:
-        priced.lines = azure.flex_busy_lines(prices, where, busy, free_tier, priced.memory_mb)
+    priced.lines = info.instance_lines(prices, where, busy, free_tier, priced.memory_mb)
     inputs = {"instance_seconds": instance_seconds, "invocations": invocations,
               "memory_mb": memory_mb, "vcpu": vcpu, "free_tier": free_tier}
     return make_bill(info, prices, where, inputs, priced, usage.invocations)
@@ -44,7 +41,7 @@ def price_instance_time(target: str, instance_seconds: float, invocations: float
 def price_provisioned_concurrency(concurrency: int, enabled_hours: float, memory_mb: float,
                                   invocations: float, duration_ms: float, *, arch: str = "x86_64",
                                   region: str | None = None, book: PriceBook | None = None) -> Bill:
-    """aws-lambda provisioned concurrency: the configured GB-s while enabled (5 min steps),
+    """AWS Lambda provisioned concurrency: the configured GB-s while enabled (5 min steps),
     the GB-s run on it, and its requests. Add price_month() for the on-demand overflow.
     """
     info = target_info("aws-lambda")
@@ -78,11 +75,11 @@ def price_response_streaming(responses: float, response_bytes: float, *, free_ti
 
 @exact
 def egress_cost(target: str, total_bytes: float, *, free_tier: bool = True,
-                region: str | None = None, book: PriceBook | None = None) -> Bill:
-    """A month of internet egress, where the data holds its price (gcf-gen1 only so far)."""
-    info = target_info(target)
-    if target != "gcf-gen1":
-        raise PricingError(f"egress is priced only for gcf-gen1 so far, not {target}")
+                region: str | None = None, book: PriceBook | None = None, plan: str | None = None) -> Bill:
+    """A month of internet egress, where the data holds its price (gcf gen1 only so far)."""
+    info = target_info(target, plan)
+    if (info.target, info.plan) != ("gcf", "gen1"):
+        raise PricingError(f"egress is priced only for gcf gen1 so far, not {info.name}")
     prices = book_for(info, book)
     where = prices.region(region)
     priced = gcp.price_egress(prices, where, total_bytes=to_decimal(total_bytes, "total_bytes"),

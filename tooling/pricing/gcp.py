@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from .book import Figure, PriceBook
 from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, charge
-from .targets import Priced, Usage
+from .targets import Priced, TargetInfo, Usage
 
 
 def memory_tier(book: PriceBook, region: str, product: str, need_mb: Decimal) -> Figure:
@@ -143,3 +143,18 @@ def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal,
     """An HTTP trigger costs nothing beyond the invocation or request fee."""
     return Priced(lines=[charge("HTTP trigger requests", "front", requests, "requests",
                                 book.figure("http_front.request_price", region))])
+
+
+price_bus = price_pubsub
+
+# The plans of the registry's gcf target (tooling/targets.py).
+PLANS = {
+    "gen1": TargetInfo(
+        "Cloud Functions 1st gen", "configured memory tier (CPU follows)", price_gen1, gen1_memory_setting,
+        bus="Pub/Sub", sections=("gcf_gen1",),
+    ),
+    "gen2": TargetInfo(
+        "Cloud Run functions (request-based)", "configured memory tier", price_gen2, gen2_memory_setting,
+        takes_vcpu=True, takes_concurrency=True, bus="Pub/Sub", sections=("gcf_gen2",), instance_lines=busy_lines,
+    ),
+}

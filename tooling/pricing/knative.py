@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from .book import PriceBook
 from .model import MS_PER_S, ZERO, Line, PricingError, ceil_to, charge
-from .targets import Priced, Usage
+from .targets import Priced, TargetInfo, Usage
 
 SECONDS_PER_HOUR = Decimal(3600)
 
@@ -114,3 +114,27 @@ def price_free(book: PriceBook, region: str, *, key: str, item: str, category: s
     return Priced(lines=[charge(item, category, count, "events" if category == "bus" else "requests",
                                 book.figure(key, region))],
                   notes=["included in the cluster's fixed cost"])
+
+
+def price_bus(book: PriceBook, region: str, *, events: Decimal, event_bytes: Decimal, deliveries: Decimal,
+              free_tier: bool) -> Priced:
+    """The Broker's events: free beyond the cluster, priced at zero so the bill says so."""
+    return price_free(book, region, key="broker.event_price", item="Knative Broker events", category="bus",
+                      count=events)
+
+
+def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal, request_bytes: Decimal,
+                free_tier: bool) -> Priced:
+    """The cluster's ingress: no per-request charge beyond the cluster."""
+    return price_free(book, region, key="http_front.request_price", item="HTTP requests", category="front",
+                      count=requests)
+
+
+# The plans of the registry's knative target (tooling/targets.py): where the cluster runs.
+PLANS = {
+    "gke": TargetInfo(
+        "Knative on GKE", "pod memory request (MiB)", price_knative, memory_setting,
+        takes_vcpu=True, takes_concurrency=True, options=("cluster",), bus="Knative Broker",
+        sections=("cluster", "autopilot", "standard"),
+    ),
+}

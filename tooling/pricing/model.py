@@ -186,6 +186,7 @@ class Bill:
     memory_mb: int | None = None
     billed_ms_per_invocation: Decimal | None = None
     notes: tuple[str, ...] = field(default=())
+    plan: str = ""  # the target's billing plan ("" for a target that bills one way)
 
     def _sum(self, *categories: str) -> Decimal:
         return sum((line.usd for line in self.lines if line.category in categories), NO_CENTS)
@@ -230,6 +231,7 @@ class Bill:
         per = self.per_invocation_usd
         return {
             "target": self.target,
+            "plan": self.plan,
             "region": self.region,
             "price_date": self.price_date.isoformat(),
             "currency": "USD",

@@ -1,12 +1,16 @@
-"""The targets `botless cost` prices, and the normalised usage each pricer receives."""
+"""The plans `botless cost` prices, per registry target, and the normalised usage each pricer receives."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache
 from types import MappingProxyType
 from typing import Any
+
+from tooling import targets as registry
 
 from .book import PriceBook, load
 from .model import Bill, Line, PricingError, to_decimal
@@ -31,12 +35,16 @@ class Workload:
 
 @dataclass(frozen=True)
 class TargetInfo:
-    """What a target is, which inputs it takes, and which bus and HTTP fronts it uses."""
+    """How one plan of a target bills: its inputs, its bus and HTTP fronts, its pricers.
 
-    name: str
-    provider: str  # the data file: tooling/pricing/data/<provider>.toml
+    Each pricing module (tooling/pricing/<Target.pricing>.py) declares PLANS, its plan
+    name -> TargetInfo; `target`, `plan` and `provider` are filled in from the registry.
+    """
+
     label: str
     memory: str  # what memory_mb means on this target
+    price: Callable[..., Priced]  # (usages, book=, region=, arch=, free_tier=, **options) -> Priced
+    memory_setting: Callable[[PriceBook, str, Decimal], int]  # the smallest setting holding a need
     arches: tuple[str, ...] = ("x86_64",)
     takes_vcpu: bool = False
     takes_concurrency: bool = False
@@ -44,47 +52,47 @@ class TargetInfo:
     bus: str = ""
     fronts: tuple[str, ...] = ("http",)  # the first is the default
     sections: tuple[str, ...] = field(default=(), repr=False)  # data sections it reads
+    bills_observed_memory: bool = False  # memory_mb is what ran, not a setting (azure consumption)
+    # Measured instance busy time, where the plan bills instances (gcf gen2, azure flex).
+    instance_lines: Callable[..., list[Line]] | None = field(default=None, repr=False)
+    target: str = ""  # the registry's name (tooling/targets.py)
+    plan: str = ""  # "" for a target that bills one way
+    provider: str = ""  # the pricing module and data file: tooling/pricing/data/<provider>.toml
+
+    @property
+    def name(self) -> str:
+        """The target and its plan, as reports show them: "gcf gen2", "aws-lambda"."""
+        return f"{self.target} {self.plan}" if self.plan else self.target
 
 
-_TARGETS = (
-    TargetInfo(
-        "aws-lambda", "aws", "AWS Lambda", "configured memory, 128-10,240 MB in 1 MB steps",
-        arches=("x86_64", "arm64"), options=("ephemeral_mb",), bus="EventBridge custom bus",
-        fronts=("function-url", "http-api"), sections=("lambda",),
-    ),
-    TargetInfo(
-        "gcf-gen1", "gcp", "Cloud Functions 1st gen", "configured memory tier (CPU follows)",
-        bus="Pub/Sub", sections=("gcf_gen1",),
-    ),
-    TargetInfo(
-        "gcf-gen2", "gcp", "Cloud Run functions (request-based)", "configured memory tier",
-        takes_vcpu=True, takes_concurrency=True, bus="Pub/Sub", sections=("gcf_gen2",),
-    ),
-    TargetInfo(
-        "azure-consumption", "azure", "Azure Functions Consumption",
-        "observed memory (billed rounded up to 128 MB, capped at 1,536 MB)",
-        bus="Event Grid", sections=("consumption",),
-    ),
-    TargetInfo(
-        "azure-flex", "azure", "Azure Functions Flex Consumption", "instance memory 512/2048/4096 MB",
-        takes_concurrency=True, bus="Event Grid", sections=("flex",),
-    ),
-    TargetInfo(
-        "knative-gke", "knative", "Knative on GKE", "pod memory request (MiB)",
-        takes_vcpu=True, takes_concurrency=True, options=("cluster",), bus="Knative Broker",
-        sections=("cluster", "autopilot", "standard"),
-    ),
-)
-
-TARGETS: Mapping[str, TargetInfo] = MappingProxyType({t.name: t for t in _TARGETS})
+@cache
+def _plans() -> Mapping[tuple[str, str], TargetInfo]:
+    # Imported here: the pricing modules import this one for Priced and Usage.
+    table: dict[tuple[str, str], TargetInfo] = {}
+    for target in registry.TARGETS:
+        declared: Mapping[str, TargetInfo] = importlib.import_module(f"{__package__}.{target.pricing}").PLANS
+        if set(declared) != set(target.plans or ("",)):
+            raise RuntimeError(f"tooling/pricing/{target.pricing}.py prices plans {sorted(declared)}, "
+                               f"the registry says {target.name} has {sorted(target.plans or ('',))}")
+        for plan in target.plans or ("",):
+            table[target.name, plan] = replace(declared[plan], target=target.name, plan=plan,
+                                               provider=target.pricing)
+    return MappingProxyType(table)
 
 
-def target_info(target: str) -> TargetInfo:
-    """The TargetInfo of a target name, or a PricingError naming the valid ones."""
+def plans() -> Mapping[tuple[str, str], TargetInfo]:
+    """Every (target, plan) `botless cost` prices, in registry order, the deployed plan first."""
+    return _plans()
+
+
+def target_info(target: str, plan: str | None = None) -> TargetInfo:
+    """The TargetInfo of a target and plan (None: the deployed one), or a PricingError naming the valid ones."""
     try:
-        return TARGETS[target]
-    except (KeyError, TypeError):
-        raise PricingError(f"unknown target {target!r}; choose one of: {', '.join(TARGETS)}") from None
+        entry = registry.target_named(target)
+        return _plans()[entry.name, entry.plan(plan)]
+    except (registry.UnknownTargetError, TypeError) as error:
+        message = str(error) if isinstance(error, registry.UnknownTargetError) else f"unknown target {target!r}"
+        raise PricingError(message) from None
 
 
 @dataclass(frozen=True)
@@ -115,16 +123,16 @@ def check_usage(info: TargetInfo, workload: Workload, arch: str, options: dict[s
         raise PricingError(f"{info.name} does not price arch {arch!r}; choose one of: {', '.join(info.arches)}")
     for name, value in options.items():
         if value is not None and name not in info.options:
-            allowed = ", ".join(t.name for t in _TARGETS if name in t.options)
+            allowed = ", ".join(t.name for t in _plans().values() if name in t.options)
             raise PricingError(f"{name} applies only to {allowed}, not {info.name}")
     if workload.vcpu is not None and not info.takes_vcpu:
-        allowed = ", ".join(t.name for t in _TARGETS if t.takes_vcpu)
+        allowed = ", ".join(t.name for t in _plans().values() if t.takes_vcpu)
         raise PricingError(f"vcpu applies only to {allowed}; {info.name} sets CPU from memory")
     concurrency = to_decimal(workload.concurrency, "concurrency")
     if concurrency < 1:
         raise PricingError(f"concurrency must be >= 1, got {workload.concurrency!r}")
     if concurrency != 1 and not info.takes_concurrency:
-        allowed = ", ".join(t.name for t in _TARGETS if t.takes_concurrency)
+        allowed = ", ".join(t.name for t in _plans().values() if t.takes_concurrency)
         raise PricingError(f"concurrency applies only to {allowed}; {info.name} bills each invocation alone")
     vcpu = None if workload.vcpu is None else to_decimal(workload.vcpu, "vcpu")
     if vcpu is not None and vcpu <= 0:
@@ -148,7 +156,8 @@ def make_bill(info: TargetInfo, book: PriceBook, region: str, inputs: dict[str, 
               invocations: Decimal, sections: tuple[str, ...] | None = None) -> Bill:
     """Wrap a pricer's result into a Bill dated by its data sections' oldest figure."""
     return Bill(
-        target=info.name,
+        target=info.target,
+        plan=info.plan,
         region=region,
         price_date=book.oldest_seen(info.sections if sections is None else sections),
         inputs=inputs,

@@ -6,7 +6,8 @@ import base64
 import importlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from cloudevents.conversion import to_dict
@@ -48,6 +49,24 @@ def eventbridge_event(event: CloudEvent) -> dict[str, Any]:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": event["type"], "source": "botless",
             "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "region": "us-east-1", "resources": [], "detail": to_dict(event)}
+
+
+BUS = "botless-measure"
+
+
+def start_services(stack: ExitStack) -> dict[str, str]:
+    """moto's EventBridge on loopback, with the custom bus the handlers publish to."""
+    from tooling.costing.standins import moto_eventbridge
+
+    return {"moto": stack.enter_context(moto_eventbridge(BUS))}
+
+
+def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
+    """A Lambda function's settings, its AWS endpoint the loopback moto."""
+    return {"BOTLESS_EVENT_BUS": BUS, "AWS_ENDPOINT_URL": services["moto"],
+            "AWS_ACCESS_KEY_ID": "measure", "AWS_SECRET_ACCESS_KEY": "measure",
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_NAME": f"botless-{role}"}
 
 
 def load(role: str) -> Callable[[Any], None]:

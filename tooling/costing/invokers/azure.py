@@ -7,7 +7,7 @@ import importlib
 import inspect
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,15 @@ class _Context:
     trace_context: Any = None
     retry_context: Any = None
     thread_local_storage: Any = None
+
+
+EVENTGRID_KEY = "measure-key"
+
+
+def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
+    """Event Grid's topic endpoint, stood in for by the loopback platform server."""
+    return {"BOTLESS_EVENTGRID_ENDPOINT": services["platform"] + "/eventgrid/api/events",
+            "BOTLESS_EVENTGRID_KEY": EVENTGRID_KEY}
 
 
 def load(role: str) -> Callable[[Any], None]:

@@ -5,19 +5,50 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from cloudevents.http import CloudEvent
 
+from core.role_table import HTTP_ROLES
 from tooling.costing.invokers.asgi import asgi_post
 from tooling.costing.samples import WebhookSample
 
 MAIN = Path(__file__).resolve().parents[3] / "functions" / "gcf" / "main.py"
-HTTP_ROLES = ("receive", "mono")
+PROJECT = "botless-measure"
+
+
+@contextmanager
+def _pubsub(topics: Iterable[str]) -> Iterator[str]:
+    from tooling.pubsub_emulator import PubSubEmulator
+
+    with tempfile.TemporaryDirectory(prefix="botless-cost-") as workdir:
+        emulator = PubSubEmulator(Path(workdir) / "pubsub.log", PROJECT)
+        try:
+            emulator.create_topics(topics)
+            yield emulator.host_port
+        finally:
+            emulator.stop()
+
+
+def start_services(stack: ExitStack) -> dict[str, str]:
+    """The Pub/Sub emulator with Botless's topics."""
+    from providers.gcp.config import GcpConfig
+
+    config = GcpConfig()
+    topics = (config.chat_message_topic, config.bot_command_topic, config.bot_response_topic, config.deferred_topic)
+    return {"pubsub": stack.enter_context(_pubsub(topics))}
+
+
+def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
+    """A Cloud Functions instance's settings, pointed at the emulator."""
+    return {"PUBSUB_EMULATOR_HOST": services["pubsub"], "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "BOTLESS_GCP_PROJECT": PROJECT, "BOTLESS_DEFER_TOKEN": "measure-defer-token"}
 
 
 def pubsub_delivery(event: CloudEvent) -> tuple[dict[str, str], bytes]:

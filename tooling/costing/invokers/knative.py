@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -12,6 +12,11 @@ from cloudevents.http import CloudEvent
 from core.wire import event_to_http
 from tooling.costing.invokers.asgi import asgi_post
 from tooling.costing.samples import WebhookSample
+
+
+def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
+    """The SinkBinding's K_SINK, pointed at the loopback Broker ingress."""
+    return {"K_SINK": services["platform"] + "/sink"}
 
 
 def load(role: str) -> Callable[[Any], None]:
