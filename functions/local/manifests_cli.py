@@ -31,8 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
+    from core.chat.platforms import CHAT_SECRETS
     from tooling.packaging.commands import command_names
-    from tooling.packaging.knative import CHAT_SECRETS, SECRET_SETTINGS, KnativeOptions, manifests
+    from tooling.packaging.knative import SECRET_SETTINGS, KnativeOptions, manifests
 
     secrets = {key: os.environ[key] for key in SECRET_SETTINGS if os.environ.get(key)}
     options = KnativeOptions(

@@ -19,9 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _target_choices(subcommand: str) -> tuple[str, ...]:
-    sub = build_parser()._subparsers._group_actions[0].choices[subcommand]  # type: ignore[union-attr]
-    [action] = [a for a in sub._actions if "--target" in a.option_strings]
-    return tuple(action.choices)
+    [commands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    [action] = [a for a in commands.choices[subcommand]._actions if "--target" in a.option_strings]
+    return tuple(action.choices or ())
 
 
 @pytest.mark.parametrize("subcommand", ["package", "deploy", "cost"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from core.role_table import HTTP_ROLES, PUBLISHING_ROLES, roles_of
 from tooling.costing.figures import MessageMix, RoleFigures
@@ -79,7 +80,7 @@ def _role_shares(mix: MessageMix) -> dict[str, float]:
 
 
 def monthly_cost(label: str, topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix,
-                 messages: int, free_tier: bool = True, region: str | None = None) -> tuple[Decimal, dict]:
+                 messages: int, free_tier: bool = True, region: str | None = None) -> tuple[Decimal, dict[str, Any]]:
     """The month's exact total for `messages` chat messages, and the parts it is made of."""
     model = PRICED_TARGETS[label]
     target, plan, arch = model.target, model.plan, model.arch

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from core.role_table import ROLE_TABLE, TARGET_ROLES
 from tooling.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
@@ -54,14 +55,15 @@ def _environment(entrypoint: str, role: str, services: Mapping[str, str], secret
     return env
 
 
-def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, str]) -> dict:
+def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, str]) -> dict[str, Any]:
     spec = json.dumps({"entrypoint": entrypoint, "role": role, "invocations": invocations})
     done = subprocess.run([sys.executable, "-m", "tooling.costing.worker", spec], env=dict(env),
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-6:])
         raise MeasurementError(f"measuring {entrypoint} {role} failed:\n{tail}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
 
 
 def _invoker(entrypoint: str) -> ModuleType:

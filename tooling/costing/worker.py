@@ -61,10 +61,12 @@ def published_bytes(role: str) -> float:
     following = dict(zip(PIPELINE_ROLES, BUS_ROLES, strict=False)).get(role)
     if following is None:
         return 0.0
+    from cloudevents.http import CloudEvent
+
     from core.wire import event_to_json
     from tooling.costing.samples import inputs_for
 
-    events = inputs_for(following, 10)
+    events = [event for event in inputs_for(following, 10) if isinstance(event, CloudEvent)]
     return sum(len(event_to_json(event).encode()) for event in events) / len(events)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tooling.packaging.build import PackageError, PackageOptions, PackageResult, package
 from tooling.packaging.project import source_root
@@ -26,7 +28,7 @@ def module_dir(target: str, source: Path | None = None) -> Path:
 
 
 def deploy_commands(result: PackageResult, module: Path, *, plan_only: bool,
-                    extra_vars: list[str] = ()) -> list[list[str]]:  # type: ignore[assignment]
+                    extra_vars: Sequence[str] = ()) -> list[list[str]]:
     """terraform init, then plan (or apply) with the tfvars `botless package` wrote."""
     var_args = [f"-var-file={result.tfvars.path}", *(f"-var={v}" for v in extra_vars)]
     chdir = f"-chdir={module}"
@@ -35,8 +37,8 @@ def deploy_commands(result: PackageResult, module: Path, *, plan_only: bool,
     return [["terraform", chdir, "init", "-input=false"], last]
 
 
-def deploy(options: PackageOptions, *, plan_only: bool, extra_vars: list[str] = (),  # type: ignore[assignment]
-           runner=subprocess.run) -> int:  # type: ignore[no-untyped-def]
+def deploy(options: PackageOptions, *, plan_only: bool, extra_vars: Sequence[str] = (),
+           runner: Callable[[list[str]], Any] = subprocess.run) -> int:
     """Package, then run terraform; returns terraform's exit status (PackageError when packaging fails)."""
     if shutil.which("terraform") is None and runner is subprocess.run:
         raise PackageError("terraform is not on PATH: install Terraform >= 1.6 first")

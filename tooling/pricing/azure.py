@@ -24,7 +24,7 @@ def consumption_memory_setting(book: PriceBook, region: str, need_mb: Decimal) -
     """The billed memory step that holds need_mb (the plan has no memory setting)."""
     billed, capped = consumption_memory(book, region, need_mb)
     if capped:
-        raise PricingError(f"azure-consumption cannot hold {need_mb} MB: a process is capped at {billed} MB")
+        raise PricingError(f"azure consumption cannot hold {need_mb} MB: a process is capped at {billed} MB")
     return billed
 
 
@@ -34,7 +34,7 @@ def flex_memory_setting(book: PriceBook, region: str, need_mb: Decimal) -> int:
     for size in sizes:
         if size >= need_mb:
             return int(size)
-    raise PricingError(f"azure-flex has no instance size of {need_mb} MB or more; sizes: "
+    raise PricingError(f"azure flex has no instance size of {need_mb} MB or more; sizes: "
                        + ", ".join(str(s) for s in sizes))
 
 

@@ -23,7 +23,7 @@ def cluster_mode(book: PriceBook, region: str, cluster: object) -> str:
     choices = list(mode["choices"])
     chosen = mode["default"] if cluster is None else cluster
     if chosen not in choices:
-        raise PricingError(f"unknown knative-gke cluster {cluster!r}; choose one of: {', '.join(choices)}")
+        raise PricingError(f"unknown knative cluster {cluster!r}; choose one of: {', '.join(choices)}")
     return str(chosen)
 
 

@@ -20,9 +20,9 @@ from .model import Bill, Line, PricingError, to_decimal
 class Workload:
     """One function's month: how often it runs, for how long, on what size.
 
-    memory_mb is configured memory, except on azure-consumption where it is the
-    observed memory. vcpu applies to gcf-gen2 and knative-gke. concurrency is how many
-    executions share one instance's billed time (gcf-gen2, azure-flex, knative-gke).
+    memory_mb is configured memory, except on azure consumption where it is the
+    observed memory. vcpu applies to gcf gen2 and knative. concurrency is how many
+    executions share one instance's billed time (gcf gen2, azure flex, knative).
     """
 
     invocations: float | int | Decimal

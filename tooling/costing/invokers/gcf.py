@@ -71,7 +71,7 @@ def load(role: str) -> Callable[[Any], None]:
     from functions_framework import create_app
 
     signature = "http" if role in HTTP_ROLES else "cloudevent"
-    app = create_app(role, str(MAIN), signature)
+    app = create_app(role, str(MAIN), signature)  # type: ignore[no-untyped-call]
     # The async HTTP functions (functions_framework.aio) make an ASGI app, the others Flask.
     client = app.test_client() if hasattr(app, "test_client") else None
     loop = asyncio.new_event_loop()
@@ -79,7 +79,7 @@ def load(role: str) -> Callable[[Any], None]:
     def post(path: str, headers: dict[str, str], body: bytes) -> int:
         if client is None:
             return loop.run_until_complete(asgi_post(app, path, headers, body))
-        return client.post(path, data=body, headers=headers).status_code
+        return int(client.post(path, data=body, headers=headers).status_code)
 
     def call(sample: WebhookSample | CloudEvent) -> None:
         if isinstance(sample, WebhookSample):
