@@ -11,6 +11,7 @@ from core.settings import TOPOLOGIES
 from tooling.costing.estimate import (
     CROSSOVER_TARGET,
     PRICED_TARGETS,
+    BillingModel,
     Estimate,
     crossover,
     estimate,
@@ -18,14 +19,24 @@ from tooling.costing.estimate import (
 )
 from tooling.costing.figures import DEFAULT_TEXTS, MessageMix, RoleFigures, mix_from_texts
 from tooling.costing.measure import ROLES, MeasurementError, Plan, measure, steps
+from tooling.targets import target_named
 
 CHART_VOLUMES = [10**exponent for exponent in range(3, 10)] + [3 * 10**exponent for exponent in range(3, 9)]
 
 
 def labels_for(targets: list[str] | None, plans: list[str] | None = None) -> list[str]:
-    """The billing models to price: all, or those of the chosen targets (and plans)."""
-    return [label for label, model in PRICED_TARGETS.items()
-            if (not targets or model.target in targets) and (not plans or not model.plan or model.plan in plans)]
+    """The billing models to price: all, or those of the chosen targets.
+
+    A --plan narrows only the target it belongs to: `--target gcf --target azure --plan gen1`
+    prices gcf gen1 and both Azure plans.
+    """
+    def chosen(model: BillingModel) -> bool:
+        if targets and model.target not in targets:
+            return False
+        narrowed = set(plans or ()) & set(target_named(model.target).plans)
+        return not narrowed or model.plan in narrowed
+
+    return [label for label, model in PRICED_TARGETS.items() if chosen(model)]
 
 
 def price_all(figures: Mapping[str, Mapping[str, RoleFigures]], labels: list[str], messages: int,
