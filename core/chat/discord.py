@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import json
 import shlex
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
-from core.chat.claims import first_delivery
-from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
 from core.chat.redaction import redacted_logger
-from core.chat.request_checks import check_timestamp, parse_json_object
+from core.chat.request_checks import parse_json_object, signed_headers
 from core.chat.text import truncate
 from core.chat.urls import api_url_from_env
-from core.dedupe import DedupeStore, release
+from core.chat.webhook import WebhookAdapter
 from core.events import (
     EXT_REPLY_TO,
     BotResponse,
     ChatMessage,
     ChatUser,
-    chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
 from core.limits import COMMAND_NAME_LIMIT, DISCORD_CONTENT_LIMIT, DISCORD_OPTION_LIMIT, TEXT_LIMIT
-from core.settings import Settings, SettingsError
+from core.settings import SettingsError
 
 PLATFORM = "discord"
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -130,30 +127,20 @@ def message_from_interaction(payload: Mapping[str, Any], application_id: str) ->
     return message, f"{app_id}:{token}"
 
 
-class DiscordAdapter:
+class DiscordAdapter(WebhookAdapter[DiscordConfig]):
     """The Discord platform: interactions in, interaction webhooks out."""
 
     platform = PLATFORM
     path = "/discord/interactions"
-
-    def __init__(self, config: DiscordConfig, settings: Settings, dedupe: DedupeStore, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.config = config
-        self.settings = settings
-        self.dedupe = dedupe
-        self._clock = clock
-        self._verify_key: Any = None
+    _verify_key: Any = None  # PyNaCl's key, made on first use
 
     @property
     def enabled(self) -> bool:
         """Only with a public key: unverified interactions are never accepted."""
         return bool(self.config.public_key)
 
-    async def receive(self, request: HttpRequest) -> Received:
-        """Verify, then answer PING, defer a command, or acknowledge what is not handled."""
-        return await answer(self.platform, lambda: self._receive(request))
-
     async def _receive(self, request: HttpRequest) -> Received:
+        """Verify, then answer PING, defer a command, or acknowledge what is not handled."""
         self._verify(request)
         payload = parse_json_object(request.body)
         kind = payload.get("type")
@@ -166,21 +153,16 @@ class DiscordAdapter:
             raise Ignored(f"interaction type {kind!r} is not handled", {"type": DEFERRED_UPDATE_MESSAGE})
         message, reply_to = message_from_interaction(payload, self.config.application_id)
         # The interaction id is signed and unique per interaction: a replay carries it unchanged.
-        claim_key = f"discord:interaction:{message.message_id}"
-        if not await first_delivery(self.dedupe, claim_key, _SEEN_TTL_SECONDS):
-            raise Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE})
-        event = chat_message_event(message, source=f"{self.settings.source}/discord", reply_to=reply_to)
-        return Received(HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), [event], deferred=True,
-                        on_publish_failure=lambda: release(self.dedupe, claim_key))
+        return await self._publish_once(
+            message, f"discord:interaction:{message.message_id}", _SEEN_TTL_SECONDS,
+            duplicate=Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE}),
+            acknowledgement=HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), reply_to=reply_to,
+            deferred=True)
 
     def _verify(self, request: HttpRequest) -> None:
-        signature = request.header("x-signature-ed25519")
-        timestamp = request.header("x-signature-timestamp")
-        if not signature:
-            raise Rejection(401, "missing X-Signature-Ed25519 header")
         # Discord signs the timestamp; Botless also refuses old ones, so a captured
         # request cannot be replayed later.
-        check_timestamp(timestamp, self._clock(), "X-Signature-Timestamp")
+        signature, timestamp = signed_headers(request, "X-Signature-Ed25519", "X-Signature-Timestamp", self._clock())
         from nacl.exceptions import BadSignatureError
         from nacl.signing import VerifyKey
 

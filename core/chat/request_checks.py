@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from core.chat.outcomes import Rejection
+from core.http import HttpRequest
 from core.json_input import JsonInputError, decode_json
 
 # Slack's documented window; Botless applies it to every signed timestamp.
@@ -37,6 +38,20 @@ def check_timestamp(raw: str, now: float, header: str,
         direction = "old" if skew > 0 else "in the future"
         raise Rejection(401, f"{header} is {abs(int(skew))} s {direction} (more than {int(window)} s: "
                              "a replay, or this machine's clock is wrong)")
+
+
+def signed_headers(request: HttpRequest, signature_header: str, timestamp_header: str,
+                   now: float) -> tuple[str, str]:
+    """A signed request's signature and timestamp; Rejection(401) without a signature or a fresh timestamp.
+
+    The caller still verifies the signature: this only refuses what cannot be genuine.
+    """
+    signature = request.header(signature_header)
+    if not signature:
+        raise Rejection(401, f"missing {signature_header} header")
+    timestamp = request.header(timestamp_header)
+    check_timestamp(timestamp, now, timestamp_header)
+    return signature, timestamp
 
 
 def secret_equals(given: str, expected: str) -> bool:

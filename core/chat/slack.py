@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +23,10 @@ from urllib.parse import urlsplit
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
-from core.chat.claims import first_delivery
-from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
 from core.chat.redaction import redact, redacted_logger
-from core.chat.request_checks import check_timestamp, parse_json_object
+from core.chat.request_checks import parse_json_object, signed_headers
 from core.chat.slack_events import (
     PLATFORM,
     message_from_callback,
@@ -36,16 +34,14 @@ from core.chat.slack_events import (
     parse_form,
 )
 from core.chat.urls import api_url_from_env
-from core.dedupe import DedupeStore, release
+from core.chat.webhook import WebhookAdapter
 from core.events import (
     EXT_CHANNEL,
     EXT_REPLY_TO,
     EXT_THREAD,
     BotResponse,
-    chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
-from core.settings import Settings
 
 DEFAULT_API_URL = "https://slack.com/api"
 # Slack retries an event three times within about an hour.
@@ -98,29 +94,19 @@ def _sdk_clock(now: Callable[[], float]) -> Any:
     return AdapterClock()
 
 
-class SlackAdapter:
+class SlackAdapter(WebhookAdapter[SlackConfig]):
     """The Slack platform: Events API and slash commands in, Web API and response_url out."""
 
     platform = PLATFORM
     path = "/slack/events"
-
-    def __init__(self, config: SlackConfig, settings: Settings, dedupe: DedupeStore, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.config = config
-        self.settings = settings
-        self.dedupe = dedupe
-        self._clock = clock
-        self._verifier: Any = None
-        self._client: Any = None
+    # slack_sdk's verifier and Web API client, made on first use.
+    _verifier: Any = None
+    _client: Any = None
 
     @property
     def enabled(self) -> bool:
         """Only with a signing secret: unverified Slack traffic is never accepted."""
         return bool(self.config.signing_secret)
-
-    async def receive(self, request: HttpRequest) -> Received:
-        """Verify, then turn the request into a chat message (or answer it directly)."""
-        return await answer(self.platform, lambda: self._receive(request))
 
     async def _receive(self, request: HttpRequest) -> Received:
         self._verify(request)
@@ -139,15 +125,14 @@ class SlackAdapter:
         # One key per post: a retry (same event_id) and the `message` + `app_mention`
         # twins (two event_ids) share channel + ts, so one conditional put decides.
         key = f"slack:message:{message.channel}:{message.message_id}"
-        if not await first_delivery(self.dedupe, key, RETRY_TTL_SECONDS):
-            # Retry headers are unsigned and never decide: a delivery Botless answered
-            # with an error released its claim, so its retry is fresh here.
-            retry = request.header("x-slack-retry-num")
-            raise Ignored(f"duplicate delivery (retry {retry})" if retry.isdigit() else "duplicate delivery")
-        event = chat_message_event(message, source=f"{self.settings.source}/slack")
+        # Retry headers are unsigned and never decide: a delivery Botless answered with an
+        # error released its claim, so its retry is fresh. They only name a duplicate.
+        retry = request.header("x-slack-retry-num")
+        duplicate = Ignored(f"duplicate delivery (retry {retry})" if retry.isdigit() else "duplicate delivery")
         # Not deferred: the event is handed on before the ack, so a refused hand-off is a
         # 5xx Slack retries. A slow command is the mono chain's to defer (budget < 3 s).
-        return Received(HttpResponse(200), [event], on_publish_failure=lambda: release(self.dedupe, key))
+        return await self._publish_once(message, key, RETRY_TTL_SECONDS, duplicate=duplicate,
+                                        acknowledgement=HttpResponse(200))
 
     async def _slash_command(self, request: HttpRequest) -> Received:
         form = parse_form(request.body)
@@ -156,21 +141,16 @@ class SlackAdapter:
             raise Ignored("a Slack form without a command (ssl_check or interactivity)")
         message, response_url = message_from_slash_command(form)
         key = slash_command_key(form, request.header("x-slack-request-timestamp"), request.body)
-        if not await first_delivery(self.dedupe, key, RETRY_TTL_SECONDS):
-            # The same empty 200 as the first time: a replay gets no second reply.
-            raise Ignored("duplicate slash command", HttpResponse(200))
-        event = chat_message_event(message, source=f"{self.settings.source}/slack", reply_to=response_url)
         # An empty 200 is Slack's "acknowledged": the answer follows through response_url.
-        return Received(HttpResponse(200), [event], deferred=True,
-                        on_publish_failure=lambda: release(self.dedupe, key))
+        # A replay gets the same empty 200 as the first time, and no second reply.
+        return await self._publish_once(message, key, RETRY_TTL_SECONDS,
+                                        duplicate=Ignored("duplicate slash command", HttpResponse(200)),
+                                        acknowledgement=HttpResponse(200), reply_to=response_url, deferred=True)
 
     def _verify(self, request: HttpRequest) -> None:
-        signature = request.header("x-slack-signature")
-        timestamp = request.header("x-slack-request-timestamp")
-        if not signature:
-            raise Rejection(401, "missing X-Slack-Signature header")
-        # Checked here too (slack_sdk checks the same window) to say *why* it failed.
-        check_timestamp(timestamp, self._clock(), "X-Slack-Request-Timestamp")
+        # The timestamp is checked here too (slack_sdk checks the same window) to say *why* it failed.
+        signature, timestamp = signed_headers(request, "X-Slack-Signature", "X-Slack-Request-Timestamp",
+                                              self._clock())
         if self._verifier is None:
             from slack_sdk.signature import SignatureVerifier
 

@@ -16,25 +16,23 @@ from typing import Any
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
-from core.chat.claims import first_delivery
-from core.chat.outcomes import Ignored, Rejection, answer
+from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, secret_equals
 from core.chat.text import truncate
 from core.chat.urls import api_url_from_env
-from core.dedupe import DedupeStore, release
+from core.chat.webhook import WebhookAdapter
 from core.events import (
     EXT_CHANNEL,
     EXT_REPLY_TO,
     BotResponse,
     ChatMessage,
     ChatUser,
-    chat_message_event,
 )
 from core.http import HttpRequest, HttpResponse
 from core.limits import TELEGRAM_TEXT_LIMIT
-from core.settings import Settings, SettingsError
+from core.settings import SettingsError
 
 PLATFORM = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -127,27 +125,19 @@ def _name_of(party: Mapping[str, Any], *fields: str) -> str:
     return next((name for name in names if isinstance(name, str) and name), "")
 
 
-class TelegramAdapter:
+class TelegramAdapter(WebhookAdapter[TelegramConfig]):
     """The Telegram platform: webhook updates in, Bot API sendMessage out."""
 
     platform = PLATFORM
     path = "/telegram/webhook"
-
-    def __init__(self, config: TelegramConfig, settings: Settings, dedupe: DedupeStore) -> None:
-        self.config = config
-        self.settings = settings
-        self.dedupe = dedupe
 
     @property
     def enabled(self) -> bool:
         """Only with a secret token: updates that cannot be checked are never accepted."""
         return bool(self.config.secret_token)
 
-    async def receive(self, request: HttpRequest) -> Received:
-        """Check the secret token, then turn a text message into a chat message."""
-        return await answer(self.platform, lambda: self._receive(request))
-
     async def _receive(self, request: HttpRequest) -> Received:
+        """Check the secret token, then turn a text message into a chat message."""
         given = request.header(SECRET_HEADER)
         if not given:
             raise Rejection(401, "missing X-Telegram-Bot-Api-Secret-Token header")
@@ -158,15 +148,12 @@ class TelegramAdapter:
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise Rejection(400, "Telegram update without an integer `update_id`")
         message = message_from_update(payload)
-        claim_key = f"telegram:{self.config.bot_id}:{update_id}"
-        if not await first_delivery(self.dedupe, claim_key, _SEEN_TTL_SECONDS):
-            raise Ignored(f"duplicate update {update_id}")
-        event = chat_message_event(message, source=f"{self.settings.source}/telegram",
-                                   reply_to=f"{message.channel}:{message.message_id}")
         # Not deferred: Telegram has no 3 s deadline and retries an update until it is
         # answered 2xx, so the event is handed on before the answer.
-        return Received(HttpResponse(200), [event],
-                        on_publish_failure=lambda: release(self.dedupe, claim_key))
+        return await self._publish_once(message, f"telegram:{self.config.bot_id}:{update_id}", _SEEN_TTL_SECONDS,
+                                        duplicate=Ignored(f"duplicate update {update_id}"),
+                                        acknowledgement=HttpResponse(200),
+                                        reply_to=f"{message.channel}:{message.message_id}")
 
     async def send(self, response: BotResponse, event: CloudEvent) -> None:
         """`sendMessage` to the chat, as a reply to the message that asked."""
