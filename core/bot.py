@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from cloudevents.http import CloudEvent
-
-from core import events as ev
-from core.bus import Broker, Trigger
+from core.bus import Broker, role_triggers
 from core.chat.base import ChatAdapter, Responder
 from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
 from core.commands import BUILTIN_COMMAND_SETS
 from core.dedupe import DedupeStore, MemoryDedupeStore
 from core.loader import load_entry_points, load_modules
-from core.parser import ParserConfig
 from core.registry import CommandSet, Registry
+from core.role_table import roles_of
 from core.roles import Roles
 from core.settings import TOPOLOGIES, Settings
 
@@ -53,12 +50,7 @@ class Bot:
         }
         all_responders.update(self.adapters)
         all_responders.update({responder.platform: responder for responder in responders})
-        self.parser = ParserConfig(
-            prefixes=self.settings.prefixes,
-            bot_names=self.settings.bot_names,
-            bot_user_id=self.settings.bot_user_id,
-            usernames=self.settings.bot_usernames,
-        )
+        self.parser = self.settings.parser
         self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source)
 
     @classmethod
@@ -71,17 +63,5 @@ class Bot:
         topology = topology or self.settings.topology
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
-        broker = Broker(max_hops=self.settings.max_hops, retries=self.settings.delivery_retries)
-        if topology == "mono":
-            broker.add(Trigger("mono", self.roles.mono, exact={"type": ev.CHAT_MESSAGE}))
-            return broker
-        broker.add(Trigger("parse", self._role("parse"), exact={"type": ev.CHAT_MESSAGE}))
-        broker.add(Trigger("command", self._role("command"), prefix={"type": ev.COMMAND_PREFIX}))
-        broker.add(Trigger("respond", self._role("respond"), exact={"type": ev.BOT_RESPONSE}))
-        return broker
-
-    def _role(self, role: str):  # type: ignore[no-untyped-def]
-        async def deliver(event: CloudEvent) -> list[CloudEvent]:
-            return await self.roles.handle(role, event)
-
-        return deliver
+        return Broker(role_triggers(roles_of(topology), self.roles.subscriber),
+                      max_hops=self.settings.max_hops, retries=self.settings.delivery_retries)

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core.parser import ParserConfig
+
 TOPOLOGIES = ("mono", "pipeline")
 # How long a bus event's claim is held while its role runs, before it is confirmed for
 # 24 h: Lambda's longest timeout, so a running role never loses its claim on any target.
@@ -42,11 +44,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0, maxi
 class Settings:
     """Everything Botless reads from the environment (documented in README.md)."""
 
-    prefixes: tuple[str, ...] = ("/",)
-    bot_names: tuple[str, ...] = ("botless",)
-    bot_user_id: str = ""
-    # The bot's own usernames (Telegram's `@SomeBot`), so `/cmd@OtherBot` is left alone.
-    bot_usernames: tuple[str, ...] = ()
+    # BOTLESS_PREFIXES, BOTLESS_BOT_NAMES, BOTLESS_BOT_USER_ID and TELEGRAM_BOT_USERNAME.
+    parser: ParserConfig = ParserConfig()
     command_modules: tuple[str, ...] = ()
     # BOTLESS_ENTRY_POINTS: load the `botless.commands` and `botless.platforms` entry-point groups.
     load_entry_points: bool = True
@@ -76,10 +75,12 @@ class Settings:
         except ValueError:
             raise SettingsError(f"BOTLESS_SLOW_COMMAND_SECONDS={slow!r} is not a number") from None
         return cls(
-            prefixes=prefixes,
-            bot_names=_split(env.get("BOTLESS_BOT_NAMES", "botless")),
-            bot_user_id=env.get("BOTLESS_BOT_USER_ID", ""),
-            bot_usernames=tuple(name.lstrip("@") for name in _split(env.get("TELEGRAM_BOT_USERNAME", ""))),
+            parser=ParserConfig(
+                prefixes=prefixes,
+                bot_names=_split(env.get("BOTLESS_BOT_NAMES", "botless")),
+                bot_user_id=env.get("BOTLESS_BOT_USER_ID", ""),
+                usernames=tuple(name.lstrip("@") for name in _split(env.get("TELEGRAM_BOT_USERNAME", ""))),
+            ),
             command_modules=_split(env.get("BOTLESS_COMMANDS", "")),
             load_entry_points=env.get("BOTLESS_ENTRY_POINTS", "1") not in ("0", "false", "no"),
             topology=topology,

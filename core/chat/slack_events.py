@@ -40,7 +40,7 @@ def parse_form(body: bytes) -> dict[str, str]:
 
 def bot_user_ids(payload: Mapping[str, Any], settings: Settings) -> set[str]:
     """The bot's Slack user ids: configured, or named in the payload's `authorizations`."""
-    ids = {settings.bot_user_id.upper()} if settings.bot_user_id else set()
+    ids = {settings.parser.bot_user_id.upper()} if settings.parser.bot_user_id else set()
     authorizations = payload.get("authorizations")
     if authorizations is None:
         return ids
@@ -79,7 +79,7 @@ def message_from_callback(payload: Mapping[str, Any], settings: Settings) -> Cha
     user = optional_str(event, "user", "event")
     if not user:
         raise Ignored("a message without a user")
-    if settings.bot_user_id and user.upper() == settings.bot_user_id.upper():
+    if settings.parser.bot_user_id and user.upper() == settings.parser.bot_user_id.upper():
         raise Ignored("the bot's own message")
     text = optional_str(event, "text", "event")
     if not text or not text.strip():
@@ -120,14 +120,14 @@ def address_bot(text: str, kind: str, bot_ids: set[str], settings: Settings) -> 
     mentioned = found.group("id").upper()
     # An app_mention always mentions the bot; when its id is unknown, trust the first mention.
     is_bot = mentioned in bot_ids or (kind == "app_mention" and not bot_ids)
-    if not is_bot or mentioned == settings.bot_user_id.upper():
+    if not is_bot or mentioned == settings.parser.bot_user_id.upper():
         return text
     rest = text[found.end():]
-    if settings.bot_names:
-        return f"@{settings.bot_names[0]} {rest}"
-    if any(rest.startswith(prefix) for prefix in settings.prefixes):
+    if settings.parser.bot_names:
+        return f"@{settings.parser.bot_names[0]} {rest}"
+    if any(rest.startswith(prefix) for prefix in settings.parser.prefixes):
         return rest
-    return settings.prefixes[0] + rest
+    return settings.parser.prefixes[0] + rest
 
 
 def message_from_slash_command(form: Mapping[str, str]) -> tuple[ChatMessage, str]:
