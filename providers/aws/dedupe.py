@@ -7,14 +7,19 @@ unconditional PutItem, a release a DeleteItem. The `state` attribute says whethe
 claim is a lease (`lease`, from a claim) or confirmed (`done`); `is_confirmed` reads it
 with a consistent GetItem. A claim's `owner` is a token new for each claim: botocore
 resends a PutItem whose answer was lost, and the resend, refused by the item the first
-attempt wrote, gets that item back (ALL_OLD) and knows it for its own.
+attempt wrote, gets that item back (ALL_OLD) and knows it for its own. When botocore
+gives up instead (every attempt's answer lost: ConnectionClosedError, ReadTimeoutError,
+or a 5xx), the PutItem may still have landed, and a raise would leave its lease to
+refuse the platform's retry as a duplicate, so the message would never be answered:
+the claim reads the item back (a consistent GetItem) and is fresh when the owner is its
+own; otherwise (absent, another's, or the read fails too) the error is raised.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from providers.aws.clients import client
 from providers.runtime import shared_dedupe
@@ -35,14 +40,14 @@ class DynamoDedupeStore:
         self._clock = clock
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "DynamoDedupeStore | None":
+    def from_env(cls, env: Mapping[str, str]) -> DynamoDedupeStore | None:
         """The store for `BOTLESS_DEDUPE_TABLE`, or None when it is not set."""
         table = env.get(SETTING, "").strip()
         return cls(table) if table else None
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` is new or expired (and is now claimed); False when it is taken."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         now = self._clock()
         owner = uuid.uuid4().hex  # made once per claim, before botocore's resends
@@ -62,8 +67,26 @@ class DynamoDedupeStore:
                 # Refused by our own first attempt (its answer lost, botocore resent it): fresh.
                 held = error.response.get("Item") or {}
                 return held.get("owner", {}).get("S") == owner
+            if self._owned_by(key, owner):
+                return True
+            raise
+        except BotoCoreError:
+            if self._owned_by(key, owner):
+                return True
             raise
         return True
+
+    def _owned_by(self, key: str, owner: str) -> bool:
+        """True when the item of `key` holds `owner`; False when it does not, or cannot be read."""
+        # Every attempt's answer was lost (or refused) and botocore gave up, but a PutItem
+        # may have landed: raising would leave its lease to refuse the platform's retry as
+        # a duplicate. Only this claim writes `owner`, so finding it means the claim is ours.
+        try:
+            item = client("dynamodb").get_item(TableName=self.table, Key={"key": {"S": key}},
+                                               ConsistentRead=True).get("Item") or {}
+        except Exception:  # the caller raises the claim's own error instead
+            return False
+        return item.get("owner", {}).get("S") == owner
 
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""

@@ -9,7 +9,13 @@ confirmed (`done`); `is_confirmed` reads the document. The client (and `google.c
 created on first use; it honours FIRESTORE_EMULATOR_HOST. A claim's `owner` is a token
 new for each claim: google-api-core resends a Commit whose answer was lost, the resend
 fails with AlreadyExists on the document the first attempt created, and the take-over's
-read knows that document for its own.
+read knows that document for its own. When every resend's answer is lost too, the client
+gives up (ServiceUnavailable, DeadlineExceeded, RetryError) though a Commit may have
+landed, and a raise would leave its lease to refuse the platform's retry as a duplicate,
+so the message would never be answered: the claim reads the document back and is fresh
+when the owner is its own; otherwise (absent, another's, or the read fails too) the error
+is raised. The resends are bounded by the store's timeout (the Commit's default retry
+goes on for up to 60 s, while Slack and Discord wait 3 s).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.dedupe import storage_key
 from providers.runtime import shared_dedupe
@@ -47,7 +54,7 @@ class FirestoreDedupeStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "FirestoreDedupeStore | None":
+    def from_env(cls, env: Mapping[str, str]) -> FirestoreDedupeStore | None:
         """The store for `BOTLESS_FIRESTORE_COLLECTION` in the project of BOTLESS_GCP_PROJECT
         (or GOOGLE_CLOUD_PROJECT); None when no collection is set."""
         collection = env.get(SETTING, "").strip()
@@ -58,17 +65,25 @@ class FirestoreDedupeStore:
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` is new or expired (and is now claimed); False when it is taken."""
-        from google.api_core.exceptions import AlreadyExists
+        from google.api_core.exceptions import AlreadyExists, GoogleAPIError
 
         now = self._clock()
         document = self._document(key)
         # The owner is made once per claim, before any resend of the Commit.
         fields = {"key": key, "expires": _timestamp(now + ttl_seconds), "state": LEASE, "owner": uuid.uuid4().hex}
         try:
-            document.create(fields, timeout=self.timeout)
-            return True
-        except AlreadyExists:
-            return self._take_over_if_expired(document, fields, now)
+            try:
+                document.create(fields, retry=self._retry(), timeout=self.timeout)
+                return True
+            except AlreadyExists:
+                return self._take_over_if_expired(document, fields, now)
+        except GoogleAPIError:
+            # Every answer lost (or refused) and the client gave up, but a write may have
+            # landed: raising would leave its lease to refuse the platform's retry as a
+            # duplicate. Only this claim writes its owner, so finding it means ours.
+            if self._owned_by(document, fields["owner"]):
+                return True
+            raise
 
     def release(self, key: str) -> None:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
@@ -91,6 +106,22 @@ class FirestoreDedupeStore:
         if expires is None or expires.timestamp() <= self._clock():
             return False
         return fields.get("state") == DONE
+
+    def _retry(self) -> Any:
+        """google-api-core's resends, on the errors its default Commit retry resends on, within `timeout`."""
+        from google.api_core import exceptions, retry
+
+        return retry.Retry(initial=0.1, maximum=self.timeout, multiplier=1.3, timeout=self.timeout,
+                           predicate=retry.if_exception_type(exceptions.ResourceExhausted,
+                                                             exceptions.ServiceUnavailable))
+
+    def _owned_by(self, document: Any, owner: str) -> bool:
+        """True when `document` holds `owner`; False when it does not, or cannot be read."""
+        try:
+            snapshot = document.get(retry=self._retry(), timeout=self.timeout)
+        except Exception:  # the caller raises the claim's own error instead
+            return False
+        return snapshot.exists and (snapshot.to_dict() or {}).get("owner") == owner
 
     def _take_over_if_expired(self, document: Any, fields: dict[str, Any], now: float) -> bool:
         from google.cloud import firestore
@@ -128,4 +159,4 @@ def store_from_env(env: Mapping[str, str]) -> FirestoreDedupeStore | None:
 
 def _timestamp(epoch_seconds: float) -> datetime:
     # A timestamp field (not a number): Firestore's TTL policies only act on timestamps.
-    return datetime.fromtimestamp(0, timezone.utc) + timedelta(seconds=epoch_seconds)
+    return datetime.fromtimestamp(0, UTC) + timedelta(seconds=epoch_seconds)

@@ -1,10 +1,11 @@
-"""A TCP proxy on 127.0.0.1 that loses the answer to one request: the lost-answer tests' network.
+"""A TCP proxy on 127.0.0.1 that loses the answers to chosen requests: the lost-answer tests' network.
 
-Everything is relayed both ways, except once: after the proxy is `arm`ed, the first request
-whose bytes match (the store's conditional write) is forwarded to the real service, which
-performs it; its answer is then swallowed and the connection closed, as a network that
-fails after the service acted. The client library sees a dropped connection and decides
-for itself whether to send the write again (through a new connection, relayed as usual).
+Everything is relayed both ways, except after the proxy is `arm`ed: the next request (or
+the next `times` requests) whose bytes match (the store's conditional write) is forwarded
+to the real service, which performs it; its answer is then swallowed and the connection
+closed, as a network that fails after the service acted. The client library sees a
+dropped connection and decides for itself whether to send the write again (through a new
+connection, relayed as usual, or lost again while the proxy is still armed).
 
 The answer is recognised without parsing the protocol for HTTP/1.1 and Redis (the server
 speaks only when asked). HTTP/2 (gRPC) servers also send frames of their own (SETTINGS,
@@ -14,22 +15,24 @@ HEADERS frame, which a gRPC server sends only once the call has been handled.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 Matcher = Callable[[bytes], bool]  # the bytes a client sent since the last answer -> is it the write?
 _HEADERS_FRAME = 0x1  # (servers send no preface: their stream is frames from the first byte)
 
 
 class LossyProxy:
-    """Relays 127.0.0.1:`port` to `upstream`; loses one answer after `arm`."""
+    """Relays 127.0.0.1:`port` to `upstream`; loses answers after `arm`."""
 
     def __init__(self, upstream: tuple[str, int], *, http2: bool = False) -> None:
         self.upstream = upstream
         self.http2 = http2
         self.dropped = 0  # answers lost so far
         self._matcher: Matcher | None = None
+        self._times = 0  # matching answers still to lose
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
@@ -38,10 +41,15 @@ class LossyProxy:
         self._closed = False
         self._start(self._accept)
 
-    def arm(self, matcher: Matcher) -> None:
-        """Lose the answer to the next request whose bytes `matcher` accepts (once)."""
+    def arm(self, matcher: Matcher, times: int = 1) -> None:
+        """Lose the answers to the next `times` requests whose bytes `matcher` accepts."""
         with self._lock:
-            self._matcher = matcher
+            self._matcher, self._times = matcher, times
+
+    def disarm(self) -> None:
+        """Lose no more answers: relay everything."""
+        with self._lock:
+            self._matcher, self._times = None, 0
 
     def close(self) -> None:
         """Stop accepting and close every relayed connection."""
@@ -74,10 +82,12 @@ class LossyProxy:
             self._start(connection.answers)
 
     def _take(self, sent: bytes) -> bool:
-        # True (and disarmed) when `sent` is the armed request: its answer is the one to lose.
+        # True when `sent` is an armed request: its answer is one to lose (disarmed after `times`).
         with self._lock:
             if self._matcher is not None and self._matcher(sent):
-                self._matcher = None
+                self._times -= 1
+                if self._times <= 0:
+                    self._matcher = None
                 return True
             return False
 
@@ -146,8 +156,6 @@ def _send(sock: socket.socket, data: bytes) -> bool:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed by the other side
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the other side
     sock.close()

@@ -4,7 +4,8 @@ Each store's client talks to the real service on 127.0.0.1 (Redis, the Firestore
 emulator, Azurite, moto's DynamoDB server) through tests/dedupe/lossy_proxy.py, which lets
 the conditional write reach the service and then drops the connection before the answer.
 What happens next is the client library's own doing. google-api-core and botocore send
-the write again, which finds the claim the first attempt wrote; so does redis-py with its
+the write again, which finds the claim the first attempt wrote (and when every resend's
+answer is lost too, they give up and raise); so does redis-py with its
 default Retry, which the store's `Redis.from_url` client does not get (redis-py 8: no
 resend, a ConnectionError); azure-core resends the ETag-conditional update that takes
 over an expired claim (a PUT) but not an insert (a POST). Each claim writes a token of
@@ -17,8 +18,10 @@ independent claim of the key is refused.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -115,6 +118,28 @@ def test_firestore_retries_the_commit_and_the_claim_is_fresh(firestore_emulator:
     _assert_lost_then_fresh_once(store, proxy, key)
 
 
+def test_firestore_gives_up_on_the_commit_and_the_claim_is_still_fresh(
+        firestore_emulator: str, proxies: list[LossyProxy], monkeypatch: pytest.MonkeyPatch) -> None:
+    from providers.gcp.dedupe import FirestoreDedupeStore
+
+    proxy = _proxy(proxies, _host_port(firestore_emulator), http2=True)
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{proxy.port}")
+    store = FirestoreDedupeStore(f"lost-{uuid.uuid4().hex[:12]}", "botless-test")
+    key = _key()
+    # Every Commit of the claim loses its answer (the first lands; the resends find it and
+    # are refused, unheard) until the store's bounded retry gives up (RetryError). Only a
+    # Commit carries the fields: b"\n\x05owner" is the `owner` key of the protobuf map
+    # (field 1, 5 bytes), not the emulator's "authorization: Bearer owner" header that every
+    # call sends. The read back, a BatchGetDocuments, carries only the name, and is relayed.
+    proxy.arm(lambda sent: key.encode() in sent and b"\n\x05owner" in sent, times=1_000_000)
+    started = time.monotonic()
+    assert store.put_if_absent(key, 60) is True  # read back: the landed claim is ours
+    assert time.monotonic() - started < 2 * store.timeout  # not the Commit's default 60 s retry
+    assert proxy.dropped >= 2  # the first answer, and at least one resend's, were lost
+    proxy.disarm()
+    assert store.put_if_absent(key, 60) is False  # an independent claim (its own token) is refused
+
+
 @pytest.fixture
 def table(azurite: str) -> str:
     from azure.data.tables import TableServiceClient
@@ -184,10 +209,11 @@ def moto_server() -> Iterator[tuple[str, int]]:
     server.server_close()
 
 
-def test_dynamodb_retries_the_put_and_the_claim_is_fresh(moto_server: tuple[str, int], proxies: list[LossyProxy],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def dynamo_table(moto_server: tuple[str, int], proxies: list[LossyProxy],
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, LossyProxy]]:
+    """A new DynamoDB table on moto, and the proxy every boto3 client reaches moto through."""
     from providers.aws import clients
-    from providers.aws.dedupe import DynamoDedupeStore
 
     proxy = _proxy(proxies, moto_server)
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -199,11 +225,37 @@ def test_dynamodb_retries_the_put_and_the_claim_is_fresh(moto_server: tuple[str,
     clients.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    key = _key()
-    # botocore's retry (standard mode, 2 attempts: providers/aws/clients.py) resends the
-    # PutItem after ConnectionClosedError.
-    proxy.arm(lambda sent: b"PutItem" in sent and key.encode() in sent)
     try:
-        _assert_lost_then_fresh_once(DynamoDedupeStore(table), proxy, key)
+        yield table, proxy
     finally:
         clients.client.cache_clear()
+
+
+def test_dynamodb_retries_the_put_and_the_claim_is_fresh(dynamo_table: tuple[str, LossyProxy]) -> None:
+    from providers.aws.dedupe import DynamoDedupeStore
+
+    table, proxy = dynamo_table
+    key = _key()
+    # botocore's retry (standard mode, max_attempts 2: two retries after the first attempt,
+    # providers/aws/clients.py) resends the PutItem after ConnectionClosedError.
+    proxy.arm(lambda sent: b"PutItem" in sent and key.encode() in sent)
+    _assert_lost_then_fresh_once(DynamoDedupeStore(table), proxy, key)
+
+
+def test_dynamodb_gives_up_on_the_put_and_the_claim_is_still_fresh(dynamo_table: tuple[str, LossyProxy]) -> None:
+    from providers.aws import clients
+    from providers.aws.dedupe import DynamoDedupeStore
+
+    table, proxy = dynamo_table
+    store = DynamoDedupeStore(table)
+    key = _key()
+    # Every one of botocore's attempts loses its answer (the first lands, the resends are
+    # refused by it, unheard): botocore raises ConnectionClosedError, and the store reads
+    # its lease back (a GetItem, relayed) instead of raising. max_attempts 2 counts the
+    # retries: botocore's client config holds the attempts in all, 3.
+    attempts = clients.client("dynamodb").meta.config.retries["total_max_attempts"]
+    proxy.arm(lambda sent: b"PutItem" in sent and key.encode() in sent, times=attempts)
+    assert store.put_if_absent(key, 60) is True
+    assert proxy.dropped == attempts  # botocore's attempts, all lost: it gave up
+    assert store.put_if_absent(key, 60) is False  # an independent claim (its own token) is refused
+    assert proxy.dropped == attempts
