@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .book import PriceBook
-from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, ceil_to, charge, tiered, to_decimal
-from .targets import Priced, TargetInfo, Usage
+from .model import MS_PER_S, ZERO, Line, PricingError, ceil_to, charge, tiered, to_decimal
+from .targets import Priced, TargetInfo, Usage, billed_ms_on
 
 
 def memory_setting(book: PriceBook, region: str, need_mb: Decimal) -> int:
@@ -22,14 +22,12 @@ def memory_setting(book: PriceBook, region: str, need_mb: Decimal) -> int:
 def price_lambda(usages: list[Usage], *, book: PriceBook, region: str, arch: str,
                  free_tier: bool, ephemeral_mb: object = None) -> Priced:
     """Price Lambda on-demand: Σ GB-s (free 400,000, then tiers), requests (free 1M)."""
-    step = book.figure("lambda.rounding_ms", region).number()
-    minimum = book.figure("lambda.minimum_ms", region).number()
     mb_per_gb = book.figure("lambda.mb_per_gb", region).number()
     priced = Priced(lines=[])
     gb_seconds = requests = seconds = ZERO
     for usage in usages:
         memory = memory_setting(book, region, usage.memory_mb)
-        ms = billed_ms(usage.duration_ms, step, minimum)
+        ms = billed_ms_on(book, region, "lambda", usage.duration_ms)
         run_s = usage.invocations * ms / MS_PER_S
         gb_seconds += run_s * memory / mb_per_gb
         seconds += run_s
@@ -66,8 +64,7 @@ def price_provisioned(book: PriceBook, region: str, *, arch: str, concurrency: D
     memory = memory_setting(book, region, memory_mb)
     gb = memory / book.figure("lambda.mb_per_gb", region).number()
     enabled = ceil_to(enabled_s, book.figure("lambda.provisioned_rounding_s", region).number())
-    ms = billed_ms(duration_ms, book.figure("lambda.rounding_ms", region).number(),
-                   book.figure("lambda.minimum_ms", region).number())
+    ms = billed_ms_on(book, region, "lambda", duration_ms)
     lines = [
         charge("provisioned concurrency", "fixed", concurrency * gb * enabled, "GB-s",
                book.figure(f"lambda.provisioned.{arch}", region)),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .book import PriceBook
-from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, ceil_to, charge
-from .targets import Priced, TargetInfo, Usage
+from .model import MS_PER_S, ZERO, Line, PricingError, ceil_to, charge
+from .targets import Priced, TargetInfo, Usage, billed_ms_on, price_http_trigger, price_instance_time
 
 
 def consumption_memory(book: PriceBook, region: str, observed_mb: Decimal) -> tuple[int, bool]:
@@ -53,8 +53,6 @@ def _executions_line(book: PriceBook, region: str, plan: str, count: Decimal, fr
 def price_consumption(usages: list[Usage], *, book: PriceBook, region: str, free_tier: bool,
                       **_: object) -> Priced:
     """Consumption: observed MB (128 MB steps, 1,536 cap) x time (1 ms, min 100 ms)."""
-    step = book.figure("consumption.rounding_ms", region).number()
-    minimum = book.figure("consumption.minimum_ms", region).number()
     mb_per_gb = book.figure("consumption.mb_per_gb", region).number()
     priced = Priced(lines=[])
     gb_s = executions = ZERO
@@ -62,7 +60,7 @@ def price_consumption(usages: list[Usage], *, book: PriceBook, region: str, free
         memory, capped = consumption_memory(book, region, usage.memory_mb)
         if capped:
             priced.notes.append(f"observed {usage.memory_mb} MB is billed at the {memory} MB cap")
-        ms = billed_ms(usage.duration_ms, step, minimum)
+        ms = billed_ms_on(book, region, "consumption", usage.duration_ms)
         gb_s += usage.invocations * ms / MS_PER_S * memory / mb_per_gb
         executions += usage.invocations
         priced.memory_mb.append(memory)
@@ -75,19 +73,12 @@ def price_consumption(usages: list[Usage], *, book: PriceBook, region: str, free
 
 def price_flex(usages: list[Usage], *, book: PriceBook, region: str, free_tier: bool,
                **_: object) -> Priced:
-    """Flex on demand: instance MB x active time (min 1,000 ms, then 100 ms steps)."""
-    step = book.figure("flex.rounding_ms", region).number()
-    minimum = book.figure("flex.minimum_ms", region).number()
-    priced = Priced(lines=[])
-    busy = []
-    for usage in usages:
-        period = billed_ms(usage.duration_ms, step, minimum)
-        # Each group of `concurrency` executions is taken as one active period of the
-        # instance: the upper bound for sparse chat traffic (PRICING.md section 6).
-        busy.append((usage, usage.invocations / usage.concurrency * period / MS_PER_S))
-        priced.billed_ms.append(period)
-    priced.lines += flex_busy_lines(book, region, busy, free_tier, priced.memory_mb)
-    return priced
+    """Flex on demand: instance MB x active time (min 1,000 ms, then 100 ms steps).
+
+    Each group of `concurrency` executions is taken as one active period of the
+    instance: the upper bound for sparse chat traffic (PRICING.md section 6).
+    """
+    return price_instance_time(usages, book, region, "flex", free_tier, flex_busy_lines)
 
 
 def flex_busy_lines(book: PriceBook, region: str, busy: list[tuple[Usage, Decimal]],
@@ -122,13 +113,8 @@ def price_event_grid(book: PriceBook, region: str, *, events: Decimal, event_byt
     return Priced(lines=[line], notes=notes)
 
 
-def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal,
-                request_bytes: Decimal, free_tier: bool) -> Priced:
-    """An HTTP trigger costs nothing beyond the execution fee."""
-    return Priced(lines=[charge("HTTP trigger requests", "front", requests, "requests",
-                                book.figure("http_front.request_price", region))])
-
-
+# An HTTP trigger costs nothing beyond the execution fee.
+price_front = price_http_trigger
 price_bus = price_event_grid
 
 # The plans of the registry's azure target (tooling/targets.py).

@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .book import Figure, PriceBook
-from .model import MS_PER_S, ZERO, Line, PricingError, billed_ms, charge
-from .targets import Priced, TargetInfo, Usage
+from .model import MS_PER_S, ZERO, Line, PricingError, charge
+from .targets import Priced, TargetInfo, Usage, billed_ms_on, price_http_trigger, price_instance_time
 
 
 def memory_tier(book: PriceBook, region: str, product: str, need_mb: Decimal) -> Figure:
@@ -47,14 +47,12 @@ def _line(book: PriceBook, region: str, product: str, item: str, quantity: Decim
 def price_gen1(usages: list[Usage], *, book: PriceBook, region: str, free_tier: bool,
                **_: object) -> Priced:
     """Cloud Functions 1st gen: GB-s + GHz-s of the memory tier, per 100 ms, + invocations."""
-    step = book.figure("gcf_gen1.rounding_ms", region).number()
-    minimum = book.figure("gcf_gen1.minimum_ms", region).number()
     mb_per_gb = book.figure("gcf_gen1.mb_per_gb", region).number()
     priced = Priced(lines=[])
     gb_s = ghz_s = requests = ZERO
     for usage in usages:
         tier = memory_tier(book, region, "gcf_gen1", usage.memory_mb)
-        ms = billed_ms(usage.duration_ms, step, minimum)
+        ms = billed_ms_on(book, region, "gcf_gen1", usage.duration_ms)
         run_s = usage.invocations * ms / MS_PER_S
         gb_s += run_s * tier.number("memory_mb") / mb_per_gb
         ghz_s += run_s * tier.number("ghz")
@@ -75,17 +73,7 @@ def price_gen1(usages: list[Usage], *, book: PriceBook, region: str, free_tier: 
 def price_gen2(usages: list[Usage], *, book: PriceBook, region: str, free_tier: bool,
                **_: object) -> Priced:
     """Cloud Run functions, request-based: instance busy time x (vCPU, GiB), per 100 ms."""
-    step = book.figure("gcf_gen2.rounding_ms", region).number()
-    minimum = book.figure("gcf_gen2.minimum_ms", region).number()
-    priced = Priced(lines=[])
-    busy = []
-    for usage in usages:
-        ms = billed_ms(usage.duration_ms, step, minimum)
-        # Concurrent requests share one instance's busy time (PRICING.md section 3.3).
-        busy.append((usage, usage.invocations / usage.concurrency * ms / MS_PER_S))
-        priced.billed_ms.append(ms)
-    priced.lines += busy_lines(book, region, busy, free_tier, priced.memory_mb)
-    return priced
+    return price_instance_time(usages, book, region, "gcf_gen2", free_tier, busy_lines)
 
 
 def busy_lines(book: PriceBook, region: str, busy: list[tuple[Usage, Decimal]],
@@ -138,13 +126,8 @@ def price_egress(book: PriceBook, region: str, *, total_bytes: Decimal, free_tie
     return Priced(lines=[line])
 
 
-def price_front(book: PriceBook, region: str, *, front: str, requests: Decimal,
-                request_bytes: Decimal, free_tier: bool) -> Priced:
-    """An HTTP trigger costs nothing beyond the invocation or request fee."""
-    return Priced(lines=[charge("HTTP trigger requests", "front", requests, "requests",
-                                book.figure("http_front.request_price", region))])
-
-
+# An HTTP trigger costs nothing beyond the invocation or request fee.
+price_front = price_http_trigger
 price_bus = price_pubsub
 
 # The plans of the registry's gcf target (tooling/targets.py).

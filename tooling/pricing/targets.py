@@ -13,7 +13,7 @@ from typing import Any
 from tooling import targets as registry
 
 from .book import PriceBook, load
-from .model import Bill, Line, PricingError, to_decimal
+from .model import MS_PER_S, Bill, Line, PricingError, billed_ms, charge, to_decimal
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class TargetInfo:
     sections: tuple[str, ...] = field(default=(), repr=False)  # data sections it reads
     bills_observed_memory: bool = False  # memory_mb is what ran, not a setting (azure consumption)
     # Measured instance busy time, where the plan bills instances (gcf gen2, azure flex).
-    instance_lines: Callable[..., list[Line]] | None = field(default=None, repr=False)
+    instance_lines: InstanceLines | None = field(default=None, repr=False)
     target: str = ""  # the registry's name (tooling/targets.py)
     plan: str = ""  # "" for a target that bills one way
     provider: str = ""  # the pricing module and data file: tooling/pricing/data/<provider>.toml
@@ -115,6 +115,40 @@ class Priced:
     notes: list[str] = field(default_factory=list)
     memory_mb: list[int] = field(default_factory=list)
     billed_ms: list[Decimal] = field(default_factory=list)
+
+
+def billed_ms_on(book: PriceBook, region: str, section: str, duration_ms: Decimal) -> Decimal:
+    """One run's billed time on the plan of data section `section`: its `rounding_ms` step, its `minimum_ms`."""
+    return billed_ms(duration_ms, book.figure(f"{section}.rounding_ms", region).number(),
+                     book.figure(f"{section}.minimum_ms", region).number())
+
+
+InstanceLines = Callable[[PriceBook, str, list[tuple[Usage, Decimal]], bool, list[int]], list[Line]]
+
+
+def price_instance_time(usages: list[Usage], book: PriceBook, region: str, section: str, free_tier: bool,
+                        instance_lines: InstanceLines) -> Priced:
+    """A plan that bills an instance's busy time: `instance_lines` priced on each workload's busy seconds.
+
+    Each run is billed as the plan rounds it, and `concurrency` runs share one
+    instance's time (gcf gen2: PRICING.md section 3.3; azure flex, where it is the
+    upper bound for sparse chat traffic: section 6).
+    """
+    priced = Priced(lines=[])
+    busy = []
+    for usage in usages:
+        ms = billed_ms_on(book, region, section, usage.duration_ms)
+        busy.append((usage, usage.invocations / usage.concurrency * ms / MS_PER_S))
+        priced.billed_ms.append(ms)
+    priced.lines += instance_lines(book, region, busy, free_tier, priced.memory_mb)
+    return priced
+
+
+def price_http_trigger(book: PriceBook, region: str, *, front: str, requests: Decimal,
+                       request_bytes: Decimal, free_tier: bool) -> Priced:
+    """A function's own HTTP trigger: `http_front.request_price` a request (gcf, azure: none beyond the invocation)."""
+    return Priced(lines=[charge("HTTP trigger requests", "front", requests, "requests",
+                                book.figure("http_front.request_price", region))])
 
 
 def check_usage(info: TargetInfo, workload: Workload, arch: str, options: dict[str, Any]) -> Usage:
