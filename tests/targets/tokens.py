@@ -9,13 +9,10 @@ PEM-certificate map (`/certs`, the shape of googleapis.com/oauth2/v1/certs).
 from __future__ import annotations
 
 import datetime
-import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -23,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tooling.loopback import Answer, Request, serving
 
 
 @dataclass
@@ -63,25 +62,9 @@ def issuer(*keys: SigningKey) -> Iterator[str]:
     documents = {"/jwks": {"keys": [key.jwk() for key in keys]},
                  "/certs": {key.kid: key.pem_cert() for key in keys}}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
-            document = documents.get(self.path)
-            body = json.dumps(document).encode()
-            self.send_response(200 if document is not None else 404)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: Request) -> Answer:
+        document = documents.get(request.path)
+        return Answer.json(document, 200 if document is not None else 404)
 
-        def log_message(self, *args: Any) -> None:  # quiet
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(answer) as url:
+        yield url

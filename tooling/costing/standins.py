@@ -7,39 +7,24 @@ AWS's EventBridge is moto in server mode. Nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tooling.loopback import Answer, Request, serving
+
+# One answer for every platform and the sink: Slack's `ok`, Telegram's `result`.
+_ACCEPTED = {"ok": True, "channel": "C111", "ts": "1.000001", "result": {}}
 
 
-class _Answer(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("content-length") or 0)
-        self.rfile.read(length)
-        body = json.dumps({"ok": True, "channel": "C111", "ts": "1.000001", "result": {}}).encode()
-        self.send_response(202 if self.path.startswith("/sink") else 200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def _answer(request: Request) -> Answer:
+    return Answer.json(_ACCEPTED, 202 if request.path.startswith("/sink") else 200)
 
 
 @contextmanager
 def platform_api() -> Iterator[str]:
     """A loopback server answering like Slack's Web API (`/api/...`) and a Broker (`/sink`)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_answer) as url:
+        yield url
 
 
 @contextmanager
