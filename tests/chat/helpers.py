@@ -9,7 +9,7 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from core.dedupe import DedupeStore, MemoryDedupeStore
 from core.registry import Command, CommandSet
 from core.settings import Settings
 from providers.asgi import create_app
+from providers.runtime import PublishError
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -85,6 +86,23 @@ class Gate:
         self.armed = True
         self.entered.clear()
         self.opened.clear()
+
+
+class RefusedOnce:
+    """A hand-off (publish or defer) the bus refuses the first time; then each event is kept and passed on."""
+
+    def __init__(self, then: Callable[[CloudEvent], Awaitable[None]] | None = None) -> None:
+        self.events: list[CloudEvent] = []
+        self._then = then
+        self._refused = False
+
+    async def __call__(self, event: CloudEvent) -> None:
+        if not self._refused:
+            self._refused = True
+            raise PublishError("bus is down")
+        self.events.append(event)
+        if self._then is not None:
+            await self._then(event)
 
 
 GATE = Gate()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.chat.discord import options_text
 from tests.chat.helpers import (
     DISCORD_APP_ID,
+    RefusedOnce,
     discord_headers,
     event_bytes,
     event_json,
@@ -104,17 +105,10 @@ async def test_an_interaction_the_bus_refused_is_taken_again_on_retry(bot, platf
     import httpx
 
     from providers.asgi import create_app
-    from providers.runtime import PublishError
 
-    refusals = [PublishError("bus is down")]
-    handed_on = []
-
-    async def flaky_defer(event):
-        if refusals:
-            raise refusals.pop()
-        handed_on.append(event)
-
-    app = create_app(bot.bot, bot.broker.publish, defer=flaky_defer)
+    defer = RefusedOnce()
+    handed_on = defer.events
+    app = create_app(bot.bot, bot.broker.publish, defer=defer)
     body = command_payload("echo")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         first = await client.post(PATH, content=body, headers=discord_headers(discord_key, body))

@@ -10,6 +10,7 @@ import logging
 
 from tests.chat.helpers import (
     TELEGRAM_TOKEN,
+    RefusedOnce,
     event_bytes,
     event_json,
     telegram_headers,
@@ -104,21 +105,13 @@ async def test_a_refused_send_is_a_delivery_error_and_the_token_is_never_logged(
 
 async def test_an_update_the_bus_refused_is_taken_again_on_telegrams_retry(bot, platform_api):
     """503 when the bus refuses; Telegram retries the same update_id, which is then processed."""
-    from providers.asgi import create_app
-    from providers.runtime import PublishError
-
-    refusals = [PublishError("bus is down")]
-    delivered = []
-
-    async def flaky_publish(event):
-        if refusals:
-            raise refusals.pop()
-        delivered.append(event)
-        await bot.broker.publish(event)
-
     import httpx
 
-    app = create_app(bot.bot, flaky_publish)
+    from providers.asgi import create_app
+
+    publish = RefusedOnce(then=bot.broker.publish)
+    delivered = publish.events
+    app = create_app(bot.bot, publish)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         body = update_with_text("/echo second time lucky", update_id=31337)
         first = await client.post(PATH, content=body, headers=telegram_headers())
