@@ -36,6 +36,11 @@ def platforms_of(settings: Settings) -> tuple[Platform[Any], ...]:
     return check_platforms((*BUILTIN_PLATFORMS, *load_platform_entry_points()), LOCAL_PLATFORMS)
 
 
+def chat_secrets(settings: Settings) -> tuple[str, ...]:
+    """The secret names of `platforms_of(settings)`: CHAT_SECRETS, then those of installed platforms."""
+    return tuple(name for platform in platforms_of(settings) for name in platform.secrets)
+
+
 def adapters_from_env(settings: Settings, dedupe: DedupeStore | None = None) -> list[ChatAdapter]:
     """One adapter per platform (`platforms_of(settings)`), configured from `settings.extra`.
 

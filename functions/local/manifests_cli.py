@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -31,19 +30,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from core.chat.platforms import CHAT_SECRETS
+    from core.chat.platforms import chat_secrets
+    from core.settings import Settings, SettingsError
+    from functions.local.runtime import fail
     from tooling.packaging.commands import command_names
-    from tooling.packaging.knative import SECRET_SETTINGS, KnativeOptions, manifests
+    from tooling.packaging.knative import KnativeOptions, manifests, secrets_from
 
-    secrets = {key: os.environ[key] for key in SECRET_SETTINGS if os.environ.get(key)}
+    try:
+        # The settings name the platforms, installed ones too, whose secrets the Secret holds.
+        settings = Settings.from_env()
+        chat = chat_secrets(settings)
+    except SettingsError as error:
+        return fail(str(error))
+    secrets = secrets_from(settings)
     options = KnativeOptions(
         image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
         namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
         oidc_issuer=args.oidc_issuer, oidc_jwks_url=args.oidc_jwks_url,
     )
-    if not args.no_secret and not set(secrets) & set(CHAT_SECRETS):
+    if not args.no_secret and not set(secrets) & set(chat):
         print("botless manifests: no chat secret is set in this environment; the Secret is empty "
-              f"(set {', '.join(CHAT_SECRETS[:2])}, ... or pass --no-secret)", file=sys.stderr)
+              f"(set {', '.join(chat[:2])}, ... or pass --no-secret)", file=sys.stderr)
     if not args.no_secret and "BOTLESS_REDIS_URL" not in secrets:
         print("botless manifests: BOTLESS_REDIS_URL is not set, so each pod remembers deliveries on its own "
               "(set it to your Redis, e.g. redis://redis.botless:6379/0; docs/targets.md, Deduplication)",

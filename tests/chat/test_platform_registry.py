@@ -10,7 +10,14 @@ import pytest
 import core.loader
 from core.chat.base import ChatAdapter, Received
 from core.chat.platform import Platform, PlatformDefinitionError
-from core.chat.platforms import BUILTIN_PLATFORMS, CHAT_SECRETS, PLATFORMS, adapters_from_env, platforms_of
+from core.chat.platforms import (
+    BUILTIN_PLATFORMS,
+    CHAT_SECRETS,
+    PLATFORMS,
+    adapters_from_env,
+    chat_secrets,
+    platforms_of,
+)
 from core.dedupe import MemoryDedupeStore
 from core.http import HttpRequest, HttpResponse
 from core.settings import Settings
@@ -92,6 +99,12 @@ def test_an_installed_platform_is_served_after_the_built_in_ones(installed):
     adapters = adapters_from_env(Settings.from_env({"ECHO_TOKEN": "t"}), MemoryDedupeStore())
     assert [(a.platform, a.enabled) for a in adapters][-1] == ("echo", True)
     assert all(isinstance(adapter, ChatAdapter) for adapter in adapters)
+
+
+def test_an_installed_platforms_secrets_follow_the_built_in_ones(installed):
+    installed(FakeEntryPoint("echo", ECHO))
+    assert chat_secrets(Settings()) == (*CHAT_SECRETS, "ECHO_TOKEN")
+    assert chat_secrets(Settings.from_env({"BOTLESS_ENTRY_POINTS": "0"})) == CHAT_SECRETS
 
 
 def test_botless_entry_points_0_leaves_installed_platforms_out(installed):

@@ -9,7 +9,9 @@ import jsonschema
 import pytest
 import yaml
 
+import core.loader
 from core import events as ev
+from core.chat.platform import Platform
 from functions.local.cli import main
 from tooling.packaging.commands import command_names
 
@@ -60,7 +62,7 @@ def test_every_object_validates_against_its_upstream_schema(capsys, topology, oi
 @pytest.mark.parametrize("topology", ["mono", "pipeline"])
 def test_what_the_admission_webhook_checks_holds(capsys, topology):
     objects = printed(capsys, topology)
-    services = {o["metadata"]["name"] for o in objects if o["kind"] == "Service" and o["apiVersion"].startswith("serving")}
+    services = set(services_of(objects))
     brokers = {o["metadata"]["name"] for o in objects if o["kind"] == "Broker"}
     triggers = [o for o in objects if o["kind"] == "Trigger"]
     assert triggers
@@ -103,8 +105,37 @@ def test_the_secret_holds_only_chat_secrets_from_the_environment(capsys, monkeyp
     assert secret["stringData"] == {"SLACK_SIGNING_SECRET": "s3cr3t"}
 
 
+class _EchoPoint:
+    """An installed package's `botless.platforms` entry point, publishing a platform with one secret."""
+
+    name = "echo"
+
+    @staticmethod
+    def load() -> Platform:
+        return Platform("echo", secrets=("ECHO_TOKEN",), config_from_env=dict, adapter=object)
+
+
+def test_an_installed_platforms_secrets_go_in_the_secret_too(capsys, monkeypatch):
+    monkeypatch.setattr(core.loader, "entry_points",
+                        lambda group: [_EchoPoint] if group == core.loader.PLATFORM_ENTRY_POINT_GROUP else [])
+    monkeypatch.setenv("ECHO_TOKEN", "t0ken")
+    secret = next(o for o in printed(capsys, "mono") if o["kind"] == "Secret")
+    assert secret["stringData"] == {"ECHO_TOKEN": "t0ken"}
+    assert "no chat secret is set" not in capsys.readouterr().err
+    monkeypatch.setenv("BOTLESS_ENTRY_POINTS", "0")  # installed platforms off: their secrets too
+    secret = next(o for o in printed(capsys, "mono") if o["kind"] == "Secret")
+    assert secret["stringData"] == {}
+
+
+def test_a_setting_botless_cannot_use_is_an_error_not_a_manifest(capsys, monkeypatch):
+    monkeypatch.setenv("BOTLESS_TOPOLOGY", "sideways")
+    assert main(["manifests", "--target", "knative", "--image", "i"]) == 2
+    assert "BOTLESS_TOPOLOGY" in capsys.readouterr().err
+
+
 def services_of(objects: list[dict]) -> dict[str, dict]:
-    return {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service" and o["apiVersion"].startswith("serving")}
+    return {o["metadata"]["name"]: o for o in objects
+            if o["kind"] == "Service" and o["apiVersion"].startswith("serving")}
 
 
 def env_of(service: dict) -> dict[str, str]:
@@ -192,6 +223,7 @@ def test_infra_knative_declares_the_same_split_and_audiences():
     from tooling.packaging.knative import KnativeOptions, audience
 
     # The audience Terraform gives (name-suffix.namespace) is the one the manifests give.
-    assert audience(KnativeOptions(image="i", commands=(), namespace="botless"), "mono-bus") == "botless-mono-bus.botless"
+    options = KnativeOptions(image="i", commands=(), namespace="botless")
+    assert audience(options, "mono-bus") == "botless-mono-bus.botless"
     assert 'audience_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}.${var.namespace}" }' \
         in squeezed

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import events as ev
-from core.chat.platforms import CHAT_SECRETS
+from core.chat.platforms import chat_secrets
 from core.role_table import HTTP_ROLES, roles_of
+from core.settings import Settings
 
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
-SECRET_SETTINGS = CHAT_SECRETS + STORE_SECRETS
 # The Services the internet reaches (the webhooks); every other one is cluster-local.
 PUBLIC_SERVICES = HTTP_ROLES
 
@@ -42,12 +42,23 @@ class KnativeOptions:
     memory: str = "256Mi"
     min_scale: int = 0
     max_scale: int = 10
+    # What the Secret holds (`secrets_from(settings)`: the platforms' secrets and STORE_SECRETS that are set).
     secrets: Mapping[str, str] = field(default_factory=dict)
     # False: leave the Secret out (it is managed elsewhere, e.g. by External Secrets).
     with_secret: bool = True
     # The cluster's service-account issuer: set, the bus routes check Knative's OIDC sender tokens.
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
+
+
+def secret_settings(settings: Settings) -> tuple[str, ...]:
+    """What goes in the Secret: every platform's secrets (installed ones too), then STORE_SECRETS."""
+    return chat_secrets(settings) + STORE_SECRETS
+
+
+def secrets_from(settings: Settings) -> dict[str, str]:
+    """The Secret's contents: those of `secret_settings(settings)` that `settings` sets."""
+    return {name: settings.extra[name] for name in secret_settings(settings) if settings.extra.get(name)}
 
 
 def manifests(options: KnativeOptions) -> list[dict[str, Any]]:
@@ -114,7 +125,7 @@ def _secret(options: KnativeOptions) -> dict[str, Any]:
         "kind": "Secret",
         "metadata": _metadata(options, f"{options.name}-chat"),
         "type": "Opaque",
-        "stringData": {key: str(options.secrets[key]) for key in SECRET_SETTINGS if options.secrets.get(key)},
+        "stringData": {key: str(value) for key, value in options.secrets.items() if value},
     }
 
 
