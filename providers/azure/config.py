@@ -6,11 +6,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from providers.runtime import TARGET_ROLES, ConfigurationError, publish_timeout_from_env
+from core.role_table import PUBLISHING_ROLES, TARGET_ROLES, roles_of
+from core.settings import TOPOLOGIES
+from providers.runtime import ConfigurationError, publish_timeout_from_env
 
-# Roles that send to Event Grid (mono only to defer its slow work).
-PUBLISHING_ROLES = ("receive", "parse", "command", "mono")
-TOPOLOGY_ROLES = {"mono": ("mono",), "pipeline": ("receive", "parse", "command", "respond")}
+# The roles an app hosts in each topology, when BOTLESS_ROLE does not name one.
+TOPOLOGY_ROLES = {topology: roles_of(topology) for topology in TOPOLOGIES}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AzureConfig:
 
     def check(self) -> None:
         """ConfigurationError, naming the setting, when a hosted role cannot run."""
+        # mono sends to Event Grid only to defer its slow work.
         publishing = [role for role in self.roles if role in PUBLISHING_ROLES]
         if not publishing:
             return

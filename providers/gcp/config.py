@@ -7,10 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core import events as ev
-from providers.runtime import TARGET_ROLES, ConfigurationError, PublishError, publish_timeout_from_env
-
-# Roles that publish to Pub/Sub (mono only to defer its slow work).
-PUBLISHING_ROLES = ("receive", "parse", "command", "mono")
+from core.role_table import PUBLISHING_ROLES, TARGET_ROLES
+from providers.runtime import ConfigurationError, PublishError, publish_timeout_from_env
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class GcpConfig:
         """ConfigurationError, naming the variable to set, when `role` cannot run with this."""
         if role not in TARGET_ROLES:
             raise ConfigurationError(f"unknown Cloud Functions role {role!r}: choose one of {', '.join(TARGET_ROLES)}")
-        if role in PUBLISHING_ROLES and not self.project:
+        if role in PUBLISHING_ROLES and not self.project:  # mono publishes only to defer its slow work
             raise ConfigurationError(
                 f"the {role} function publishes to Pub/Sub and needs a project: set BOTLESS_GCP_PROJECT "
                 "(or GOOGLE_CLOUD_PROJECT)"
