@@ -1,16 +1,19 @@
-"""AWS Lambda entrypoints: `functions.aws_lambda.handler.<role>` (or `.handler` + BOTLESS_ROLE).
+"""AWS Lambda entrypoints: `functions.aws_lambda.handler.<role>` (or `.handler`), playing BOTLESS_ROLE.
 
 receive, mono: Function URL / HTTP API v2 / REST API v1 events (through mangum).
 parse, command, respond: EventBridge events, or SQS batches of them.
 """
 
-from providers.aws.lambda_app import lambda_handler, start
+import os
 
-start()  # the BOTLESS_ROLE function is built in the init phase: bad settings fail there
+from providers.aws.lambda_app import app_from_env, role_handler
 
-handler = lambda_handler()
-receive = lambda_handler("receive")
-mono = lambda_handler("mono")
-parse = lambda_handler("parse")
-command = lambda_handler("command")
-respond = lambda_handler("respond")
+# Built once, in the init phase (the chat secrets read from SSM): bad settings fail there.
+app = app_from_env(None, os.environ)
+
+handler = app
+receive = role_handler(app, "receive")
+mono = role_handler(app, "mono")
+parse = role_handler(app, "parse")
+command = role_handler(app, "command")
+respond = role_handler(app, "respond")

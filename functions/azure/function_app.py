@@ -5,6 +5,8 @@ respond) follows BOTLESS_TOPOLOGY / BOTLESS_ROLE; providers/azure/app.py builds 
 and docs/targets.md lists the settings. A missing setting fails indexing, loudly.
 """
 
-from providers.azure.app import build_function_app
+import os
 
-app = build_function_app()
+from providers.azure.app import app_from_env
+
+app = app_from_env(os.environ)  # built once, when the worker indexes this file

@@ -5,12 +5,14 @@ HTTP: `receive` (pipeline) and `mono`. CloudEvent, triggered from Pub/Sub: `pars
 lists the settings and topics.
 """
 
+import os
+
 import functions_framework
 from functions_framework import aio
 
-from providers.gcp.target import gcf_target
+from providers.gcp.target import target_from_env
 
-target = gcf_target()  # the bot, built once per instance; a missing setting fails start-up here
+target = target_from_env(os.environ)  # the bot, built once per instance; a missing setting fails start-up here
 
 
 @aio.http

@@ -2,24 +2,23 @@
 
 | payload                                   | converter          | roles                   |
 |-------------------------------------------|--------------------|-------------------------|
-| Function URL, HTTP API v2, REST API v1    | mangum + ASGI app  | receive, mono           |
-| EventBridge event (Botless CE in detail)  | eventbridge.py     | parse, command, respond |
-| SQS batch of EventBridge events           | sqs.py             | parse, command, respond |
-| `{"botless-resume": CE}` (Event invoke)   | invoke.py          | mono                    |
 | scheduled / warm-up ping                  | warmup.py (no-op)  | any                     |
+| Function URL, HTTP API v2, REST API v1    | mangum + ASGI app  | receive, mono           |
+| `{"botless-resume": CE}` (Event invoke)   | invoke.py          | mono                    |
+| SQS batch of EventBridge events           | sqs.py             | parse, command, respond |
+| EventBridge event (Botless CE in detail)  | eventbridge.py     | parse, command, respond |
 
-Failures are raised, so Lambda retries them and then hands them to the function's
-on-failure destination or DLQ; in an SQS batch only the failed records are reported
-(`batchItemFailures`). Nothing is acknowledged that was not handled.
+The table is `LambdaApp.triggers`, tried in that order (each source's `infer` is its
+module's pure check). Failures are raised, so Lambda retries them and then hands them to
+the function's on-failure destination or DLQ; in an SQS batch only the failed records are
+reported (`batchItemFailures`). Nothing is acknowledged that was not handled.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -27,21 +26,22 @@ from cloudevents.http import CloudEvent
 
 from core.bot import Bot
 from core.logs import log_event
+from core.role_table import HTTP_ROLES, PUBLISHING_ROLES
+from core.settings import Settings
+from providers.app_factory import RoleDoors, build_bot, role_of
 from providers.aws import eventbridge, http, invoke, sqs, warmup
 from providers.aws.dedupe import store_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.aws.secrets import load_chat_secrets
-from providers.mono import MonoChain
-from providers.runtime import ConfigurationError, Deferrer, Publisher, bot_from_env, role_from_env, run_role
+from providers.runtime import ConfigurationError, Deferrer, Publisher
+from providers.triggers import Trigger, UnknownTriggerError, dispatch
 
 logger = logging.getLogger("botless")
 
 T = TypeVar("T")
-HTTP_ROLES = ("receive", "mono")
+Handler = Callable[[Any, Any], Any]
 
-
-class UnknownTriggerError(ValueError):
-    """An invocation payload is no shape this function handles; the message names what was expected."""
+__all__ = ["LambdaApp", "UnknownTriggerError", "app_from_env", "role_handler"]
 
 
 class LambdaApp:
@@ -49,55 +49,33 @@ class LambdaApp:
 
     def __init__(self, bot: Bot, role: str, *, publisher: Publisher | None = None,
                  deferrer: Deferrer | None = None, source: str = eventbridge.DEFAULT_SOURCE) -> None:
+        self.doors = RoleDoors(bot, role, target="aws-lambda", publisher=publisher, deferrer=deferrer)
         self.bot = bot
         self.role = role
         self.publisher = publisher
         self.source = source
-        self.chain = MonoChain(bot, deferrer, target="aws-lambda") if role == "mono" else None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._mangum: Callable[[Any, Any], dict[str, Any]] | None = None
+        self._mangum: Handler | None = None
+        self.triggers: tuple[Trigger[Any], ...] = (
+            Trigger("warm-up", warmup.is_warmup, self._warmup),
+            Trigger("http", http.is_http, self._http),
+            Trigger("invoke", invoke.is_resume, self._resume),
+            Trigger("sqs", sqs.is_sqs, self._sqs),
+            Trigger("eventbridge", eventbridge.is_eventbridge, self._eventbridge),
+        )
 
     def __call__(self, payload: Any, context: Any = None) -> Any:
         """Handle one invocation (the Lambda handler signature)."""
-        if warmup.is_warmup(payload):
-            logger.info(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "warm-up"}))
-            return warmup.WARMUP_ANSWER
-        if http.is_http(payload):
-            if self.role not in HTTP_ROLES:
-                raise UnknownTriggerError(f"an HTTP request reached the {self.role} function; only "
-                                          "receive and mono serve HTTP (check the Function URL/API route)")
-            problem = http.body_problem(payload)
-            if problem is not None:
-                logger.warning(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "rejected",
-                                           "status": 400, "reason": problem}))
-                return http.bad_request(payload, problem)
-            return self.http_handler()(payload, context)
-        if invoke.is_resume(payload):
-            return self._bus_event(invoke.event_from_resume(payload), "invoke")
-        if sqs.is_sqs(payload):
-            return self._sqs_batch(payload["Records"])
-        if eventbridge.is_eventbridge(payload):
-            if payload["source"] != self.source:
-                return self._foreign(payload)
-            return self._bus_event(eventbridge.event_from_eventbridge(payload), "eventbridge")
-        keys = sorted(payload)[:8] if isinstance(payload, Mapping) else type(payload).__name__
-        raise UnknownTriggerError(f"the {self.role} function cannot read this payload (keys: {keys}); "
-                                  "it takes HTTP events (receive, mono), EventBridge events or SQS "
-                                  "batches of them (parse, command, respond), or a Botless resume")
+        return dispatch(self.triggers, payload, context, expected=(
+            f"the {self.role} function cannot read this payload; it takes HTTP events (receive, mono), "
+            "EventBridge events or SQS batches of them (parse, command, respond), or a Botless resume"))
 
-    def http_handler(self) -> Callable[[Any, Any], dict[str, Any]]:
+    def http_handler(self) -> Handler:
         """mangum around the shared ASGI app, built on first use."""
         if self._mangum is None:
             from mangum import Mangum
 
-            from providers.asgi import create_app
-
-            if self.chain is not None:
-                app = create_app(self.bot, self.chain.run, defer=self.chain.defer, ingress=False,
-                                 api_chat=False)
-            else:
-                publish = self._require_publisher().publish
-                app = create_app(self.bot, publish, defer=publish, ingress=False, api_chat=False)
+            app = self.doors.webhooks()
             self._event_loop()  # mangum runs on the current loop: make it ours
             self._mangum = Mangum(app, lifespan="off")
         self._event_loop()
@@ -108,27 +86,37 @@ class LambdaApp:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.close()
 
-    def _bus_event(self, event: CloudEvent, source: str) -> dict[str, Any]:
-        try:
-            emitted = self._run(self._handle(event))
-        except Exception as error:
-            self._log_failure(event, source, error)
-            raise
-        return {"handled": event["id"], "emitted": [e["type"] for e in emitted]}
+    # The sources, in the order of `triggers` --------------------------------------------
 
-    async def _handle(self, event: CloudEvent) -> list[CloudEvent]:
-        if self.chain is not None:
-            await self.chain.resume(event)
-            return []
-        if self.role == "receive":
-            raise UnknownTriggerError(f"a bus event ({event['type']}) reached the receive function, "
-                                      "which takes HTTP only; check the EventBridge rule targets")
-        publisher = self._require_publisher() if self.role != "respond" else None
-        return await run_role(self.bot, self.role, event, publisher)
+    def _warmup(self, payload: Any, context: Any) -> dict[str, str]:
+        logger.info(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "warm-up"}))
+        return warmup.WARMUP_ANSWER
 
-    def _sqs_batch(self, records: list[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    def _http(self, payload: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if self.role not in HTTP_ROLES:
+            self.doors.webhooks()  # raises UnknownTriggerError naming the roles that serve HTTP
+        problem = http.body_problem(payload)
+        if problem is not None:
+            logger.warning(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "rejected",
+                                       "status": 400, "reason": problem}))
+            return http.bad_request(payload, problem)
+        answer: dict[str, Any] = self.http_handler()(payload, context)
+        return answer
+
+    def _resume(self, payload: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return self._bus_event(invoke.event_from_resume(payload), "invoke")
+
+    def _eventbridge(self, payload: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if payload["source"] != self.source:
+            logger.warning(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "ignored",
+                                       "source": payload.get("source"), "detail-type": payload.get("detail-type"),
+                                       "reason": f"EventBridge source is not {self.source!r}"}))
+            return {"ignored": payload.get("id")}
+        return self._bus_event(eventbridge.event_from_eventbridge(payload), "eventbridge")
+
+    def _sqs(self, payload: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
         failed: list[str] = []
-        for record in records:
+        for record in payload["Records"]:
             try:
                 event = sqs.event_from_record(record, self.source)
                 if event is None:
@@ -136,7 +124,7 @@ class LambdaApp:
                                                "outcome": "ignored", "sqs": record.get("messageId"),
                                                "reason": "an EventBridge event of another source"}))
                     continue
-                self._run(self._handle(event))
+                self._run(self.doors.on_bus(event))
             except Exception as error:  # reported, so SQS retries this record alone
                 logger.error(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "failed",
                                          "sqs": record.get("messageId"),
@@ -144,20 +132,14 @@ class LambdaApp:
                 failed.append(str(record.get("messageId", "")))
         return sqs.batch_response(failed)
 
-    def _foreign(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        logger.warning(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "ignored",
-                                   "source": payload.get("source"), "detail-type": payload.get("detail-type"),
-                                   "reason": f"EventBridge source is not {self.source!r}"}))
-        return {"ignored": payload.get("id")}
-
-    def _require_publisher(self) -> Publisher:
-        if self.publisher is None:
-            raise ConfigurationError(f"the {self.role} role on Lambda needs an EventBridge publisher")
-        return self.publisher
-
-    def _log_failure(self, event: CloudEvent, source: str, error: Exception) -> None:
-        log_event(event, self.role, 0.0, "failed", target="aws-lambda", trigger=source,
-                  reason=f"{type(error).__name__}: {error}")
+    def _bus_event(self, event: CloudEvent, source: str) -> dict[str, Any]:
+        try:
+            emitted = self._run(self.doors.on_bus(event))
+        except Exception as error:
+            log_event(event, self.role, 0.0, "failed", target="aws-lambda", trigger=source,
+                      reason=f"{type(error).__name__}: {error}")
+            raise
+        return {"handled": event["id"], "emitted": [e["type"] for e in emitted]}
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         # One loop for the life of the instance, shared with mangum (which uses the current one).
@@ -167,46 +149,40 @@ class LambdaApp:
         return self._loop
 
     def _run(self, work: Awaitable[T]) -> T:
-        return self._event_loop().run_until_complete(work)  # type: ignore[arg-type]
+        return self._event_loop().run_until_complete(work)
 
 
-def app_from_env(role: str, env: Mapping[str, str] | None = None, bot: Bot | None = None) -> LambdaApp:
-    """The LambdaApp of `role` from the environment; ConfigurationError when a setting is missing."""
-    env = os.environ if env is None else env
-    publisher = EventBridgePublisher.from_env(env, role) if role in ("receive", "parse", "command") else None
+def app_from_env(role: str | None, env: Mapping[str, str], bot: Bot | None = None) -> LambdaApp:
+    """The LambdaApp of `role` (None: `BOTLESS_ROLE`) from `env`; ConfigurationError when a setting is missing.
+
+    Without `bot`, the bot is built here: the chat secrets SSM holds (`BOTLESS_SSM_PREFIX`)
+    are read and passed in with the settings, and webhook retries and bus redeliveries are
+    recognised across instances through DynamoDB (`BOTLESS_DEDUPE_TABLE`).
+    """
+    settings = Settings.from_env(env)
+    role = role or role_of(settings)
+    publisher = EventBridgePublisher.from_env(env, role) if role in PUBLISHING_ROLES and role != "mono" else None
     deferrer = invoke.SelfInvoker.from_env(env) if role == "mono" else None
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
     if bot is None:
-        # bot_from_env reads os.environ, once per process: the chat secrets SSM holds
-        # (BOTLESS_SSM_PREFIX) must be there before it runs.
-        load_chat_secrets(os.environ)
-        # Webhook retries and bus redeliveries are recognised across instances through DynamoDB.
-        bot = bot_from_env(store_from_env(env))
-    return LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
+        bot = build_bot(settings, load_chat_secrets(env), store_from_env(env))
+    app = LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
+    if role in HTTP_ROLES:
+        app.http_handler()  # mangum and the ASGI app, in the init phase: the first request needs them
+    return app
 
 
-@functools.cache
-def _app(role: str) -> LambdaApp:
-    return app_from_env(role)
+def role_handler(app: LambdaApp, role: str) -> Handler:
+    """The handler Terraform names `functions.aws_lambda.handler.<role>`: `app`, which plays `role`.
 
-
-def lambda_handler(role: str | None = None) -> Callable[[Any, Any], Any]:
-    """A Lambda handler for `role` (default: `BOTLESS_ROLE`); the app is built once per instance."""
+    A function whose handler and `BOTLESS_ROLE` disagree fails its first invocation, saying so.
+    """
 
     def handle(payload: Any, context: Any = None) -> Any:
-        return _app(role or role_from_env())(payload, context)
+        if app.role != role:
+            raise ConfigurationError(f"this function's handler is functions.aws_lambda.handler.{role} but "
+                                     f"BOTLESS_ROLE={app.role}: set them to the same role")
+        return app(payload, context)
 
-    handle.__name__ = handle.__qualname__ = role or "handler"
+    handle.__name__ = handle.__qualname__ = role
     return handle
-
-
-def start(env: Mapping[str, str] | None = None) -> None:
-    """Build the `BOTLESS_ROLE` app now (Lambda's init phase), so bad settings fail before a request.
-
-    That includes reading the chat secrets from SSM when `BOTLESS_SSM_PREFIX` is set.
-    """
-    env = os.environ if env is None else env
-    if env.get("BOTLESS_ROLE"):
-        app = _app(role_from_env(dict(env)))
-        if app.role in HTTP_ROLES:
-            app.http_handler()  # mangum and the ASGI app: the first request needs them

@@ -4,8 +4,9 @@ infra/aws_lambda gives each function the path, never the values, so no secret si
 Terraform state or in the function's configuration. In the init phase, before the bot
 is built, one paginated `GetParametersByPath` (decrypted, not recursive) reads the
 parameters directly under the path; those named like a chat secret
-(`/botless/SLACK_SIGNING_SECRET`) are put into `os.environ`, where the bot reads its
-settings once. A variable the environment already sets wins (a local override).
+(`/botless/SLACK_SIGNING_SECRET`) are handed to the app factory with the settings
+(providers/app_factory.py); nothing is written to `os.environ`. A variable the
+environment already sets wins (a local override).
 
 A refusal fails the init phase, loudly (ConfigurationError with the path and the AWS
 error code). So does a path holding no chat secret at all: that is what a mistyped
@@ -19,7 +20,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping
 
 from core.chat.platforms import CHAT_SECRETS
 from providers.runtime import ConfigurationError
@@ -30,21 +31,19 @@ PREFIX_SETTING = "BOTLESS_SSM_PREFIX"
 _PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+/?$")
 
 
-def load_chat_secrets(environ: MutableMapping[str, str]) -> list[str]:
-    """Put the chat secrets under `BOTLESS_SSM_PREFIX` into `environ`; the names it set.
+def load_chat_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """The chat secrets under `BOTLESS_SSM_PREFIX` that `env` does not set (non-blank), by name.
 
-    Does nothing, and imports no boto3, when the prefix is not set. A name `environ`
-    already sets (non-blank) keeps its value. Logs one line of names, never a value.
+    Reads nothing, and imports no boto3, when the prefix is not set; never changes `env`.
+    Logs one line of names, never a value.
     """
-    prefix = environ.get(PREFIX_SETTING, "").strip()
+    prefix = env.get(PREFIX_SETTING, "").strip()
     if not prefix:
-        return []
+        return {}
     found, others = chat_secrets_from_ssm(prefix)
-    loaded = [name for name in found if not environ.get(name, "").strip()]
-    for name in loaded:
-        environ[name] = found[name]
+    loaded = {name: value for name, value in found.items() if not env.get(name, "").strip()}
     logger.info(json.dumps({"target": "aws-lambda", "outcome": "secrets-loaded", "prefix": prefix,
-                            "loaded": loaded, "kept": sorted(set(found) - set(loaded)),
+                            "loaded": list(loaded), "kept": sorted(set(found) - set(loaded)),
                             "absent": [n for n in CHAT_SECRETS if n not in found],
                             "ignored": others}))
     return loaded

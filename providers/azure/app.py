@@ -14,8 +14,7 @@ it; Event Grid's own validation events and foreign event types are acknowledged.
 
 import json
 import logging
-import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import azure.functions as func
@@ -24,13 +23,12 @@ from cloudevents.http import CloudEvent
 
 from core.bot import Bot
 from core.events import EventValidationError
-from providers.asgi import create_app
+from core.settings import Settings
+from providers.app_factory import RoleDoors, build_bot
 from providers.azure.config import AzureConfig
 from providers.azure.dedupe import store_from_env
 from providers.azure.eventgrid import event_from_trigger, is_subscription_event
 from providers.azure.publisher import EventGridPublisher
-from providers.mono import MonoChain
-from providers.runtime import bot_from_env, run_role
 
 logger = logging.getLogger("botless")
 
@@ -42,14 +40,20 @@ class MalformedTriggerError(EventValidationError):
     """An Event Grid delivery without a Botless CloudEvent (the invocation fails, so it is retried)."""
 
 
-def build_function_app(bot: Bot | None = None, config: AzureConfig | None = None,
-                       publisher: EventGridPublisher | None = None) -> func.FunctionApp:
-    """The FunctionApp for this environment; ConfigurationError when a needed setting is missing.
+def app_from_env(env: Mapping[str, str]) -> func.FunctionApp:
+    """The FunctionApp for `env`; ConfigurationError when a needed setting is missing.
 
-    The bot remembers deliveries in Table Storage when `BOTLESS_DEDUPE_TABLE_NAME` is set.
+    `functions/azure/function_app.py` calls it once, at import (indexing). The bot
+    remembers deliveries in Table Storage when `BOTLESS_DEDUPE_TABLE_NAME` is set.
     """
-    bot = bot or bot_from_env(store_from_env(os.environ))
-    config = config or AzureConfig.from_env(topology=bot.settings.topology)
+    settings = Settings.from_env(env)
+    config = AzureConfig.from_env(env, topology=settings.topology)
+    return build_function_app(build_bot(settings, dedupe=store_from_env(env)), config)
+
+
+def build_function_app(bot: Bot, config: AzureConfig,
+                       publisher: EventGridPublisher | None = None) -> func.FunctionApp:
+    """The FunctionApp of `config.roles` for `bot`; ConfigurationError when a needed setting is missing."""
     config.check()
     publisher = publisher or EventGridPublisher(config)
     # The worker's root handler ships log records to Application Insights: keep propagating,
@@ -58,26 +62,18 @@ def build_function_app(bot: Bot | None = None, config: AzureConfig | None = None
         logger.setLevel(logging.INFO)
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     for role in config.roles:
+        doors = RoleDoors(bot, role, target="azure", publisher=publisher, deferrer=publisher)
         if role == "mono":
-            chain = MonoChain(bot, publisher, target="azure")
-            _http(app, "mono", create_app(bot, chain.run, defer=chain.defer, ingress=False, api_chat=False))
-            _event_grid(app, "mono_deferred", chain.resume)
+            _http(app, "mono", doors.webhooks())
+            _event_grid(app, "mono_deferred", doors.on_bus)
         elif role == "receive":
             # Deferred events are sent before the ack too: the host answers only when the function returns.
-            _http(app, "receive", create_app(bot, publisher.publish, defer=publisher.publish,
-                                             ingress=False, api_chat=False))
+            _http(app, "receive", doors.webhooks())
         else:
-            _event_grid(app, role, _role_handler(bot, role, publisher))
+            _event_grid(app, role, doors.on_bus)
     if config.warmup:
         _warmup(app, bot)
     return app
-
-
-def _role_handler(bot: Bot, role: str, publisher: EventGridPublisher) -> EventHandler:
-    async def run(event: CloudEvent) -> Any:
-        return await run_role(bot, role, event, publisher)
-
-    return run
 
 
 def _http(app: func.FunctionApp, name: str, asgi: Any) -> None:

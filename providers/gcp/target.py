@@ -20,7 +20,6 @@ lease. A foreign event type or a warm-up ping is acknowledged.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import json
 import logging
@@ -38,14 +37,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.bot import Bot
 from core.logs import configure_logging
-from providers.asgi import create_app
+from core.role_table import TARGET_ROLES
+from core.settings import Settings
+from providers.app_factory import RoleDoors, build_bot
 from providers.gcp.config import GcpConfig
 from providers.gcp.dedupe import store_from_env
 from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
 from providers.gcp.publisher import PubSubPublisher
 from providers.gcp.push_auth import CertsUnavailableError, PushTokenError, PushVerifier, verifier_from_env
 from providers.mono import MonoChain
-from providers.runtime import TARGET_ROLES, ConfigurationError, InFlightError, bot_from_env, run_role
+from providers.runtime import ConfigurationError, InFlightError
 
 logger = logging.getLogger("botless")
 
@@ -99,6 +100,7 @@ class GcfTarget:
         self.publisher = publisher or PubSubPublisher(config)
         self.loop = LoopThread()
         self._apps: dict[str, ASGIApp] = {}
+        self._doors: dict[str, RoleDoors] = {}
         self._checked: set[str] = set()
         self._lock = threading.Lock()
         if role:
@@ -109,8 +111,10 @@ class GcfTarget:
         if role in self._checked:
             return
         self.config.check(role)
+        doors = RoleDoors(self.bot, role, target="gcf", publisher=self.publisher, deferrer=self.publisher)
         if role == "mono":
-            self._apps["mono"] = self._mono_app()
+            self._apps["mono"] = self._mono_app(doors)
+        self._doors[role] = doors
         self._checked.add(role)
 
     # HTTP functions -----------------------------------------------------------------
@@ -120,23 +124,18 @@ class GcfTarget:
         with self._lock:
             self.check(role)
             if role not in self._apps:
-                self._apps[role] = self._receive_app()
+                self._apps[role] = self._doors[role].webhooks()
             return Forward(self._apps[role])
 
-    def _receive_app(self) -> ASGIApp:
-        # Deferred events (the platform wants its ack first) are published before the ack
-        # too: the instance may get no CPU once it has answered.
-        return create_app(self.bot, self.publisher.publish, defer=self.publisher.publish,
-                          ingress=False, api_chat=False)
-
-    def _mono_app(self) -> ASGIApp:
-        chain = MonoChain(self.bot, self.publisher, target="gcf")
-        webhooks = create_app(self.bot, chain.run, defer=chain.defer, ingress=False, api_chat=False)
+    def _mono_app(self, doors: RoleDoors) -> ASGIApp:
+        chain = doors.chain
+        assert chain is not None  # the mono role's doors always hold its chain
 
         async def deferred(request: Request) -> Response:
             return await self._resume(chain, request)
 
-        return Starlette(routes=[Route(DEFERRED_PATH, deferred, methods=["POST"]), Mount("/", app=webhooks)])
+        return Starlette(routes=[Route(DEFERRED_PATH, deferred, methods=["POST"]),
+                                 Mount("/", app=doors.webhooks())])
 
     async def _resume(self, chain: MonoChain, request: Request) -> Response:
         given = request.query_params.get("token", "").encode()
@@ -191,7 +190,7 @@ class GcfTarget:
 
             raise BadRequest(str(error)) from None
         if event is not None:
-            self.loop.run(run_role(self.bot, role, event, self.publisher))
+            self.loop.run(self._doors[role].on_bus(event))
 
 
 def role_of_instance(env: Mapping[str, str]) -> str | None:
@@ -202,12 +201,12 @@ def role_of_instance(env: Mapping[str, str]) -> str | None:
     return role or None
 
 
-@functools.lru_cache(maxsize=1)
-def gcf_target() -> GcfTarget:
-    """The instance's target, built once at import; start-up fails here when a setting is missing.
+def target_from_env(env: Mapping[str, str]) -> GcfTarget:
+    """The instance's target from `env`; start-up fails here when a setting is missing.
 
-    The bot remembers deliveries in Firestore when `BOTLESS_FIRESTORE_COLLECTION` is set.
+    `functions/gcf/main.py` calls it once, at import. The bot remembers deliveries in
+    Firestore when `BOTLESS_FIRESTORE_COLLECTION` is set.
     """
-    configure_logging(os.environ.get("BOTLESS_LOG_LEVEL", "INFO"))
-    return GcfTarget(bot_from_env(store_from_env(os.environ)), GcpConfig.from_env(),
-                     role=role_of_instance(os.environ), push_verifier=verifier_from_env(os.environ))
+    configure_logging(env.get("BOTLESS_LOG_LEVEL", "INFO"))
+    bot = build_bot(Settings.from_env(env), dedupe=store_from_env(env))
+    return GcfTarget(bot, GcpConfig.from_env(env), role=role_of_instance(env), push_verifier=verifier_from_env(env))

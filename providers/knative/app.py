@@ -15,7 +15,6 @@ sender token when BOTLESS_KNATIVE_OIDC_AUDIENCE is set (providers/knative/oidc.p
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -26,13 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.bot import Bot
-from providers.asgi import create_app
+from core.settings import Settings
+from providers.app_factory import RoleDoors, build_bot, role_of
 from providers.knative.dedupe import store_from_env
 from providers.knative.oidc import Endpoint, SenderVerifier, require_sender, verifier_from_env
 from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
-from providers.mono import MonoChain
-from providers.runtime import ConfigurationError, bot_from_env, role_from_env, run_role
+from providers.runtime import ConfigurationError, run_role
 
 MONO_ROUTES = ("webhooks", "bus", "all")
 
@@ -79,14 +78,13 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=receive on Knative publishes to K_SINK, which is not "
                                      "set: bind the service to the Broker with a SinkBinding")
-        return create_app(bot, sink.publish, defer=sink.publish, ingress=False, api_chat=False)
+        return RoleDoors(bot, role, target="knative", publisher=sink).webhooks()
     if role == "mono":
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=mono on Knative defers slow commands through the "
                                      "Broker, but K_SINK is not set: bind the service to the Broker "
                                      "with a SinkBinding and add the mono Triggers (docs/targets.md)")
-        chain = MonoChain(bot, sink, target="knative")
-        app = create_app(bot, chain.run, defer=chain.defer, ingress=False, api_chat=False)
+        app = RoleDoors(bot, role, target="knative", deferrer=sink).webhooks()
         if routes == "all":
             app.add_route("/", bus_endpoint(), methods=["POST"])
         return app
@@ -104,15 +102,15 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
     ])
 
 
-def app_from_env(env: Mapping[str, str] | None = None) -> Starlette:
-    """The app for `BOTLESS_ROLE`, with the process's bot and the SinkBinding's sink.
+def app_from_env(env: Mapping[str, str]) -> Starlette:
+    """The app for `BOTLESS_ROLE` in `env`, with its bot and the SinkBinding's sink.
 
     The bot remembers deliveries in Redis when `BOTLESS_REDIS_URL` is set; mono serves the
     face `BOTLESS_KNATIVE_ROUTES` names; `POST /` checks sender tokens when
     `BOTLESS_KNATIVE_OIDC_AUDIENCE` is set.
     """
-    env = os.environ if env is None else env
-    role = role_from_env(dict(env))
+    settings = Settings.from_env(env)
+    role = role_of(settings)
     routes = env.get("BOTLESS_KNATIVE_ROUTES", "").strip() or "webhooks"
-    return build_app(bot_from_env(store_from_env(env)), role, KnativeSink.from_env(env), routes=routes,
-                     verifier=verifier_from_env(env))
+    return build_app(build_bot(settings, dedupe=store_from_env(env)), role, KnativeSink.from_env(env),
+                     routes=routes, verifier=verifier_from_env(env))

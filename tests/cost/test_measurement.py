@@ -126,19 +126,14 @@ def test_an_old_target_spelling_names_the_canonical_one():
 
 def test_every_measured_invocation_is_a_new_delivery(monkeypatch):
     """Repeated ids would be skipped as retries (dedupe) and measure nothing."""
-    from providers.runtime import bot_from_env
     from tooling.costing.samples import inputs_for
 
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "measure-secret")
     monkeypatch.delenv("BOTLESS_COST_MIX", raising=False)
-    bot_from_env.cache_clear()
-    try:
-        webhooks = inputs_for("receive", 50)
-        bodies = [json.loads(sample.body) for sample in webhooks]
-        assert len({body["event_id"] for body in bodies}) == 50
-        assert len({body["event"]["ts"] for body in bodies}) == 50
-        for role in ("parse", "command", "respond"):
-            events = inputs_for(role, 30)
-            assert len({event["id"] for event in events}) == 30, role
-    finally:
-        bot_from_env.cache_clear()
+    webhooks = inputs_for("receive", 50)
+    bodies = [json.loads(sample.body) for sample in webhooks]
+    assert len({body["event_id"] for body in bodies}) == 50
+    assert len({body["event"]["ts"] for body in bodies}) == 50
+    for role in ("parse", "command", "respond"):
+        events = inputs_for(role, 30)
+        assert len({event["id"] for event in events}) == 30, role

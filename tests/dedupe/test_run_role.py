@@ -222,15 +222,10 @@ async def test_mono_resume_of_an_event_another_invocation_is_running_raises_in_f
 
 
 def test_the_bot_carries_one_store_for_its_adapters_and_its_roles(monkeypatch):
-    from providers.runtime import bot_from_env
+    from providers.app_factory import build_bot
 
     store = MemoryDedupeStore()
-    monkeypatch.setenv("BOTLESS_ENTRY_POINTS", "0")
-    bot_from_env.cache_clear()
-    try:
-        bot = bot_from_env(store)
-    finally:
-        bot_from_env.cache_clear()
+    bot = build_bot(Settings.from_env({"BOTLESS_ENTRY_POINTS": "0"}), dedupe=store)
     assert bot.dedupe is store
     assert all(adapter.dedupe is store for adapter in bot.adapters.values())  # type: ignore[attr-defined]
     assert isinstance(Bot(Settings(load_entry_points=False)).dedupe, MemoryDedupeStore)

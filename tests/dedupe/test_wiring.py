@@ -21,12 +21,12 @@ AZURITE_URL = "http://127.0.0.1:10002/devstoreaccount1"
 
 
 class BotRecorder:
-    """Stands in for bot_from_env: records the store each target passes."""
+    """Stands in for the app factory's build_bot: records the store each target passes."""
 
     def __init__(self) -> None:
         self.stores: list[Any] = []
 
-    def __call__(self, dedupe: Any = None) -> Any:
+    def __call__(self, settings: Any, secrets: Any = None, dedupe: Any = None) -> Any:
         self.stores.append(dedupe)
         return bot_for({"BOTLESS_ENTRY_POINTS": "0"}, dedupe)
 
@@ -36,12 +36,12 @@ def test_knative_uses_redis_when_botless_redis_url_is_set(monkeypatch):
     from providers.knative.dedupe import RedisDedupeStore
 
     recorder = BotRecorder()
-    monkeypatch.setattr(knative, "bot_from_env", recorder)
+    monkeypatch.setattr(knative, "build_bot", recorder)
     knative.app_from_env({"BOTLESS_ROLE": "respond", "BOTLESS_REDIS_URL": "redis://10.0.0.5:6379/1"})
     knative.app_from_env({"BOTLESS_ROLE": "respond"})
     [redis_store, default] = recorder.stores
     assert isinstance(redis_store, RedisDedupeStore) and redis_store.url == "redis://10.0.0.5:6379/1"
-    assert default is None  # bot_from_env then takes BOTLESS_DEDUPE (memory)
+    assert default is None  # build_bot then takes BOTLESS_DEDUPE (memory)
 
 
 def test_cloud_functions_uses_firestore_when_the_collection_is_set(monkeypatch):
@@ -49,7 +49,7 @@ def test_cloud_functions_uses_firestore_when_the_collection_is_set(monkeypatch):
     from providers.gcp.dedupe import FirestoreDedupeStore
 
     recorder = BotRecorder()
-    monkeypatch.setattr(gcp, "bot_from_env", recorder)
+    monkeypatch.setattr(gcp, "build_bot", recorder)
     # Its stderr handler would keep the "botless" logger from propagating to caplog in later tests.
     monkeypatch.setattr(gcp, "configure_logging", lambda level: None)
     monkeypatch.setenv("BOTLESS_FIRESTORE_COLLECTION", "botless-dedupe")
@@ -57,11 +57,7 @@ def test_cloud_functions_uses_firestore_when_the_collection_is_set(monkeypatch):
     monkeypatch.delenv("BOTLESS_GCP_PROJECT", raising=False)
     for name in ("BOTLESS_ROLE", "FUNCTION_TARGET"):
         monkeypatch.delenv(name, raising=False)
-    gcp.gcf_target.cache_clear()
-    try:
-        gcp.gcf_target()
-    finally:
-        gcp.gcf_target.cache_clear()
+    gcp.target_from_env(os.environ)
     [store] = recorder.stores
     assert isinstance(store, FirestoreDedupeStore)
     assert (store.collection, store.project) == ("botless-dedupe", "proj-1")
@@ -72,13 +68,13 @@ def test_azure_uses_table_storage_when_the_table_is_named(monkeypatch):
     from providers.azure.dedupe import TableDedupeStore
 
     recorder = BotRecorder()
-    monkeypatch.setattr(azure, "bot_from_env", recorder)
+    monkeypatch.setattr(azure, "build_bot", recorder)
     for name, value in {"BOTLESS_DEDUPE_TABLE_NAME": "botlessdedupe", "BOTLESS_TABLE_ACCOUNT_URL": AZURITE_URL,
                         "BOTLESS_TABLE_ACCOUNT_KEY": "a2V5", "BOTLESS_EVENTGRID_ENDPOINT": "http://127.0.0.1:9/api",
                         "BOTLESS_EVENTGRID_KEY": "k"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("BOTLESS_ROLE", raising=False)
-    azure.build_function_app()
+    azure.app_from_env(os.environ)
     [store] = recorder.stores
     assert isinstance(store, TableDedupeStore) and store.table == "botlessdedupe"
     assert store.account_url == AZURITE_URL and "a2V5" not in repr(store)
@@ -98,7 +94,7 @@ def test_lambda_uses_dynamodb_when_the_table_is_set(monkeypatch):
     from providers.aws.dedupe import DynamoDedupeStore
 
     recorder = BotRecorder()
-    monkeypatch.setattr(lambda_app, "bot_from_env", recorder)
+    monkeypatch.setattr(lambda_app, "build_bot", recorder)
     lambda_app.app_from_env("respond", {"BOTLESS_DEDUPE_TABLE": "botless-dedupe"}).close()
     [store] = recorder.stores
     assert isinstance(store, DynamoDedupeStore) and store.table == "botless-dedupe"

@@ -1,6 +1,7 @@
 """Lambda reads the chat secrets from SSM at run time (BOTLESS_SSM_PREFIX), against moto in
-server mode: decrypted, only where the environment has none, never logged; a refusal or an
-empty path fails the init phase with a message naming the path."""
+server mode: decrypted, only where the environment has none, never logged, passed to the app
+factory (never written to os.environ); a refusal or an empty path fails the init phase with a
+message naming the path."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import pytest
 from botocore.stub import Stubber
 
 from core.chat.platforms import CHAT_SECRETS
+from core.settings import Settings
+from providers.app_factory import with_secrets
 from providers.aws import clients
 from providers.aws.lambda_app import app_from_env
 from providers.aws.secrets import load_chat_secrets
-from providers.runtime import ConfigurationError, bot_from_env
+from providers.runtime import ConfigurationError
 from tests.servers import free_port
 from tests.targets.drivers.aws_lambda import LambdaContext, create_pipeline_bus, http_event
 from tests.targets.scenarios import slack_slash_command
@@ -40,15 +43,13 @@ def prefix(aws_env: dict[str, str], unique: str) -> str:
 
 @pytest.fixture
 def environ() -> Iterator[None]:
-    """os.environ as it was, once the test is over (the loader writes to it), and a fresh bot."""
-    saved = dict(os.environ)
-    bot_from_env.cache_clear()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        bot_from_env.cache_clear()
+    """A check that os.environ is left as it was: the secrets go to the app factory, not there."""
+    def chat_secrets() -> dict[str, str]:
+        return {name: value for name, value in os.environ.items() if name in CHAT_SECRETS}
+
+    saved = chat_secrets()
+    yield
+    assert chat_secrets() == saved
 
 
 def test_the_chat_secrets_under_the_prefix_are_loaded_decrypted_where_the_environment_has_none(prefix, caplog):
@@ -59,12 +60,15 @@ def test_the_chat_secrets_under_the_prefix_are_loaded_decrypted_where_the_enviro
     for n in range(12):  # more than one page (10 a page)
         put(f"{prefix}OTHER_{n:02d}", f"other-{n}")
     env = {"BOTLESS_SSM_PREFIX": prefix, "SLACK_BOT_TOKEN": "set-by-the-operator", "DISCORD_BOT_TOKEN": " "}
+    given = dict(env)
     with caplog.at_level(logging.DEBUG):  # botocore's DEBUG lines included
         loaded = load_chat_secrets(env)
-    assert loaded == ["SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN"]
-    assert env["SLACK_SIGNING_SECRET"] == "ssm-signing-secret"  # moto returns kms:alias/aws/ssm:... undecrypted
-    assert env["TELEGRAM_BOT_TOKEN"] == "ssm-telegram-token"
-    assert env["SLACK_BOT_TOKEN"] == "set-by-the-operator" and env["DISCORD_BOT_TOKEN"] == " "
+    assert list(loaded) == ["SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN"] and env == given
+    assert loaded["SLACK_SIGNING_SECRET"] == "ssm-signing-secret"  # moto returns kms:alias/aws/ssm:... undecrypted
+    assert loaded["TELEGRAM_BOT_TOKEN"] == "ssm-telegram-token"
+    settings = with_secrets(Settings.from_env(env), loaded).extra
+    assert settings["SLACK_BOT_TOKEN"] == "set-by-the-operator" and settings["DISCORD_BOT_TOKEN"] == " "
+    assert settings["SLACK_SIGNING_SECRET"] == "ssm-signing-secret"
     [line] = [json.loads(r.getMessage()) for r in caplog.records if "secrets-loaded" in r.getMessage()]
     assert line["prefix"] == prefix and line["kept"] == ["SLACK_BOT_TOKEN"]
     assert line["ignored"] == [f"OTHER_{n:02d}" for n in range(12)]
@@ -75,7 +79,7 @@ def test_the_chat_secrets_under_the_prefix_are_loaded_decrypted_where_the_enviro
 
 def test_without_a_prefix_nothing_is_read():
     env = {"SLACK_SIGNING_SECRET": "local"}
-    assert load_chat_secrets(env) == [] and env == {"SLACK_SIGNING_SECRET": "local"}
+    assert load_chat_secrets(env) == {} and env == {"SLACK_SIGNING_SECRET": "local"}
 
 
 def test_a_slack_webhook_to_receive_verifies_with_the_secret_read_from_ssm(stand_in, prefix, environ, unique,
@@ -83,11 +87,10 @@ def test_a_slack_webhook_to_receive_verifies_with_the_secret_read_from_ssm(stand
     queues = create_pipeline_bus(f"botless-secrets-{unique}")
     put(f"{prefix}SLACK_SIGNING_SECRET", f"from-ssm-{unique}")
     platform = {k: v for k, v in stand_in.env().items() if k not in CHAT_SECRETS}
-    os.environ.update({**platform, "BOTLESS_SSM_PREFIX": prefix})
-    for name in CHAT_SECRETS:
-        os.environ.pop(name, None)
+    env = {**{k: v for k, v in os.environ.items() if k not in CHAT_SECRETS}, **platform,
+           "BOTLESS_SSM_PREFIX": prefix, "BOTLESS_EVENT_BUS": f"botless-secrets-{unique}"}
     with caplog.at_level(logging.DEBUG):
-        app = app_from_env("receive", {"BOTLESS_EVENT_BUS": f"botless-secrets-{unique}"})
+        app = app_from_env("receive", env)
         try:
             headers, body = slack_slash_command(stand_in.url, "/uptime", "", trigger=unique,
                                                 secret=f"from-ssm-{unique}")
@@ -148,8 +151,10 @@ def test_an_unreachable_ssm_or_a_bad_path_fails_at_init(prefix, monkeypatch):
 
 PROBE = """
 import json, os, sys
-import functions.aws_lambda.handler
-print(json.dumps({"boto3": "boto3" in sys.modules, "slack": os.environ.get("SLACK_SIGNING_SECRET") == "init-secret"}))
+import functions.aws_lambda.handler as h
+print(json.dumps({"boto3": "boto3" in sys.modules,
+                  "slack": h.app.bot.settings.extra.get("SLACK_SIGNING_SECRET") == "init-secret",
+                  "environ": "SLACK_SIGNING_SECRET" in os.environ}))
 """
 
 
@@ -164,7 +169,7 @@ def test_the_handler_module_reads_the_secrets_in_the_init_phase_or_fails_there(p
     put(f"{prefix}SLACK_SIGNING_SECRET", "init-secret")
     done = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix})
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"boto3": True, "slack": True}
+    assert json.loads(done.stdout) == {"boto3": True, "slack": True, "environ": False}
     assert "init-secret" not in done.stderr
     refused = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix,
                                   "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})

@@ -85,7 +85,7 @@ def load(monkeypatch: pytest.MonkeyPatch, target: GcfTarget) -> Callable[[str], 
     """`load(role)`: functions-framework's app for that function of main.py, on `target`."""
     monkeypatch.setattr(sys, "path", list(sys.path))  # create_app appends functions/gcf to it
     monkeypatch.setitem(sys.modules, "main", None)  # and registers main.py as `main`
-    monkeypatch.setattr(gcp_target, "gcf_target", lambda: target)
+    monkeypatch.setattr(gcp_target, "target_from_env", lambda env: target)
     for name in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_TRIGGER_TYPE"):
         monkeypatch.setenv(name, "")  # create_app sets them in os.environ; undone after the test
 

@@ -98,7 +98,8 @@ def inputs_for(role: str, count: int) -> list[WebhookSample] | list[CloudEvent]:
     """`count` inputs for `role`: webhooks for receive and mono, chain events for the others."""
     import os
 
-    from providers.runtime import bot_from_env
+    from core.settings import Settings
+    from providers.app_factory import build_bot
     from tooling.costing.figures import DEFAULT_TEXTS
 
     texts = json.loads(os.environ[MIX_VARIABLE]) if os.environ.get(MIX_VARIABLE) else DEFAULT_TEXTS
@@ -106,7 +107,7 @@ def inputs_for(role: str, count: int) -> list[WebhookSample] | list[CloudEvent]:
     secret = os.environ["SLACK_SIGNING_SECRET"]
     if role in HTTP_ROLES:
         return webhook_samples(mix, count, secret)
-    events = event_samples(bot_from_env(), role, mix, secret)
+    events = event_samples(build_bot(Settings.from_env(os.environ)), role, mix, secret)
     # A fresh CloudEvent id for every invocation: a bus redelivery (same id) is skipped.
     return [_fresh_copy(events[i % len(events)]) for i in range(count)]
 

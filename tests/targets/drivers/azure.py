@@ -33,7 +33,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core import events as ev
-from providers.runtime import bot_from_env
 from tests.servers import uvicorn_server
 from tests.targets.driver import HttpResult
 
@@ -105,14 +104,10 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
 def load_function_app(env: Mapping[str, str]) -> func.FunctionApp:
     """functions/azure/function_app.py, executed fresh with `env`; its `app`."""
     with environment(env):
-        bot_from_env.cache_clear()
-        try:
-            spec = importlib.util.spec_from_file_location(f"function_app_{uuid.uuid4().hex}", FUNCTION_APP)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        finally:
-            bot_from_env.cache_clear()
+        spec = importlib.util.spec_from_file_location(f"function_app_{uuid.uuid4().hex}", FUNCTION_APP)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     return module.app
 
 
