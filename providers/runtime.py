@@ -17,20 +17,21 @@ either confirmed (the retry is a duplicate) or died and its lease lapsed (the re
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Protocol
 
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.dedupe import DedupeStore, claim, confirm, is_confirmed, release
+from core.dedupe import claim, confirm, is_confirmed, release
 from core.events import EventValidationError, is_botless_type, validate_event
 from core.logs import log_event
 from core.role_table import handles
+
+# Re-exported: the cloud stores (providers/*/dedupe.py) import it from here.
+from providers.shared_store import shared_dedupe
 
 logger = logging.getLogger("botless")
 
@@ -99,45 +100,6 @@ def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> s
     if role not in TARGET_ROLES:
         raise ConfigurationError(f"BOTLESS_ROLE={role!r}: choose one of {', '.join(TARGET_ROLES)}")
     return role
-
-
-@functools.cache
-def bot_from_env(dedupe: DedupeStore | None = None) -> Bot:
-    """This process's one bot: settings and chat adapters from the environment (built once).
-
-    A cloud entrypoint calls it at import, so the bot is built in the instance's init
-    phase; constructors do no network I/O. `dedupe` is the target's shared store
-    (default: the one `BOTLESS_DEDUPE` names).
-    """
-    from core.chat.platforms import adapters_from_env
-    from core.dedupe import dedupe_from_env
-    from core.settings import Settings
-
-    settings = Settings.from_env()
-    store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)
-    return Bot(settings, adapters=adapters_from_env(settings, store), dedupe=store)
-
-
-_warned: set[str] = set()
-Store = TypeVar("Store", bound=DedupeStore)
-
-
-def shared_dedupe(env: Mapping[str, str], setting: str, target: str,
-                  build: Callable[[Mapping[str, str]], Store | None]) -> Store | None:
-    """The target's shared store, built by `build` when `setting` is set; else None.
-
-    None leaves the bot on `BOTLESS_DEDUPE` (this instance's memory), which is said once,
-    at start-up, as a warning: a retry that reaches another instance is handled again.
-    """
-    if env.get(setting, "").strip():
-        return build(env)
-    if target not in _warned:
-        _warned.add(target)
-        logger.warning(json.dumps({"target": target, "outcome": "dedupe-per-instance", "reason": (
-            f"{setting} is not set: deliveries are remembered in this instance's memory only, so a "
-            "platform retry or bus redelivery that reaches another instance is handled again "
-            "(docs/targets.md, Deduplication)")}))
-    return None
 
 
 async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None, *,
@@ -222,5 +184,5 @@ async def _give_back(bot: Bot, role: str, event: CloudEvent, key: str) -> None:
 __all__ = [
     "BUS_DEDUPE_TTL_SECONDS", "ConfigurationError", "Deferrer", "EventValidationError", "InFlightError",
     "PublishError",
-    "Publisher", "TARGET_ROLES", "bot_from_env", "role_from_env", "run_role", "shared_dedupe",
+    "Publisher", "TARGET_ROLES", "role_from_env", "run_role", "shared_dedupe",
 ]
