@@ -44,7 +44,8 @@ def test_the_conformance_suite_and_bench_run_every_target() -> None:
 
     assert {target for target, _ in CONFIGURATIONS} == set(TARGET_NAMES)
     bench = importlib.import_module("bench.cold_start")  # bench/ is a namespace package
-    assert set(bench.TARGETS) == set(TARGET_NAMES)
+    # bench measures each registry target through its invoker (checked below), restating none.
+    assert bench.TARGETS is TARGETS and bench.TARGET_NAMES is TARGET_NAMES
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
