@@ -20,6 +20,12 @@ class SettingsError(ValueError):
     """An environment variable has a value Botless cannot use; the message names it."""
 
 
+def secret_field() -> str:
+    """A dataclass field for a secret setting: empty by default, and left out of repr so it never reaches a log."""
+    secret: str = field(default="", repr=False)
+    return secret
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -57,7 +63,7 @@ class Settings:
     slow_command_seconds: float = 2.0
     dedupe_lease_seconds: int = DEDUPE_LEASE_SECONDS
     # The bearer token of `botless serve`'s ingress and /api/chat (providers/asgi/access.py).
-    ingress_token: str = field(default="", repr=False)
+    ingress_token: str = secret_field()
     # The whole environment, chat secrets included: never in repr, so never in a log.
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -32,7 +32,7 @@ from core.events import (
 )
 from core.http import HttpRequest, HttpResponse
 from core.limits import COMMAND_NAME_LIMIT, DISCORD_CONTENT_LIMIT, DISCORD_OPTION_LIMIT, TEXT_LIMIT
-from core.settings import SettingsError
+from core.settings import SettingsError, secret_field
 
 PLATFORM = "discord"
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -48,11 +48,11 @@ _SEEN_TTL_SECONDS = 3600
 
 @dataclass(frozen=True)
 class DiscordConfig:
-    """DISCORD_* settings; the bot token is left out of repr so it never reaches a log."""
+    """DISCORD_* settings."""
 
     public_key: str = ""
     application_id: str = ""
-    bot_token: str = field(default="", repr=False)
+    bot_token: str = secret_field()
     api_url: str = DEFAULT_API_URL
 
     @classmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +42,7 @@ from core.events import (
     BotResponse,
 )
 from core.http import HttpRequest, HttpResponse
+from core.settings import secret_field
 
 DEFAULT_API_URL = "https://slack.com/api"
 # Slack retries an event three times within about an hour.
@@ -54,10 +55,10 @@ _RESPONSE_URL_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
 
 @dataclass(frozen=True)
 class SlackConfig:
-    """SLACK_* settings. The secrets are left out of repr, so they never reach a log."""
+    """SLACK_* settings."""
 
-    signing_secret: str = field(default="", repr=False)
-    bot_token: str = field(default="", repr=False)
+    signing_secret: str = secret_field()
+    bot_token: str = secret_field()
     api_url: str = DEFAULT_API_URL
 
     @classmethod

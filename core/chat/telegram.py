@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -32,7 +32,7 @@ from core.events import (
 )
 from core.http import HttpRequest, HttpResponse
 from core.limits import TELEGRAM_TEXT_LIMIT
-from core.settings import SettingsError
+from core.settings import SettingsError, secret_field
 
 PLATFORM = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -46,10 +46,10 @@ _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 @dataclass(frozen=True)
 class TelegramConfig:
-    """TELEGRAM_* settings; the tokens are left out of repr so they never reach a log."""
+    """TELEGRAM_* settings."""
 
-    bot_token: str = field(default="", repr=False)
-    secret_token: str = field(default="", repr=False)
+    bot_token: str = secret_field()
+    secret_token: str = secret_field()
     api_url: str = DEFAULT_API_URL
 
     @classmethod
