@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.bot import Bot
 from core.logs import configure_logging
-from core.role_table import TARGET_ROLES
+from core.role_table import HTTP_ROLES, TARGET_ROLES
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
 from providers.gcp.config import GcpConfig
@@ -90,7 +90,7 @@ class Forward(Response):
 
 
 class GcfTarget:
-    """One Cloud Functions instance: the bot is built once; each role's app when first used."""
+    """One Cloud Functions instance: the bot is built once; each role is wired when first checked."""
 
     def __init__(self, bot: Bot, config: GcpConfig, publisher: PubSubPublisher | None = None,
                  role: str | None = None, push_verifier: PushVerifier | None = None) -> None:
@@ -101,21 +101,21 @@ class GcfTarget:
         self.loop = LoopThread()
         self._apps: dict[str, ASGIApp] = {}
         self._doors: dict[str, RoleDoors] = {}
-        self._checked: set[str] = set()
         self._lock = threading.Lock()
         if role:
             self.check(role)
 
     def check(self, role: str) -> None:
-        """Fail with ConfigurationError unless this instance can play `role` (done once)."""
-        if role in self._checked:
+        """Fail with ConfigurationError unless this instance can play `role`; wire it (done once)."""
+        if role in self._doors:
             return
         self.config.check(role)
         doors = RoleDoors(self.bot, role, target="gcf", publisher=self.publisher, deferrer=self.publisher)
         if role == "mono":
-            self._apps["mono"] = self._mono_app(doors)
+            self._apps[role] = self._mono_app(doors)
+        elif role in HTTP_ROLES:
+            self._apps[role] = doors.webhooks()
         self._doors[role] = doors
-        self._checked.add(role)
 
     # HTTP functions -----------------------------------------------------------------
 
@@ -123,9 +123,9 @@ class GcfTarget:
         """The response of an HTTP function: the role's ASGI app answers the request."""
         with self._lock:
             self.check(role)
-            if role not in self._apps:
-                self._apps[role] = self._doors[role].webhooks()
-            return Forward(self._apps[role])
+        if role not in self._apps:
+            self._doors[role].webhooks()  # raises UnknownTriggerError naming the roles that serve HTTP
+        return Forward(self._apps[role])
 
     def _mono_app(self, doors: RoleDoors) -> ASGIApp:
         chain = doors.chain
