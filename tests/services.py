@@ -16,10 +16,26 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.servers import free_port
+
+F = TypeVar("F", bound=Callable[..., Any])
+# The names of the fixtures that start a server: a test using one, even through another
+# fixture, is marked slow (tests/conftest.py), so `pytest -m "not slow"` is the inner loop.
+SERVICE_FIXTURES: set[str] = set()
+
+
+def service_fixture(*, scope: str = "function") -> Callable[[F], F]:
+    """`pytest.fixture(scope=...)` for a fixture that starts a process, an emulator or a server
+    on loopback (uvicorn, moto): the tests that use it are marked slow."""
+    def register(function: F) -> F:
+        SERVICE_FIXTURES.add(function.__name__)
+        return pytest.fixture(scope=scope)(function)  # type: ignore[call-overload]
+
+    return register
 
 SDK_DIRS = ("/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk")
 # Microsoft's published development account of Azurite (a well-known, public key; tests only).
@@ -155,7 +171,7 @@ def start_azurite(workdir: Path) -> tuple[Service, str]:
 
 # -- session fixtures (imported by tests/conftest.py) --------------------------------------
 
-@pytest.fixture(scope="session")
+@service_fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """redis://127.0.0.1:PORT/0 of a redis-server for this session."""
     if redis_command(0) is None:
@@ -165,7 +181,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@service_fixture(scope="session")
 def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """host:port of the Firestore emulator for this session (FIRESTORE_EMULATOR_HOST)."""
     if firestore_command(0) is None:
@@ -175,7 +191,7 @@ def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     service.stop()
 
 
-@pytest.fixture(scope="session")
+@service_fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The connection string of Azurite's Table service for this session (dev account)."""
     if azurite_table_binary() is None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import service_fixture
+
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 MODULES = ("aws_lambda", "gcf", "azure", "knative")
@@ -74,7 +76,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")
 def moto_endpoint():
     """moto in server mode on loopback; every AWS API of the Lambda module is pointed at it."""
     from moto.server import ThreadedMotoServer

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import service_fixture
 from tooling.packaging import PackageError, PackageOptions, package
 
 
-@pytest.fixture(scope="session")
+@service_fixture(scope="session")  # pip, in a subprocess
 def lambda_build(tmp_path_factory: pytest.TempPathFactory):
     """`botless package --target aws-lambda` with its dependencies (pip reaches PyPI or its cache)."""
     out = tmp_path_factory.mktemp("lambda-build")

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.services import service_fixture
 from tests.targets.scenarios import StandInPlatformApi, stand_in_platform_api
 
 _unique = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")
 def stand_in() -> Iterator[StandInPlatformApi]:
     """The stand-in Slack/Discord API on 127.0.0.1, shared by a module's tests."""
     with stand_in_platform_api() as api:
@@ -30,7 +31,7 @@ from tests.targets.drivers.gcf import pubsub_emulator  # noqa: E402,F401
 
 # -- AWS Lambda (moto in server mode on 127.0.0.1) -----------------------------------------
 
-@pytest.fixture(scope="session")
+@service_fixture(scope="session")
 def moto_endpoint() -> Iterator[dict[str, str]]:
     """One moto server for the session; yields the AWS_* variables that point boto3 at it."""
     from tests.targets.drivers.aws_lambda import moto_server

@@ -279,8 +279,10 @@ def start_gcf(topology: str, env: Mapping[str, str], *, emulator: PubSubEmulator
 
 import pytest  # noqa: E402
 
+from tests.services import service_fixture  # noqa: E402
 
-@pytest.fixture(scope="session")
+
+@service_fixture(scope="session")
 def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PubSubEmulator]:
     """The Pub/Sub emulator for the whole session (skipped only when it is not installed)."""
     if emulator_command("127.0.0.1:0", PROJECT) is None:
