@@ -124,7 +124,10 @@ def _create_deferral_target(env: Mapping[str, str], services: Mapping[str, str])
     import zipfile
 
     import boto3
+    from moto.core.config import default_user_config
 
+    # moto runs in this process: its Lambda then takes an Event invocation without Docker.
+    default_user_config["lambda"]["use_docker"] = False
     keys = {key.lower(): env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if key in env}
     session = boto3.session.Session(region_name=env.get("AWS_REGION", "us-east-1"), **keys)
     lambda_ = session.client("lambda", endpoint_url=moto)

@@ -30,9 +30,7 @@ def platform_api() -> Iterator[str]:
 @contextmanager
 def moto_eventbridge(bus: str) -> Iterator[str]:
     """moto in server mode on loopback with the event bus `bus` created; yields its URL."""
-    import json
     import logging
-    import urllib.request
 
     import boto3
     from moto.server import ThreadedMotoServer
@@ -43,10 +41,6 @@ def moto_eventbridge(bus: str) -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    # moto's Lambda without Docker: an Event invocation (a mono deferral) is accepted as it is.
-    request = urllib.request.Request(f"{url}/moto-api/config", method="POST",
-                                     data=json.dumps({"lambda": {"use_docker": False}}).encode())
-    urllib.request.urlopen(request, timeout=10).close()
     try:
         boto3.client("events", endpoint_url=url, region_name="us-east-1", aws_access_key_id="measure",
                      aws_secret_access_key="measure").create_event_bus(Name=bus)
