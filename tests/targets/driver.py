@@ -35,3 +35,7 @@ class TargetDriver(Protocol):
     async def settle(self, timeout: float = 10.0) -> None:
         """Return once every event the last posts caused has been handled (or time is up)."""
         ...
+
+    def failed_deliveries(self) -> list[str]:
+        """Every delivery so far that the target's bus would retry or dead-letter, one line each."""
+        ...

@@ -121,6 +121,20 @@ class AwsLambdaDriver:
         self.invocations: list[bytes] = []  # Event invokes moto accepted and not yet handled
         self.deferred: list[str] = []  # the type of every event deferred by an Event invoke
         self.batch_answers: list[Any] = []
+        self.raised: list[str] = []  # the asynchronous deliveries whose handler raised
+
+    def failed_deliveries(self) -> list[str]:
+        """The SQS records a batch reported, and the deliveries that raised (Lambda retries both)."""
+        return [f"SQS record {item['itemIdentifier']} failed" for answer in self.batch_answers
+                for item in answer["batchItemFailures"]] + self.raised
+
+    def _invoke(self, role: str, payload: Any) -> Any:
+        """One asynchronous delivery to `role`; what raises is recorded, then raised on."""
+        try:
+            return self.apps[role](payload, LambdaContext("botless-" + role))
+        except Exception as error:
+            self.raised.append(f"{role} raised {type(error).__name__}: {error}")
+            raise
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
         entry = self.apps["mono" if self.topology == "mono" else "receive"]
@@ -139,7 +153,7 @@ class AwsLambdaDriver:
         while moved:
             moved = False
             while self.invocations:
-                self.apps["mono"](json.loads(self.invocations.pop(0)), LambdaContext("botless-mono"))
+                self._invoke("mono", json.loads(self.invocations.pop(0)))
                 moved = True
             for role, (url, arn) in self.queues.items():
                 messages = clients.client("sqs").receive_message(
@@ -149,15 +163,14 @@ class AwsLambdaDriver:
                     self._deliver(role, url, arn, messages)
 
     def _deliver(self, role: str, url: str, arn: str, messages: list[Mapping[str, Any]]) -> None:
-        app, context = self.apps[role], LambdaContext("botless-" + role)
         if self.delivery == "sqs":
-            answer = app(sqs_batch(messages, arn), context)
+            answer = self._invoke(role, sqs_batch(messages, arn))
             self.batch_answers.append(answer)
             failed = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
         else:
             failed = set()
             for message in messages:
-                app(json.loads(message["Body"]), context)  # the EventBridge event, as Lambda gets it
+                self._invoke(role, json.loads(message["Body"]))  # the EventBridge event, as Lambda gets it
         for message in messages:
             if message["MessageId"] not in failed:
                 clients.client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

@@ -180,6 +180,11 @@ class AzureDriver:
         """Invoke an Event Grid trigger the way the host does for one delivery."""
         await self.functions[function].get_user_function()(trigger_input(cloud_event))
 
+    def failed_deliveries(self) -> list[str]:
+        """The Event Grid deliveries whose trigger raised (Event Grid retries, then dead-letters)."""
+        return [f"{function} raised {type(error).__name__}: {error} on {event['type']} {event['id']}"
+                for function, event, error in self.failures]
+
     async def settle(self, timeout: float = 10.0) -> None:
         """Deliver everything sent to the topic (and what that causes) until nothing is left."""
         for _ in range(100):  # a hop limit: a loop of events would otherwise never settle

@@ -239,6 +239,12 @@ class GcfDriver:
         raise TimeoutError(f"gcf/{self.topology}: still unacknowledged after {timeout} s: "
                            f"{sorted(self._published - self.relay.acknowledged())}")
 
+    def failed_deliveries(self) -> list[str]:
+        """The pushes a function did not acknowledge (Pub/Sub redelivers them)."""
+        with self.relay._lock:
+            return [f"{d.function} answered {d.status} to message {d.message_id}"
+                    for d in self.relay.deliveries if not 200 <= d.status < 300]
+
     def _drain_taps(self) -> int:
         fresh = 0
         for tap in self._taps:

@@ -129,6 +129,11 @@ class KnativeDriver:
     async def settle(self, timeout: float = 10.0) -> None:
         await asyncio.to_thread(self.broker.wait_idle, timeout)
 
+    def failed_deliveries(self) -> list[str]:
+        """The Broker's deliveries a service refused (it retries a 5xx, then dead-letters)."""
+        return [f"{trigger} answered {status} to {event['type']} {event['id']}"
+                for trigger, event, status in self.broker.answers if status >= 300]
+
 
 @contextmanager
 def start_knative(topology: str, env: Mapping[str, str],
