@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudevents.http import CloudEvent
 
@@ -114,25 +114,88 @@ def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "")
     )
 
 
+EventData = ChatMessage | CommandInvocation | BotResponse
+Data = TypeVar("Data", ChatMessage, CommandInvocation, BotResponse)
+
+
 def validate_event(event: CloudEvent) -> None:
     """Raise EventValidationError unless `event` is a well-formed Botless event.
 
     Its attributes follow CloudEvents 1.0 (core/event_attributes.py), and the data of a
     Botless type is what that type carries (core/event_data.py).
     """
+    _checked_data(event)
+
+
+class ValidEvent(CloudEvent):
+    """A CloudEvent checked once, where it entered (core/wire.py's decoders, a trigger's converter).
+
+    Building one validates it (EventValidationError), so holding one is the proof: later
+    stages (run_role, a trigger's delivery) trust it, and the roles read `payload`, its
+    data typed once by its event type (None for a type that is not Botless's). Setting or
+    deleting an attribute checks again; the data is not to be changed after the door.
+    """
+
+    def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
+        super().__init__(attributes, data)
+        self.payload: EventData | None = _checked_data(self)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        before = dict(self._get_attributes())
+        super().__setitem__(key, value)
+        self._recheck(before)
+
+    def __delitem__(self, key: str) -> None:
+        before = dict(self._get_attributes())
+        super().__delitem__(key)
+        self._recheck(before)
+
+    def _recheck(self, before: dict[str, Any]) -> None:
+        try:
+            self.payload = _checked_data(self)
+        except EventValidationError:
+            attributes = self._get_attributes()
+            attributes.clear()
+            attributes.update(before)  # a refused change leaves the event as it was
+            raise
+
+
+def validated(event: CloudEvent) -> ValidEvent:
+    """`event` as a ValidEvent: one checked at its door is returned as it is, any other is checked now."""
+    if isinstance(event, ValidEvent):
+        return event
+    return ValidEvent(event.get_attributes(), event.data)
+
+
+def data_of(event: CloudEvent, kind: type[Data]) -> Data:
+    """The typed data of `event`, a `kind`: read at the door for a ValidEvent, else read now.
+
+    Raises EventValidationError when the data is no `kind` (or not what its type carries).
+    """
+    payload = event.payload if isinstance(event, ValidEvent) else _data(event["type"], event.data)
+    if not isinstance(payload, kind):
+        raise EventValidationError(f"{event['type']}: the data is no {kind.__name__}")
+    return payload
+
+
+def _checked_data(event: CloudEvent) -> EventData | None:
     attributes = event.get_attributes()
     validate_attributes(attributes)
     event_type = attributes["type"]
+    payload = _data(event_type, event.data)
+    if isinstance(payload, CommandInvocation) and command_type(payload.name) != event_type:
+        raise EventValidationError(f"{event_type}: data.name {payload.name!r} does not match the event type")
+    return payload
+
+
+def _data(event_type: str, data: Any) -> EventData | None:
     if event_type == CHAT_MESSAGE:
-        ChatMessage.from_data(event.data)
-    elif event_type == BOT_RESPONSE:
-        BotResponse.from_data(event.data)
-    elif event_type.startswith(COMMAND_PREFIX):
-        invocation = CommandInvocation.from_data(event.data, event_type)
-        if command_type(invocation.name) != event_type:
-            raise EventValidationError(
-                f"{event_type}: data.name {invocation.name!r} does not match the event type"
-            )
+        return ChatMessage.from_data(data)
+    if event_type == BOT_RESPONSE:
+        return BotResponse.from_data(data)
+    if event_type.startswith(COMMAND_PREFIX):
+        return CommandInvocation.from_data(data, event_type)
+    return None
 
 
 def is_botless_type(event_type: str) -> bool:
@@ -150,6 +213,7 @@ _CORE_ATTRIBUTES = frozenset(
 __all__ = [
     "BOT_RESPONSE", "CHAT_MESSAGE", "COMMAND_PREFIX", "EXT_CHANNEL", "EXT_HOPS", "EXT_PLATFORM", "EXT_REPLY_TO",
     "EXT_THREAD", "ROUTING_EXTENSIONS", "SOURCE", "BotResponse", "ChatMessage", "ChatUser", "CommandInvocation",
-    "EventValidationError", "chat_message_event", "command_type", "derive_event", "is_botless_type", "new_event",
-    "REQUIRED_ATTRIBUTES", "to_data", "validate_attributes", "validate_event",
+    "EventData", "EventValidationError", "ValidEvent", "chat_message_event", "command_type", "data_of", "derive_event",
+    "is_botless_type", "new_event", "REQUIRED_ATTRIBUTES", "to_data", "validate_attributes", "validate_event",
+    "validated",
 ]

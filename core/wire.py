@@ -3,7 +3,8 @@
 Everything that reads an event from outside comes through here, and is checked before
 the SDK sees it: JSON through core/json_input.py (bounded depth, UTF-8, no NaN), the
 attributes as they were sent (core/event_attributes.py, since the SDK lower-cases
-extension names and raises TypeError on some shapes), the Botless data last.
+extension names and raises TypeError on some shapes), the Botless data last. What comes
+out is a ValidEvent (core/events.py): checked here, once, and trusted by every later stage.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cloudevents.conversion import to_binary, to_dict, to_structured
+from cloudevents.conversion import from_http, to_binary, to_dict, to_structured
 from cloudevents.exceptions import GenericException
-from cloudevents.http import CloudEvent, from_http
+from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, validate_attributes, validate_event
+from core.events import EventValidationError, ValidEvent, validate_attributes
 from core.json_input import JsonInputError, check_json_value, decode_json
 
 _BINARY_PREFIX = "ce-"
 
 
-def event_from_http(headers: Mapping[str, str], body: bytes) -> CloudEvent:
+def event_from_http(headers: Mapping[str, str], body: bytes) -> ValidEvent:
     """The CloudEvent in an HTTP request (either mode), validated; else EventValidationError."""
     lowered = {name.lower(): value for name, value in headers.items()}
     if _BINARY_PREFIX + "specversion" not in lowered:
@@ -39,13 +40,13 @@ def event_from_http(headers: Mapping[str, str], body: bytes) -> CloudEvent:
     data = _binary_data(lowered.get("content-type", ""), body)
     try:
         # The data is decoded already (bounded); the SDK only takes the attributes from headers.
-        event = from_http(lowered, body, data_unmarshaller=lambda _: data)
+        return from_http(ValidEvent, lowered, body, data_unmarshaller=lambda _: data)
+    except EventValidationError:
+        raise  # ValidEvent's own check: its reason as it is
     except GenericException as error:
         raise EventValidationError(f"not a CloudEvent: {error}") from None
     except (ValueError, TypeError, AttributeError) as error:
         raise EventValidationError(f"not a CloudEvent: {error}") from None
-    validate_event(event)
-    return event
 
 
 def event_to_http(event: CloudEvent, mode: str = "binary") -> tuple[dict[str, str], bytes]:
@@ -68,7 +69,7 @@ def event_to_json(event: CloudEvent) -> str:
     return json.dumps(to_dict(event), separators=(",", ":"), ensure_ascii=False)
 
 
-def event_from_mapping(payload: Mapping[str, Any]) -> CloudEvent:
+def event_from_mapping(payload: Mapping[str, Any]) -> ValidEvent:
     """A CloudEvent from its structured-mode JSON object, validated before the SDK builds it.
 
     The object may come from a runtime's own decoder (a Lambda payload), so its bounds are
@@ -89,11 +90,9 @@ def event_from_mapping(payload: Mapping[str, Any]) -> CloudEvent:
             raise EventValidationError("a CloudEvent has either `data` or `data_base64`, not both")
         data = _base64_data(payload["data_base64"])
     try:
-        event = CloudEvent(attributes, data)
+        return ValidEvent(attributes, data)
     except GenericException as error:
         raise EventValidationError(f"not a CloudEvent: {error}") from None
-    validate_event(event)
-    return event
 
 
 def _binary_data(content_type: str, body: bytes) -> Any:

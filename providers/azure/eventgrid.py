@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, validate_attributes, validate_event
+from core.events import EventValidationError, validate_attributes, validated
 from core.json_input import JsonInputError, check_json_value
 
 # Event Grid's own lifecycle events: acknowledged, never handled as Botless events.
@@ -63,9 +63,7 @@ def event_from_trigger(trigger: Any) -> CloudEvent:
         check_json_value(data, "the Event Grid event's data")
     except JsonInputError as error:
         raise EventValidationError(str(error)) from None
-    event = CloudEvent(attributes, data)
-    validate_event(event)
-    return event
+    return validated(CloudEvent(attributes, data))  # checked once, here at its door
 
 
 def _timestamp(value: datetime) -> str:

@@ -3,7 +3,9 @@
 Three sources, each recognised by a pure check: a raw push envelope (providers/gcp/push.py),
 a messagePublished CloudEvent (providers/gcp/eventarc.py) and a Botless CloudEvent sent
 directly. A warm-up ping and a foreign event type come out as None (acknowledged, no
-work); anything else that carries no Botless event is a MalformedTriggerError.
+work); anything else that carries no Botless event is a MalformedTriggerError. What
+comes out is a ValidEvent: checked once, by the decoder that read it, or here for an
+event functions-framework built.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, is_botless_type, validate_event
+from core.events import EventValidationError, ValidEvent, is_botless_type, validated
 from core.json_input import JsonInputError, decode_json
 from core.logs import log_event
 from core.wire import event_from_http
@@ -59,7 +61,7 @@ def message_from_http(headers: Mapping[str, str], body: bytes) -> PubSubMessage 
     return message_from_trigger(event)
 
 
-def delivered_event(delivery: PubSubMessage | CloudEvent) -> CloudEvent | None:
+def delivered_event(delivery: PubSubMessage | CloudEvent) -> ValidEvent | None:
     """The Botless event in a delivery; None for a warm-up ping or a foreign event type."""
     if isinstance(delivery, PubSubMessage):
         if is_warmup(delivery):
@@ -73,7 +75,6 @@ def delivered_event(delivery: PubSubMessage | CloudEvent) -> CloudEvent | None:
         log_event(delivery, "gcf", 0.0, "ignored")
         return None
     try:
-        validate_event(delivery)
+        return validated(delivery)  # as it is when its decoder checked it (a ValidEvent)
     except EventValidationError as error:
         raise MalformedTriggerError(str(error)) from None
-    return delivery

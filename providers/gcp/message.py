@@ -22,7 +22,7 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.events import EventValidationError, validate_attributes, validate_event
+from core.events import EventValidationError, validate_attributes, validated
 from core.json_input import JsonInputError, decode_json
 from core.wire import event_from_mapping, event_to_json
 
@@ -100,8 +100,7 @@ def _from_binary(attributes: Mapping[str, str], data: bytes, where: str) -> Clou
         event = CloudEvent(ce_attributes, body)
     except Exception as error:  # the SDK raises its own exception types for bad attributes
         raise EventValidationError(f"{where}: not a CloudEvent: {error}") from None
-    validate_event(event)
-    return event
+    return validated(event)  # checked once, here at its door
 
 
 def message_from_json(payload: Any, where: str) -> PubSubMessage:
