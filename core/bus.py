@@ -5,7 +5,7 @@ newer `filters: [{prefix: ...}]` dialect allows, on attribute prefixes. A subscr
 reply events re-enter the broker. Each re-entry adds one hop (Knative's broker TTL):
 past the limit the event is dead-lettered, so a loop ends. A subscriber that raises is
 retried a bounded number of times, then the event is dead-lettered: kept and logged,
-never silently dropped.
+never silently dropped. `role_triggers` wires the roles of core/role_table.py.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cloudevents.http import CloudEvent
 
 from core.events import EXT_HOPS
+from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE
 
 logger = logging.getLogger("botless")
 
@@ -40,6 +41,23 @@ class Trigger:
             if str(attributes.get(name, "")) != wanted:
                 return False
         return all(str(attributes.get(name, "")).startswith(start) for name, start in self.prefix.items())
+
+
+def role_triggers(roles: Iterable[str], subscriber_of: Callable[[str], Subscriber]) -> list[Trigger]:
+    """One trigger per event type each of `roles` consumes (core/role_table.py), named after its role.
+
+    A type ending in "." filters on the prefix. mono, alone on one machine, defers nothing,
+    so it takes only what enters the flow (parse's types): a command or response event
+    published to it is ignored.
+    """
+    triggers = []
+    for name in roles:
+        consumed = ROLE_TABLE[name].consumes if name in PIPELINE_ROLES else ROLE_TABLE[BUS_ROLES[0]].consumes
+        for kind in consumed:
+            on_prefix = kind.endswith(".")
+            triggers.append(Trigger(name, subscriber_of(name), exact={} if on_prefix else {"type": kind},
+                                    prefix={"type": kind} if on_prefix else {}))
+    return triggers
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,38 @@
 """The four roles of the design: each a function from one CloudEvent to zero or more.
 
-receive is platform-specific (core/chat); parse, command and respond live here. A
-role ignores event types it does not handle, and a failing command becomes an
-error reply, never an exception that would make a bus retry it.
+receive is platform-specific (core/chat); parse, command and respond live here, and
+mono, which runs them in one loop. Which role acts on which event type is
+core/role_table.py's to say. A role ignores event types it does not handle, and a
+failing command becomes an error reply, never an exception that would make a bus retry it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from cloudevents.http import CloudEvent
 
 from core import events as ev
 from core.chat.base import Responder, UnknownPlatformError
 from core.logs import log_event, timed
-from core.parser import ParserConfig, parse_command, parse_named_command
+from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
-from core.role_table import PIPELINE_ROLES
+from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE, roles_of
 
 logger = logging.getLogger("botless")
 
 ROLES = PIPELINE_ROLES  # the four roles of the flow, in order (core/role_table.py)
+# The role that runs the whole flow in one invocation (the mono topology's one function).
+[CHAIN_ROLE] = roles_of("mono")
+
+# One step of the chain: a bus role run on one event, returning what it emits.
+Step = Callable[[CloudEvent], Awaitable[list[CloudEvent]]]
+# Wraps each step of the chain: given the role, the event and the step, it returns what
+# the chain continues with (MonoChain: a command run under a budget, or deferred: []).
+StepGuard = Callable[[str, CloudEvent, Step], Awaitable[list[CloudEvent]]]
 
 
 class Roles:
@@ -34,15 +44,28 @@ class Roles:
         self.parser = parser
         self.responders = dict(responders)
         self.source = source
+        # One handler per bus role of the table, by its name: a role without one fails here.
+        self._handlers: dict[str, Callable[[CloudEvent], Awaitable[list[CloudEvent] | None]]] = {
+            name: getattr(self, name) for name in BUS_ROLES}
+
+    async def run(self, role: str, event: CloudEvent, guard: StepGuard | None = None) -> list[CloudEvent]:
+        """Run `role` of the table on `event`: one step of the flow, or (mono) the whole chain."""
+        if role == CHAIN_ROLE:
+            return await self.mono(event, guard)
+        return await self.handle(role, event)
+
+    def subscriber(self, role: str) -> Step:
+        """`role` as a subscriber of the embedded broker (core/bus.py's role_triggers)."""
+        return functools.partial(self.run, role)
 
     async def handle(self, role: str, event: CloudEvent) -> list[CloudEvent]:
         """Run `role` on `event`, logging one line; unknown types are ignored politely."""
-        handler = {"parse": self.parse, "command": self.command, "respond": self.respond}.get(role)
+        handler = self._handlers.get(role)
         if handler is None:
-            raise ValueError(f"unknown role {role!r}: choose parse, command or respond")
+            raise ValueError(f"unknown role {role!r}: choose {', '.join(BUS_ROLES[:-1])} or {BUS_ROLES[-1]}")
         with timed() as ms:
             try:
-                produced = await handler(event)
+                produced = await handler(event) if ROLE_TABLE[role].handles(event["type"]) else None
             except Exception:
                 log_event(event, role, 0.0, "failed")
                 raise
@@ -50,24 +73,26 @@ class Roles:
                   emitted=[e["type"] for e in produced or []])
         return produced or []
 
-    async def mono(self, event: CloudEvent) -> list[CloudEvent]:
-        """All roles in one invocation: follow the event through until nothing is left."""
+    async def mono(self, event: CloudEvent, guard: StepGuard | None = None) -> list[CloudEvent]:
+        """All roles in one invocation: follow the event through until nothing is left.
+
+        Each event goes to the bus role that handles its type (none: it is dropped); `guard`,
+        when given, wraps each step (MonoChain defers a slow command through it).
+        """
         pending = [event]
         while pending:
             current = pending.pop(0)
-            kind = current["type"]
-            if kind == ev.CHAT_MESSAGE:
-                pending.extend(await self.handle("parse", current))
-            elif kind.startswith(ev.COMMAND_PREFIX):
-                pending.extend(await self.handle("command", current))
-            elif kind == ev.BOT_RESPONSE:
-                await self.handle("respond", current)
+            role = _bus_role_of(current["type"])
+            if role is None:
+                continue
+            step = functools.partial(self.handle, role)
+            pending.extend(await (guard(role, current, step) if guard else step(current)))
         return []
 
     async def parse(self, event: CloudEvent) -> list[CloudEvent] | None:
-        if event["type"] != ev.CHAT_MESSAGE:
-            return None
-        message = ev.ChatMessage.from_data(event.data)
+        """The command in a chat message, as its command event (a reply when it is unknown; none for plain text)."""
+        message = ev.data_of(event, ev.ChatMessage)
+        parsed: ParsedCommand | None
         if message.command:
             parsed = parse_named_command(message.command, message.text)
         else:
@@ -85,9 +110,8 @@ class Roles:
         return [ev.derive_event(event, ev.command_type(spec.name), invocation, source=self.source)]
 
     async def command(self, event: CloudEvent) -> list[CloudEvent] | None:
-        if not event["type"].startswith(ev.COMMAND_PREFIX):
-            return None
-        invocation = ev.CommandInvocation.from_data(event.data, event["type"])
+        """Run the command of a command event; its reply (an error reply when the command fails)."""
+        invocation = ev.data_of(event, ev.CommandInvocation)
         spec = self.registry.find(invocation.name)
         if spec is None:
             return [self._reply(event, invocation, self._unknown(invocation.name), is_error=True)]
@@ -116,9 +140,8 @@ class Roles:
         return [self._reply(event, invocation, str(result), command=spec.name)]
 
     async def respond(self, event: CloudEvent) -> list[CloudEvent] | None:
-        if event["type"] != ev.BOT_RESPONSE:
-            return None
-        response = ev.BotResponse.from_data(event.data)
+        """Send a response event's reply through its platform's responder."""
+        response = ev.data_of(event, ev.BotResponse)
         responder = self.responders.get(response.platform)
         if responder is None:
             raise UnknownPlatformError(
@@ -143,3 +166,8 @@ class Roles:
             extra=extra or {},
         )
         return ev.derive_event(parent, ev.BOT_RESPONSE, response, source=self.source)
+
+
+def _bus_role_of(event_type: str) -> str | None:
+    """The bus role of the flow that acts on `event_type` (None when no role does)."""
+    return next((name for name in BUS_ROLES if ROLE_TABLE[name].handles(event_type)), None)

@@ -8,7 +8,8 @@ mechanism (a `Deferrer`) and continued by a later invocation of the same functio
 - `defer`: the platform wants its ack first (`Received.deferred`, e.g. a Slack slash
   command or a Discord interaction). The event goes to the deferrer before the answer,
   so a refused hand-off is an HTTP error the platform retries, never a lost message.
-- `run`: the platform waits for the answer. The message is parsed here; a slow command
+- `run`: the platform waits for the answer. The chain (core/roles.py's Roles.mono, the
+  one loop of every topology) runs here, its command step guarded: a slow command
   (declared `slow=True`, or one that already overran the budget in this process) is
   deferred before it starts; any other runs under the budget
   (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it.
@@ -29,6 +30,7 @@ from cloudevents.http import CloudEvent
 from core import events as ev
 from core.bot import Bot
 from core.logs import log_event
+from core.roles import CHAIN_ROLE, Step
 from providers.runtime import ConfigurationError, Deferrer, run_role
 
 
@@ -57,21 +59,14 @@ class MonoChain:
     async def run(self, event: CloudEvent) -> None:
         """Run the chain for `event` now, deferring a slow command instead of running it."""
         # A webhook's event: its adapter deduplicated the delivery, so no claim here.
-        if event["type"] != ev.CHAT_MESSAGE:
-            await run_role(self.bot, "mono", event, None, deduplicate=False)
-            return
-        for produced in await run_role(self.bot, "parse", event, None, deduplicate=False):
-            if produced["type"].startswith(ev.COMMAND_PREFIX):
-                await self._command(produced)
-            else:
-                await self.bot.roles.mono(produced)
+        await run_role(self.bot, CHAIN_ROLE, event, None, deduplicate=False, guard=self._within_budget)
 
     async def resume(self, event: CloudEvent) -> None:
         """Continue a deferred event: the whole chain, no budget, no further deferral.
 
         Raises InFlightError for a redelivery whose claim is another invocation's running lease.
         """
-        await run_role(self.bot, "mono", event, None)
+        await run_role(self.bot, CHAIN_ROLE, event, None)
 
     def is_slow(self, event: CloudEvent) -> bool:
         """True when the command of `event` is declared slow or overran the budget before."""
@@ -79,23 +74,25 @@ class MonoChain:
         spec = self.bot.registry.find(name)
         return name in self.learned_slow or (spec is not None and spec.slow)
 
-    async def _command(self, event: CloudEvent) -> None:
+    async def _within_budget(self, role: str, event: CloudEvent, step: Step) -> list[CloudEvent]:
+        # The chain's guard (core/roles.py's StepGuard): only a command can be slow.
+        if role != "command":
+            return await step(event)
         if self.is_slow(event):
             await self.defer(event)
-            return
+            return []
         name = event["type"][len(ev.COMMAND_PREFIX):]
         started = time.perf_counter()
         try:
-            replies = await asyncio.wait_for(self.bot.roles.handle("command", event), self.budget)
+            replies = await asyncio.wait_for(step(event), self.budget)
         except TimeoutError:
             # The command is cancelled and runs again, whole, in the deferred invocation:
             # commands are at-least-once on every bus, so they must be safe to repeat.
             self.learned_slow.add(name)
             await self.defer(event)
-            return
+            return []
         if time.perf_counter() - started > self.budget:
             # A blocking (sync) handler cannot be interrupted; its result stands, but
             # next time it is deferred before it starts.
             self.learned_slow.add(name)
-        for reply in replies:
-            await self.bot.roles.mono(reply)
+        return replies

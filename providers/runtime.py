@@ -26,16 +26,15 @@ from cloudevents.http import CloudEvent
 
 from core.bot import Bot
 from core.dedupe import claim, confirm, is_confirmed, release
-from core.events import EventValidationError, is_botless_type, validate_event
+from core.events import EventValidationError, is_botless_type, validated
 from core.logs import log_event
-from core.role_table import handles
+from core.role_table import TARGET_ROLES, handles
+from core.roles import StepGuard
 
 # Re-exported: the cloud stores (providers/*/dedupe.py) import it from here.
 from providers.shared_store import shared_dedupe
 
 logger = logging.getLogger("botless")
-
-TARGET_ROLES = ("receive", "parse", "command", "respond", "mono")
 # How long a handled bus event is remembered: longer than any bus here keeps retrying
 # (Event Grid's 24 h event time to live; Pub/Sub's 1-day retention in infra/gcf).
 BUS_DEDUPE_TTL_SECONDS = 24 * 3600
@@ -103,13 +102,15 @@ def role_from_env(env: dict[str, str] | None = None, default: str = "mono") -> s
 
 
 async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None, *,
-                   deduplicate: bool = True) -> list[CloudEvent]:
+                   deduplicate: bool = True, guard: StepGuard | None = None) -> list[CloudEvent]:
     """Run `role` on a bus-delivered `event`; publish what it emits when a publisher is given.
 
     Returns the emitted events (Knative's reply contract sends them back in the HTTP
-    response instead of publishing). Malformed events raise EventValidationError, which
+    response instead of publishing). An event its door decoded (a ValidEvent) is trusted;
+    any other is checked here, and a malformed one raises EventValidationError, which
     the caller turns into a non-retryable rejection; types Botless does not know are
-    ignored politely and return nothing.
+    ignored politely and return nothing. `guard` wraps each step of mono's chain
+    (core/roles.py's StepGuard; MonoChain's budget).
 
     With `deduplicate` (the default) the event is first claimed in `bot.dedupe` as
     `<role>:ce:<id>`, and a failure releases the claim before it propagates, so the
@@ -125,11 +126,11 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     if not is_botless_type(event["type"]):
         log_event(event, role, 0.0, "ignored")
         return []
-    validate_event(event)
+    event = validated(event)
     key = f"{role}:ce:{event['id']}"
     # A type this role ignores costs no claim (Pub/Sub's emulator, for one, ignores filters).
     if not (deduplicate and handles(role, event["type"])):
-        return await _run(bot, role, event, publisher)
+        return await _run(bot, role, event, publisher, guard)
     if not await claim(bot.dedupe, key, bot.settings.dedupe_lease_seconds):
         if not await is_confirmed(bot.dedupe, key):
             # Not ours to release: the invocation holding the lease confirms or gives it back.
@@ -140,7 +141,7 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
         return []
     started = _lease_clock()
     try:
-        emitted = await _run(bot, role, event, publisher)
+        emitted = await _run(bot, role, event, publisher, guard)
     except BaseException:
         await _give_back(bot, role, event, key)
         raise
@@ -148,11 +149,9 @@ async def run_role(bot: Bot, role: str, event: CloudEvent, publisher: Publisher 
     return emitted
 
 
-async def _run(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None) -> list[CloudEvent]:
-    if role == "mono":
-        await bot.roles.mono(event)
-        return []
-    emitted = await bot.roles.handle(role, event)
+async def _run(bot: Bot, role: str, event: CloudEvent, publisher: Publisher | None,
+               guard: StepGuard | None) -> list[CloudEvent]:
+    emitted = await bot.roles.run(role, event, guard)  # mono's chain emits nothing
     if publisher is not None:
         for produced in emitted:
             await publisher.publish(produced)

@@ -1,0 +1,84 @@
+"""A typed event checked once, at its door: ValidEvent, validated, data_of, and who trusts them."""
+
+import pytest
+from cloudevents.http import CloudEvent
+
+from core import events as ev
+from core.bot import Bot
+from core.settings import Settings
+from core.wire import event_from_http, event_from_mapping, event_to_http, event_to_json
+from providers.gcp.delivery import delivered_event
+from providers.gcp.message import message_from_event
+from providers.runtime import run_role
+
+
+def chat(text: str = "/echo hi") -> CloudEvent:
+    message = ev.ChatMessage(platform="api", text=text, user=ev.ChatUser(id="u"), message_id="m-1")
+    return ev.chat_message_event(message, source="/test")
+
+
+@pytest.fixture
+def checks(monkeypatch) -> list[str]:
+    """The ids of the events core/events.py checks, in order."""
+    checked: list[str] = []
+    check = ev._checked_data
+
+    def counting(event):
+        checked.append(event["id"])
+        return check(event)
+
+    monkeypatch.setattr(ev, "_checked_data", counting)
+    return checked
+
+
+@pytest.mark.parametrize("mode", ["binary", "structured"])
+def test_the_http_door_returns_a_valid_event_with_its_typed_data(mode):
+    event = event_from_http(*event_to_http(chat(), mode))
+    assert isinstance(event, ev.ValidEvent)
+    assert ev.data_of(event, ev.ChatMessage).text == "/echo hi"
+    assert ev.validated(event) is event  # trusted as it is: not checked again
+
+
+def test_the_json_door_returns_a_valid_event():
+    import json
+
+    event = event_from_mapping(json.loads(event_to_json(chat())))
+    assert isinstance(event, ev.ValidEvent) and event.payload == ev.data_of(chat(), ev.ChatMessage)
+
+
+def test_building_a_valid_event_checks_it():
+    with pytest.raises(ev.EventValidationError, match="data.platform is required"):
+        ev.ValidEvent({"type": ev.CHAT_MESSAGE, "source": "/x"}, {"text": "hi"})
+    assert ev.ValidEvent({"type": "com.example.other", "source": "/x"}, {"a": 1}).payload is None
+
+
+def test_a_refused_change_of_an_attribute_leaves_the_event_as_it_was():
+    event = ev.validated(chat())
+    with pytest.raises(ev.EventValidationError, match="extension name"):
+        event["Bad_Name"] = "x"
+    with pytest.raises(ev.EventValidationError, match="data.name"):
+        event["type"] = "botless.bot.command.echo"
+    assert event["type"] == ev.CHAT_MESSAGE and "Bad_Name" not in event.get_attributes()
+    event[ev.EXT_HOPS] = "1"  # what the broker does on each hop
+    assert event[ev.EXT_HOPS] == "1"
+
+
+def test_data_of_refuses_data_of_another_kind():
+    with pytest.raises(ev.EventValidationError, match="no BotResponse"):
+        ev.data_of(ev.validated(chat()), ev.BotResponse)
+
+
+async def test_a_pub_sub_delivery_is_checked_once_from_its_bytes_to_the_role(checks):
+    bot = Bot(Settings(load_entry_points=False))
+    sent = chat("/echo once")
+    event = delivered_event(message_from_event(sent))
+    [command] = await run_role(bot, "parse", event, None)
+    assert command["type"] == "botless.bot.command.echo"
+    assert checks == [sent["id"]]  # the decoder's check; delivered_event and run_role trusted it
+
+
+async def test_an_event_no_door_checked_is_checked_by_run_role():
+    bot = Bot(Settings(load_entry_points=False))
+    bad = CloudEvent({"type": ev.CHAT_MESSAGE, "source": "/x"}, {"text": "/echo"})
+    with pytest.raises(ev.EventValidationError, match="data.platform is required"):
+        await run_role(bot, "parse", bad, None)
