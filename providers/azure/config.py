@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,9 +24,8 @@ class AzureConfig:
     warmup: bool = False
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, topology: str = "mono") -> AzureConfig:
+    def from_env(cls, env: Mapping[str, str], topology: str = "mono") -> AzureConfig:
         """Read BOTLESS_EVENTGRID_ENDPOINT / _KEY, BOTLESS_ROLE (one role) or the topology's roles."""
-        env = os.environ if env is None else env
         role = env.get("BOTLESS_ROLE", "")
         if role and role not in TARGET_ROLES:
             raise ConfigurationError(f"BOTLESS_ROLE={role!r}: choose one of {', '.join(TARGET_ROLES)}")

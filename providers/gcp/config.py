@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,9 +23,8 @@ class GcpConfig:
     publish_timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GcpConfig:
+    def from_env(cls, env: Mapping[str, str]) -> GcpConfig:
         """Read BOTLESS_GCP_* / BOTLESS_PUBSUB_* (the project falls back to GOOGLE_CLOUD_PROJECT)."""
-        env = os.environ if env is None else env
         return cls(
             project=env.get("BOTLESS_GCP_PROJECT") or env.get("GOOGLE_CLOUD_PROJECT", ""),
             chat_message_topic=env.get("BOTLESS_PUBSUB_TOPIC_CHAT_MESSAGE") or cls.chat_message_topic,

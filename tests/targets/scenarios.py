@@ -30,9 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.bot import Bot
-from core.chat.platforms import adapters_from_env
-from core.dedupe import DedupeStore, dedupe_from_env
+from core.dedupe import DedupeStore
 from core.settings import Settings
+from providers.app_factory import build_bot
 from tests.servers import uvicorn_server
 from tests.targets.driver import TargetDriver
 
@@ -113,9 +113,7 @@ def stand_in_platform_api() -> Iterator[StandInPlatformApi]:
 
 def bot_for(env: Mapping[str, str], dedupe: DedupeStore | None = None) -> Bot:
     """A bot built the way every target builds it, from `env` instead of os.environ."""
-    settings = Settings.from_env(dict(env))
-    store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)
-    return Bot(settings, adapters=adapters_from_env(settings, store), dedupe=store)
+    return build_bot(Settings.from_env(dict(env)), dedupe=dedupe)
 
 
 # -- requests ---------------------------------------------------------------------------
