@@ -54,7 +54,7 @@ class MonoChain:
     async def defer(self, event: CloudEvent) -> None:
         """Hand `event` to the target's asynchronous mechanism (PublishError when refused)."""
         await self.deferrer.defer(event)
-        log_event(event, "mono", 0.0, "ok", deferred=True, target=self.target)
+        log_event(event, CHAIN_ROLE, 0.0, "ok", deferred=True, target=self.target)
 
     async def run(self, event: CloudEvent) -> None:
         """Run the chain for `event` now, deferring a slow command instead of running it."""

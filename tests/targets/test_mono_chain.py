@@ -112,3 +112,14 @@ def test_mono_without_a_deferrer_fails_at_start_up():
     bot = Bot(Settings(load_entry_points=False))
     with pytest.raises(ConfigurationError, match="needs a way to defer"):
         MonoChain(bot, None, target="nowhere")
+
+
+async def test_run_guards_every_command_its_chain_meets_even_one_handed_over_directly():
+    # run is Roles.mono's one loop with the budget as its guard, whatever the event's type.
+    chain, deferrer = make_chain()
+    chat, _ = message("/report")
+    invocation = ev.CommandInvocation(name="report", raw_args="", args=(), text="/report", platform="console",
+                                      user=chat.user, channel="c", message_id=chat.message_id)
+    command = ev.new_event(ev.command_type("report"), invocation)
+    await chain.run(command)
+    assert calls == [] and [e["id"] for e in deferrer.events] == [command["id"]]
