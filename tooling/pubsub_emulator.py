@@ -28,7 +28,8 @@ class EmulatorMissingError(FileNotFoundError):
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def emulator_command(host_port: str, project: str) -> list[str] | None:
@@ -75,7 +76,7 @@ class PubSubEmulator:
         self._stop_process()
 
     def _clients(self) -> tuple[Any, Any]:
-        from google.cloud import pubsub_v1
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # re-exported lazily, unseen by mypy
 
         # The clients read PUBSUB_EMULATOR_HOST when built; this process keeps its own setting.
         saved = os.environ.get("PUBSUB_EMULATOR_HOST")

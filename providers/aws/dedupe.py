@@ -66,7 +66,7 @@ class DynamoDedupeStore:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 # Refused by our own first attempt (its answer lost, botocore resent it): fresh.
                 held = error.response.get("Item") or {}
-                return held.get("owner", {}).get("S") == owner
+                return bool(held.get("owner", {}).get("S") == owner)
             if self._owned_by(key, owner):
                 return True
             raise
@@ -86,7 +86,7 @@ class DynamoDedupeStore:
                                                ConsistentRead=True).get("Item") or {}
         except Exception:  # the caller raises the claim's own error instead
             return False
-        return item.get("owner", {}).get("S") == owner
+        return bool(item.get("owner", {}).get("S") == owner)
 
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""
@@ -106,7 +106,7 @@ class DynamoDedupeStore:
                                            ConsistentRead=True).get("Item")
         if item is None or float(item["expires"]["N"]) <= self._clock():
             return False
-        return item.get("state", {}).get("S") == DONE
+        return bool(item.get("state", {}).get("S") == DONE)
 
 
 def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:

@@ -77,12 +77,13 @@ def build_function_app(bot: Bot, config: AzureConfig,
 
 
 def _http(app: func.FunctionApp, name: str, asgi: Any) -> None:
-    middleware = func.AsgiMiddleware(asgi)
+    middleware = func.AsgiMiddleware(asgi)  # type: ignore[no-untyped-call]  # azure-functions leaves __init__ unannotated
 
     @app.function_name(name=name)
     @app.route(route="{*path}", methods=HTTP_METHODS, auth_level=func.AuthLevel.ANONYMOUS)
     async def http(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-        return await middleware.handle_async(req, context)
+        response: func.HttpResponse = await middleware.handle_async(req, context)
+        return response
 
 
 def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler) -> None:

@@ -134,7 +134,7 @@ class TableDedupeStore:
             return False
         if entity["expires"].timestamp() <= self._clock():
             return False
-        return entity.get("state") == DONE
+        return bool(entity.get("state") == DONE)
 
     def close(self) -> None:
         """Close the HTTP session (reopened on the next call)."""

@@ -81,7 +81,7 @@ class FirestoreDedupeStore:
             # Every answer lost (or refused) and the client gave up, but a write may have
             # landed: raising would leave its lease to refuse the platform's retry as a
             # duplicate. Only this claim writes its owner, so finding it means ours.
-            if self._owned_by(document, fields["owner"]):
+            if self._owned_by(document, str(fields["owner"])):
                 return True
             raise
 

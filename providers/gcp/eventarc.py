@@ -18,7 +18,7 @@ MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
 def is_message_published(event: CloudEvent) -> bool:
     """True when `event` wraps a Pub/Sub message."""
-    return event["type"] == MESSAGE_PUBLISHED
+    return bool(event["type"] == MESSAGE_PUBLISHED)
 
 
 def message_from_cloud_event(event: CloudEvent) -> PubSubMessage:

@@ -24,7 +24,7 @@ logger = logging.getLogger("botless")
 
 
 def _default_client() -> Any:
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # re-exported lazily, unseen by mypy
 
     # A function publishes one event and waits for it: the default batching would hold
     # each message up to 10 ms for companions that never come.

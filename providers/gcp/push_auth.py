@@ -127,8 +127,9 @@ class PushVerifier:
         return claims
 
     def _decode(self, id_token: Any, token: str, audience: str) -> dict[str, Any]:
-        return id_token.verify_token(token, self._transport, audience=audience,
-                                     certs_url=self.settings.certs_url, clock_skew_in_seconds=10)
+        claims: dict[str, Any] = id_token.verify_token(token, self._transport, audience=audience,
+                                                       certs_url=self.settings.certs_url, clock_skew_in_seconds=10)
+        return claims
 
 
 def verifier_from_env(env: Mapping[str, str]) -> PushVerifier | None:

@@ -66,12 +66,12 @@ class RedisDedupeStore:
             held = self._redis().get(name)
             if held is None:
                 raise
-            return held == lease
+            return bool(held == lease)
         # Taken, perhaps by this very claim: a client configured to retry resends a SET whose
         # answer was lost, and the resend finds the first one's lease. A plain GET (not
         # SET NX GET, Redis 7+) keeps Redis 2.6.12 enough, and it cannot err towards fresh:
         # only this claim writes `lease`; if it lapsed meanwhile we answer taken, as before.
-        return self._redis().get(name) == lease
+        return bool(self._redis().get(name) == lease)
 
     def release(self, key: str) -> None:
         """Forget `key`, so the retry of a delivery whose work failed is taken."""
@@ -87,7 +87,7 @@ class RedisDedupeStore:
     def is_confirmed(self, key: str) -> bool:
         """True when `key` holds a confirmed claim; False for a lease, or nothing (expired keys are gone)."""
         value = self._redis().get(self.prefix + key)
-        return value == DONE
+        return bool(value == DONE)
 
     def close(self) -> None:
         """Close the connection pool (reopened on the next call)."""
