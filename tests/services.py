@@ -143,8 +143,36 @@ def start_firestore(workdir: Path) -> tuple[Service, str]:
     port = free_port()
     command = firestore_command(port)
     assert command is not None
-    return Service("the Firestore emulator", command, workdir / "firestore.log", _http_ok(port), cwd=workdir), \
-        f"127.0.0.1:{port}"
+    service = Service("the Firestore emulator", command, workdir / "firestore.log", _http_ok(port), cwd=workdir)
+    try:
+        warm_firestore(f"127.0.0.1:{port}")
+    except BaseException:
+        service.stop()
+        raise
+    return service, f"127.0.0.1:{port}"
+
+
+def warm_firestore(host_port: str) -> None:
+    """Write, read and delete one document, so the emulator's first Commit is not a test's.
+
+    That one takes the JVM about a second on a quiet machine and more than the stores' 2 s
+    timeout on a busy one (two workers, emulators, functions-framework processes): the
+    claim then raises although its write landed, and its lease refuses every redelivery
+    for as long as it lasts (tests/targets/test_redelivery.py timed out so).
+    """
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": host_port}):
+        from google.cloud import firestore
+
+        client = firestore.Client(project="botless-warm-up")  # reads the emulator's address here
+    try:
+        document = client.collection("warm-up").document("first")
+        document.create({"warm": True}, timeout=60)
+        document.get(timeout=60)
+        document.delete(timeout=60)
+    finally:
+        client.close()
 
 
 # -- Azurite (Table service) ------------------------------------------------------------
