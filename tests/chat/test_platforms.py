@@ -59,6 +59,7 @@ def test_no_secret_is_in_an_adapters_repr(discord_key):
     assert not any(secret in text for secret in SECRETS)
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 def test_building_the_adapters_imports_no_client_library():
     code = ("import sys; from core.settings import Settings; from core.chat.platforms import adapters_from_env; "
             "adapters_from_env(Settings.from_env({'SLACK_SIGNING_SECRET': 's', 'TELEGRAM_SECRET_TOKEN': 't'})); "

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from core.bot import Bot
@@ -22,6 +23,8 @@ from tests.chat.helpers import (
     TELEGRAM_TOKEN,
     bot_env,
 )
+
+pytestmark = pytest.mark.slow  # each test runs the CLI in a subprocess
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTRY = Bot(Settings(load_entry_points=False)).registry

@@ -25,6 +25,7 @@ def slow_commands(monkeypatch):
     monkeypatch.setenv("BOTLESS_COMMANDS", "slow_commands")
 
 
+@pytest.mark.slow  # measures the handler in fresh processes
 def test_a_slower_handler_costs_more(slow_commands):
     """The same mono entrypoint, once answering /fast and once /slow: only the handler differs."""
     plan = Plan(invocations=6, cold_runs=1)
@@ -38,6 +39,7 @@ def test_a_slower_handler_costs_more(slow_commands):
         assert slow_cost > fast_cost, label
 
 
+@pytest.mark.slow  # measures the handlers in fresh processes
 def test_every_role_of_lambda_is_measured_through_its_real_handler():
     figures = measure(["aws-lambda"], ROLES, Plan(invocations=3, cold_runs=1))["aws-lambda"]
     assert set(figures) == set(ROLES)
@@ -87,6 +89,7 @@ def test_summary_statistics():
     assert (median, p99) == (50.5, 99.0)
 
 
+@pytest.mark.slow  # the CLI in a subprocess, measuring in more
 def test_cost_command_end_to_end_json_and_chart(tmp_path):
     chart = tmp_path / "cost.png"
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--quick", "--json",
@@ -106,6 +109,7 @@ def test_cost_command_end_to_end_json_and_chart(tmp_path):
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_model_only_mode_prints_the_bill():
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "aws-lambda",
                            "--invocations", "3000000", "--duration-ms", "120", "--memory-mb", "1536", "--json"],
@@ -114,12 +118,14 @@ def test_model_only_mode_prints_the_bill():
     assert json.loads(done.stdout)["total_usd"] == 2.73  # AWS's own example 1
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_model_only_mode_needs_all_its_figures():
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "gcf", "--plan",
                            "gen2", "--invocations", "10"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert done.returncode == 2 and "needs one --target and all of" in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_an_old_target_spelling_names_the_canonical_one():
     done = subprocess.run([sys.executable, "-m", "functions.local.cli", "cost", "--target", "gcf-gen2",
                            "--invocations", "10"], capture_output=True, text=True, cwd=REPO, timeout=60)

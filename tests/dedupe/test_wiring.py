@@ -107,6 +107,7 @@ print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 @pytest.mark.parametrize("module, env, sdk", [
     ("functions.knative.app", {"BOTLESS_ROLE": "respond", "BOTLESS_REDIS_URL": "redis://127.0.0.1:9/0"}, "redis"),
     ("functions.gcf.main", {"BOTLESS_FIRESTORE_COLLECTION": "d", "BOTLESS_GCP_PROJECT": "p"},
@@ -128,6 +129,7 @@ def test_no_entrypoint_imports_its_store_sdk_at_a_cold_start(module, env, sdk):
     assert "dedupe-per-instance" not in run.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_a_target_without_its_setting_warns_at_start_up():
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "K_"))}
     run = subprocess.run([sys.executable, "-c", "import functions.knative.app"], capture_output=True, text=True,

@@ -58,6 +58,7 @@ def defined_functions(path: Path) -> set[str]:
 
 
 @needs_terraform
+@pytest.mark.slow  # terraform, in a subprocess
 def test_terraform_fmt_check_passes():
     done = subprocess.run([TERRAFORM, "fmt", "-check", "-recursive", "-diff", "-no-color", str(INFRA)],
                           capture_output=True, text=True)

@@ -192,6 +192,7 @@ def test_a_missing_source_tree_is_a_clear_error(tmp_path, capsys):
         package(PackageOptions(target="gcf", python_version="2.7", out=tmp_path))
 
 
+@pytest.mark.slow  # pip, in a subprocess
 def test_pip_failures_say_how_to_build_offline(tmp_path):
     empty = tmp_path / "wheels"
     empty.mkdir()

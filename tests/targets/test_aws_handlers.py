@@ -286,6 +286,7 @@ def run_handler_module(**env: str) -> subprocess.CompletedProcess[str]:
                           timeout=60, cwd=Path(__file__).resolve().parents[2])
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 def test_the_handler_module_builds_its_role_at_init_without_importing_boto3():
     done = run_handler_module(BOTLESS_ROLE="receive", BOTLESS_EVENT_BUS="bus")
     assert done.returncode == 0, done.stderr
@@ -297,6 +298,7 @@ def test_the_handler_module_builds_its_role_at_init_without_importing_boto3():
     assert json.loads(done.stdout)["loaded"] == []
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_handler_module_fails_at_init_when_mono_cannot_defer():
     done = run_handler_module(BOTLESS_ROLE="mono")
     assert done.returncode != 0 and "AWS_LAMBDA_FUNCTION_NAME is not set" in done.stderr

@@ -270,6 +270,7 @@ def _structured(event: CloudEvent) -> dict[str, Any]:
     return to_dict(event)
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 def test_function_app_imports_no_other_cloud_and_eventgrid_only_when_it_first_sends():
     import subprocess
     import sys

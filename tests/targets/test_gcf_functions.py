@@ -262,6 +262,7 @@ def test_an_instance_that_cannot_defer_fails_at_start_up():
         GcfTarget(bot, GcpConfig(), RecordingPublisher(), role="receive")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 def test_main_imports_no_other_cloud_and_pubsub_only_when_it_first_publishes():
     import subprocess
 

@@ -173,6 +173,7 @@ def test_bad_k_ce_overrides_fail_at_start_up(raw, problem):
         parse_overrides(raw)
 
 
+@pytest.mark.slow  # a fresh interpreter, to see what a cold start imports
 def test_the_entrypoint_imports_no_cloud_sdk_and_fails_loudly_when_misconfigured():
     code = ("import sys, functions.knative.app as m; print(type(m.app).__name__, "
             "sorted(n for n in ('boto3', 'mangum', 'google.cloud.pubsub_v1', 'azure.functions', 'httpx') "
