@@ -28,12 +28,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 SERVICE_FIXTURES: set[str] = set()
 
 
-def service_fixture(*, scope: str = "function") -> Callable[[F], F]:
-    """`pytest.fixture(scope=...)` for a fixture that starts a process, an emulator or a server
-    on loopback (uvicorn, moto): the tests that use it are marked slow."""
+def service_fixture(*, scope: str = "function", **options: Any) -> Callable[[F], F]:
+    """`pytest.fixture(scope=..., **options)` for a fixture that starts a process, an emulator or
+    a server on loopback (uvicorn, moto): the tests that use it are marked slow."""
     def register(function: F) -> F:
         SERVICE_FIXTURES.add(function.__name__)
-        return pytest.fixture(scope=scope)(function)  # type: ignore[call-overload]
+        return pytest.fixture(scope=scope, **options)(function)  # type: ignore[call-overload]
 
     return register
 

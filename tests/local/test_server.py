@@ -10,9 +10,10 @@ from core.bot import Bot
 from core.settings import Settings
 from providers.asgi import create_app
 from tests.servers import uvicorn_server
+from tests.services import service_fixture
 
 
-@pytest.fixture(params=["mono", "pipeline"])
+@service_fixture(params=["mono", "pipeline"])  # uvicorn, per test
 def server(request):
     bot = Bot(Settings(topology=request.param, load_entry_points=False, max_body_bytes=4096))
     broker = bot.broker()
