@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from cloudevents.http import CloudEvent
 
 from providers.azure.config import AzureConfig
 from providers.azure.eventgrid import to_azure_event
+from providers.lazy_client import LazyClient
 from providers.runtime import PublishError
 
 logger = logging.getLogger("botless")
@@ -52,17 +52,12 @@ class EventGridPublisher:
     def __init__(self, config: AzureConfig,
                  client_factory: Callable[[AzureConfig], Any] = _default_client) -> None:
         self.config = config
-        self._client_factory = client_factory
-        self._client: Any = None
-        self._lock = threading.Lock()
+        self._client: LazyClient[Any] = LazyClient(lambda: client_factory(config))
 
     @property
     def client(self) -> Any:
         """The EventGridPublisherClient, created on first use."""
-        with self._lock:
-            if self._client is None:
-                self._client = self._client_factory(self.config)
-            return self._client
+        return self._client.get()
 
     async def publish(self, event: CloudEvent) -> None:
         """Send `event` to the topic; subscriptions filter on its type."""

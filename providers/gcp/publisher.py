@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from cloudevents.http import CloudEvent
 
 from providers.gcp.config import GcpConfig
 from providers.gcp.message import message_from_event
+from providers.lazy_client import LazyClient
 from providers.runtime import PublishError
 
 logger = logging.getLogger("botless")
@@ -36,17 +36,12 @@ class PubSubPublisher:
 
     def __init__(self, config: GcpConfig, client_factory: Callable[[], Any] = _default_client) -> None:
         self.config = config
-        self._client_factory = client_factory
-        self._client: Any = None
-        self._lock = threading.Lock()
+        self._client: LazyClient[Any] = LazyClient(client_factory)
 
     @property
     def client(self) -> Any:
         """The PublisherClient, created on first use."""
-        with self._lock:
-            if self._client is None:
-                self._client = self._client_factory()
-            return self._client
+        return self._client.get()
 
     async def publish(self, event: CloudEvent) -> None:
         """Publish `event` to its family's topic."""
