@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,13 +57,19 @@ def as_eventbridge(event) -> dict:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def bus(aws_env: dict[str, str]) -> dict[str, tuple[str, str]]:
-    return create_pipeline_bus("botless-handlers")
+def bus_name() -> str:
+    # New for each setup: under xdist a worker may set this module up twice against its one moto.
+    return f"botless-handlers-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def bus(aws_env: dict[str, str], bus_name: str) -> dict[str, tuple[str, str]]:
+    return create_pipeline_bus(bus_name)
 
 
 @pytest.fixture
-def env(stand_in, aws_env) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {**stand_in.env(), **aws_env, "BOTLESS_EVENT_BUS": "botless-handlers"}
+def env(stand_in, aws_env, bus_name) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {**stand_in.env(), **aws_env, "BOTLESS_EVENT_BUS": bus_name}
 
 
 @pytest.fixture
@@ -84,18 +91,18 @@ def drain(queue: tuple[str, str]) -> list[dict]:
             sqs.delete_message(QueueUrl=queue[0], ReceiptHandle=message["ReceiptHandle"])
 
 
-async def test_the_publisher_puts_the_structured_cloudevent_in_detail_and_its_type_in_detail_type(bus):
+async def test_the_publisher_puts_the_structured_cloudevent_in_detail_and_its_type_in_detail_type(bus, bus_name):
     event = ev.derive_event(chat_message("/define crd"), "botless.bot.command.define",
                             ev.CommandInvocation(name="define", raw_args="crd", args=("crd",), text="/define crd",
                                                  platform="slack", user=ev.ChatUser(id="W1")))
-    await EventBridgePublisher("botless-handlers").publish(event)
+    await EventBridgePublisher(bus_name).publish(event)
     [delivered] = drain(bus["command"])
     assert delivered["source"] == "botless" and delivered["detail-type"] == "botless.bot.command.define"
     assert delivered["detail"] == to_dict(event)
     assert eventbridge.event_from_eventbridge(delivered).get_attributes() == event.get_attributes()
 
 
-async def test_a_failed_entry_or_a_refused_call_raises_publish_error(bus, monkeypatch):
+async def test_a_failed_entry_or_a_refused_call_raises_publish_error(bus, bus_name, monkeypatch):
     with pytest.raises(PublishError, match="does not exist"):
         await EventBridgePublisher("no-such-bus").publish(chat_message("hi"))
     # moto answers a malformed entry with FailedEntryCount, as EventBridge does.
@@ -103,7 +110,7 @@ async def test_a_failed_entry_or_a_refused_call_raises_publish_error(bus, monkey
                         lambda event, bus, source: {"EventBusName": bus, "Source": source,
                                                     "DetailType": event["type"], "Detail": "not json"})
     with pytest.raises(PublishError, match="MalformedDetail"):
-        await EventBridgePublisher("botless-handlers").publish(chat_message("hi"))
+        await EventBridgePublisher(bus_name).publish(chat_message("hi"))
 
 
 def test_parse_on_an_eventbridge_event_publishes_the_command_to_the_bus(parse, bus):
