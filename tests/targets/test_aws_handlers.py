@@ -314,11 +314,12 @@ def test_the_handler_module_fails_at_init_when_mono_cannot_defer():
 @pytest.fixture(scope="module")
 def dedupe_table(aws_env: dict[str, str]) -> str:
     """The dedupe table as infra/aws_lambda declares it: hash key `key`, TTL on `expires`."""
+    name = f"botless-dedupe-{uuid.uuid4().hex[:8]}"  # new per setup, as the bus (xdist)
     clients.client("dynamodb").create_table(
-        TableName="botless-dedupe", BillingMode="PAY_PER_REQUEST",
+        TableName=name, BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}])
-    return "botless-dedupe"
+    return name
 
 
 def test_the_dynamodb_dedupe_store_claims_a_key_once_until_it_expires(dedupe_table):
