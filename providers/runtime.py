@@ -32,7 +32,6 @@ from core.role_table import TARGET_ROLES, handles
 from core.roles import StepGuard
 
 # Re-exported: the cloud stores (providers/*/dedupe.py) import it from here.
-from providers.shared_store import shared_dedupe
 
 logger = logging.getLogger("botless")
 # How long a handled bus event is remembered: longer than any bus here keeps retrying
@@ -183,5 +182,5 @@ async def _give_back(bot: Bot, role: str, event: CloudEvent, key: str) -> None:
 __all__ = [
     "BUS_DEDUPE_TTL_SECONDS", "ConfigurationError", "Deferrer", "EventValidationError", "InFlightError",
     "PublishError",
-    "Publisher", "TARGET_ROLES", "role_from_env", "run_role", "shared_dedupe",
+    "Publisher", "TARGET_ROLES", "role_from_env", "run_role",
 ]

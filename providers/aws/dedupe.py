@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from providers.aws.clients import client
-from providers.runtime import shared_dedupe
+from providers.shared_store import shared_dedupe
 
 SETTING = "BOTLESS_DEDUPE_TABLE"
 # The `state` of a claim: a lease while its role runs, done once it is confirmed.

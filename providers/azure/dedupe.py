@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.dedupe import storage_key
-from providers.runtime import ConfigurationError, shared_dedupe
+from providers.runtime import ConfigurationError
+from providers.shared_store import shared_dedupe
 
 TABLE_SETTING = "BOTLESS_DEDUPE_TABLE_NAME"
 CONNECTION_SETTING = "BOTLESS_TABLE_CONNECTION_STRING"

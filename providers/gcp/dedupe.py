@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.dedupe import storage_key
-from providers.runtime import shared_dedupe
+from providers.shared_store import shared_dedupe
 
 SETTING = "BOTLESS_FIRESTORE_COLLECTION"
 # Webhook claims happen while Slack and Discord wait (3 s): fail fast, the platform retries.

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from providers.runtime import shared_dedupe
+from providers.shared_store import shared_dedupe
 
 SETTING = "BOTLESS_REDIS_URL"
 # Every key lives under this prefix, so one Redis can serve other things too.

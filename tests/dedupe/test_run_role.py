@@ -16,7 +16,8 @@ from core.dedupe import MemoryDedupeStore
 from core.events import EventValidationError
 from core.settings import DEDUPE_LEASE_SECONDS, Settings
 from providers.mono import MonoChain
-from providers.runtime import BUS_DEDUPE_TTL_SECONDS, InFlightError, PublishError, run_role, shared_dedupe
+from providers.runtime import BUS_DEDUPE_TTL_SECONDS, InFlightError, PublishError, run_role
+from providers.shared_store import shared_dedupe
 
 
 class RecordingStore(MemoryDedupeStore):
