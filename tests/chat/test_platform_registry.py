@@ -65,9 +65,9 @@ class FakeEntryPoint:
 def installed(monkeypatch):
     """Pretend installed packages publish `points` under botless.platforms."""
     def install(*points: FakeEntryPoint) -> None:
-        def entry_points(group: str):
+        def installed(group: str):
             return list(points) if group == core.loader.PLATFORM_ENTRY_POINT_GROUP else []
-        monkeypatch.setattr(core.loader, "entry_points", entry_points)
+        monkeypatch.setattr(core.loader, "installed", installed)
     return install
 
 
