@@ -116,7 +116,7 @@ class _EchoPoint:
 
 
 def test_an_installed_platforms_secrets_go_in_the_secret_too(capsys, monkeypatch):
-    monkeypatch.setattr(core.loader, "entry_points",
+    monkeypatch.setattr(core.loader, "installed",
                         lambda group: [_EchoPoint] if group == core.loader.PLATFORM_ENTRY_POINT_GROUP else [])
     monkeypatch.setenv("ECHO_TOKEN", "t0ken")
     secret = next(o for o in printed(capsys, "mono") if o["kind"] == "Secret")
