@@ -54,7 +54,9 @@ class LossyProxy:
     def close(self) -> None:
         """Stop accepting and close every relayed connection."""
         self._closed = True
-        self._listener.close()
+        # shutdown, not only close: on Linux close() leaves the thread blocked in accept() (and
+        # the join below waiting its 5 s); shutdown() wakes it with an error, so it returns.
+        _close(self._listener)
         for sock in list(self._sockets):
             _close(sock)
         for thread in self._threads:

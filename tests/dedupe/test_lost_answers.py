@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.dedupe.lossy_proxy import LossyProxy
+from tests.services import service_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,7 @@ def _host_port(text: str) -> tuple[str, int]:
     return host.rsplit("/", 1)[-1], int(port.split("/")[0])
 
 
-@pytest.fixture
+@service_fixture()  # a relay on loopback, with its threads
 def proxies() -> Iterator[list[LossyProxy]]:
     made: list[LossyProxy] = []
     yield made
@@ -194,7 +195,7 @@ def test_table_storage_does_not_resend_an_insert_and_the_claim_is_still_fresh(
         store.close()
 
 
-@pytest.fixture
+@service_fixture()  # moto under werkzeug, on loopback
 def moto_server() -> Iterator[tuple[str, int]]:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server

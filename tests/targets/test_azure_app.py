@@ -25,6 +25,7 @@ from providers.azure.config import AzureConfig
 from providers.azure.eventgrid import event_from_trigger, to_azure_event
 from providers.azure.publisher import EventGridPublisher
 from providers.runtime import ConfigurationError, PublishError
+from tests.services import service_fixture
 from tests.targets.drivers.azure import (
     AzureDriver,
     EventGridStandIn,
@@ -38,7 +39,7 @@ EVENTS = Path(__file__).resolve().parents[1] / "events" / "azure"
 HOST_JSON = Path(__file__).resolve().parents[2] / "functions" / "azure" / "host.json"
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")  # uvicorn
 def event_grid() -> Iterator[EventGridStandIn]:
     with event_grid_stand_in() as stand_in:
         yield stand_in

@@ -19,6 +19,7 @@ from providers.knative.app import build_app
 from providers.knative.sink import KnativeSink, parse_overrides
 from providers.runtime import ConfigurationError
 from tests.servers import uvicorn_server
+from tests.services import service_fixture
 from tests.targets.drivers.knative import RecordingBroker
 from tests.targets.scenarios import StandInPlatformApi, bot_for, slack_message, slack_slash_command
 
@@ -29,7 +30,7 @@ def chat_message(text: str, platform: str = "slack") -> CloudEvent:
     return ev.chat_message_event(message, source="/test")
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")  # uvicorn
 def sink() -> Iterator[tuple[RecordingBroker, str]]:
     """A recording K_SINK on 127.0.0.1 with no Triggers: it only keeps what it receives."""
     broker = RecordingBroker()
@@ -37,7 +38,7 @@ def sink() -> Iterator[tuple[RecordingBroker, str]]:
         yield broker, url
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")  # uvicorn
 def roles(stand_in: StandInPlatformApi) -> Iterator[dict[str, str]]:
     """parse, command and respond services under uvicorn (no sink: they reply)."""
     urls = {}
@@ -131,6 +132,7 @@ def test_receive_publishes_to_k_sink_with_k_ce_overrides_applied(stand_in, sink,
     assert all(headers["ce-type"] == ev.CHAT_MESSAGE for _, headers in broker.received[before:])
 
 
+@pytest.mark.slow  # uvicorn
 def test_a_refused_publish_is_a_503_the_platform_retries(stand_in, unique, caplog):
     with uvicorn_server(_refusing_sink()) as sink_url:
         app = build_app(bot_for(stand_in.env()), "receive", KnativeSink(sink_url))

@@ -13,6 +13,7 @@ from core.settings import Settings
 from providers.knative.app import app_from_env, build_app
 from providers.knative.oidc import OidcSettings, SenderVerifier, verifier_from_env
 from providers.runtime import ConfigurationError
+from tests.services import service_fixture
 from tests.targets.tokens import SigningKey, claims, issuer
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -25,7 +26,7 @@ def keys():
     return SigningKey("cluster-key-1"), SigningKey("someone-else")
 
 
-@pytest.fixture(scope="module")
+@service_fixture(scope="module")  # uvicorn
 def jwks_url(keys):
     with issuer(keys[0]) as url:  # the cluster publishes its own key only
         yield url + "/jwks"
@@ -112,6 +113,7 @@ async def test_app_from_env_guards_the_bus_face_and_the_public_face_has_no_bus_r
         app_from_env({**env, "BOTLESS_KNATIVE_ROUTES": "everything"})
 
 
+@pytest.mark.slow  # uvicorn
 async def test_publishes_to_the_broker_carry_the_sinkbindings_token_when_it_is_mounted(tmp_path):
     from starlette.applications import Starlette
     from starlette.responses import Response
