@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import Iterator
 
 from core.settings import TOPOLOGIES
+
+# What a person types to leave the prompt (besides Ctrl-D and Ctrl-C).
+QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(value: str) -> str:
+    """A log level name, any case; argparse turns the ValueError into a one-line message."""
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{value!r} is no log level: choose from {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +28,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a message to send (repeatable); without -m, an interactive prompt")
     parser.add_argument("--topology", choices=TOPOLOGIES, default=None,
                         help="mono (one function for all roles) or pipeline (one per role)")
-    parser.add_argument("--log-level", default="WARNING", help="log level for the JSON event log on stderr")
+    parser.add_argument("--log-level", type=log_level, default="WARNING", metavar="LEVEL",
+                        help=f"log level for the JSON event log on stderr ({', '.join(LOG_LEVELS)})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,29 +40,55 @@ def run(args: argparse.Namespace) -> int:
         bot, broker = build_local_bot(args.topology, args.log_level)
     except StartupError as error:
         return fail(str(error))
+    interactive = sys.stdin.isatty() and not args.message
 
     async def say(text: str) -> None:
         replies = await ask(bot, broker, text)
         if not replies:
-            print("(no reply: that is no command; try /help)" if sys.stdin.isatty() and not args.message else "")
+            print("(no reply: that is no command; try /help)" if interactive else "", flush=True)
         for reply in replies:
-            print(reply.text)
+            print(reply.text, flush=True)
 
-    async def conversation() -> None:
+    # One loop for the whole conversation, run per message: asyncio.run() would take over
+    # Ctrl-C (it only cancels its task, and input() would keep waiting for Enter).
+    loop = asyncio.new_event_loop()
+    try:
         if args.message:
             for text in args.message:
-                await say(text)
-            return
-        print("Botless — type /help, Ctrl-D to leave.")
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                line = await loop.run_in_executor(None, input, "you> ")
-            except EOFError:
-                print()
-                return
+                loop.run_until_complete(say(text))
+            return 0
+        if interactive:
+            _enable_line_editing()
+            print("Botless — type /help; /quit, Ctrl-D or Ctrl-C to leave.")
+        for line in _lines(interactive):
+            if line.strip().lower() in QUIT_WORDS:
+                break
             if line.strip():
-                await say(line)
-
-    asyncio.run(conversation())
+                loop.run_until_complete(say(line))
+    except KeyboardInterrupt:
+        if interactive:
+            print()
+    finally:
+        loop.close()
     return 0
+
+
+def _lines(interactive: bool) -> Iterator[str]:
+    """The lines typed at the prompt, or read from a pipe (no prompt then: replies stay one a line)."""
+    if not interactive:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+        return
+    while True:
+        try:
+            # input() in this thread: readline needs it, and Ctrl-C reaches it at once.
+            yield input("you> ")
+        except EOFError:
+            print()
+            return
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys and history through readline, where Python has it (not on Windows)."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (importing it is what makes input() edit lines)

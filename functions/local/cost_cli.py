@@ -63,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
         if not any(plan in target.plans for target in chosen):
             return fail(f"no chosen target has plan {plan!r}: "
                         + "; ".join(f"{t.name}: {', '.join(t.plans) or 'one plan'}" for t in chosen))
-    from tooling.costing.command import measure_and_report
+    try:
+        import rich  # noqa: F401  (the progress bar and the tables; in the cost extra, not the base install)
 
+        from tooling.costing.command import measure_and_report
+    except ModuleNotFoundError as missing:
+        return fail(f"measuring needs the cost extra ({missing.name} is not installed): pip install -e '.[cost]'")
     return measure_and_report(args)
 
 

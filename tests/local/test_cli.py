@@ -78,3 +78,13 @@ def test_serve_on_a_busy_port_says_so():
         result = botless("serve", "--port", str(port))
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_cost_without_the_cost_extra_names_the_extra():
+    # `pip install -e .` has no rich; a None in sys.modules makes its import fail the same way.
+    code = ("import sys; sys.modules['rich'] = None; from functions.local.cli import main; "
+            "sys.exit(main(['cost', '--quick']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "botless: measuring needs the cost extra (rich is not installed): pip install -e '.[cost]'"]
