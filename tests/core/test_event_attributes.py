@@ -33,15 +33,23 @@ values = st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.li
     | st.dictionaries(st.text(max_size=2), st.integers(), max_size=2)
 
 
-@given(st.fixed_dictionaries({}, optional={name: values for name in (
-    "id", "source", "specversion", "type", "datacontenttype", "dataschema", "subject", "time")}))
-@settings(max_examples=2000, deadline=None)
-def test_what_the_schema_refuses_is_refused(event: dict[str, Any]):
+structured_events = st.fixed_dictionaries({}, optional={name: values for name in (
+    "id", "source", "specversion", "type", "datacontenttype", "dataschema", "subject", "time")})
+
+
+def _refused_where_the_schema_refuses(event: dict[str, Any]) -> None:
     try:
         validate_attributes(event)
     except EventValidationError:
         return
     assert schema_accepts(event)
+
+
+# 200 examples in the inner loop (`-m "not slow"`); the full suite runs 2000 too.
+test_what_the_schema_refuses_is_refused = settings(max_examples=200, deadline=None)(
+    given(structured_events)(_refused_where_the_schema_refuses))
+test_what_the_schema_refuses_is_refused_in_full = pytest.mark.slow(settings(max_examples=2000, deadline=None)(
+    given(structured_events)(_refused_where_the_schema_refuses)))
 
 
 @pytest.mark.parametrize("changes, phrase", [

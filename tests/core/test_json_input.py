@@ -54,17 +54,25 @@ def test_an_escaped_quote_does_not_hide_deep_brackets():
     assert nesting_exceeds(text, JSON_DEPTH_LIMIT)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ a'),
-                    lambda children: st.lists(children, max_size=3)
-                    | st.dictionaries(st.text(alphabet='[]{}"\\a', max_size=3), children, max_size=3),
-                    max_leaves=60))
-@settings(max_examples=300, deadline=None)
-def test_the_scan_measures_what_the_decoder_builds(value: Any):
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ a'),
+                           lambda children: st.lists(children, max_size=3)
+                           | st.dictionaries(st.text(alphabet='[]{}"\\a', max_size=3), children, max_size=3),
+                           max_leaves=60)
+
+
+def _scan_measures_the_depth(value: Any) -> None:
     text = json.dumps(value)
     depth = _depth(value)
     assert nesting_exceeds(text, depth) is False
     if depth > 0:
         assert nesting_exceeds(text, depth - 1) is True
+
+
+# 60 examples in the inner loop (`-m "not slow"`); the full suite runs 300 too.
+test_the_scan_measures_what_the_decoder_builds = settings(max_examples=60, deadline=None)(
+    given(json_values)(_scan_measures_the_depth))
+test_the_scan_measures_what_the_decoder_builds_in_full = pytest.mark.slow(settings(max_examples=300, deadline=None)(
+    given(json_values)(_scan_measures_the_depth)))
 
 
 def _depth(value: Any) -> int:
@@ -112,14 +120,22 @@ def test_values_decoded_elsewhere_get_the_same_bounds():
 
 # The splitter ---------------------------------------------------------------------------------
 
-@given(st.text(alphabet=" \t\n\r\x0b\xa0ab'\"\\é", max_size=14))
-@settings(max_examples=3000, deadline=None)
-def test_the_splitter_finds_the_words_shlex_finds(raw: str):
+short_lines = st.text(alphabet=" \t\n\r\x0b\xa0ab'\"\\é", max_size=14)
+
+
+def _splits_as_shlex(raw: str) -> None:
     try:
         expected = tuple(shlex.split(raw))
     except ValueError:
         expected = tuple(raw.split())  # the documented fallback on unbalanced quotes
     assert split_args(raw) == expected
+
+
+# 300 examples in the inner loop (`-m "not slow"`); the full suite runs 3000 too.
+test_the_splitter_finds_the_words_shlex_finds = settings(max_examples=300, deadline=None)(
+    given(short_lines)(_splits_as_shlex))
+test_the_splitter_finds_the_words_shlex_finds_in_full = pytest.mark.slow(settings(max_examples=3000, deadline=None)(
+    given(short_lines)(_splits_as_shlex)))
 
 
 def traced_lines(work: Callable[[], object]) -> int:
