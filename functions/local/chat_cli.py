@@ -9,18 +9,10 @@ import sys
 from collections.abc import Iterator
 
 from core.settings import TOPOLOGIES
+from functions.local.options import LOG_LEVELS, log_level
 
 # What a person types to leave the prompt (besides Ctrl-D and Ctrl-C).
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def log_level(value: str) -> str:
-    """A log level name, any case; argparse turns the ValueError into a one-line message."""
-    level = value.upper()
-    if level not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"{value!r} is no log level: choose from {', '.join(LOG_LEVELS)}")
-    return level
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from functions.local.options import readable_file
 from tooling.targets import TARGET_NAMES, plan_names, target_argument
 
 
@@ -32,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(repeatable; default: every plan, or in model-only mode the one infra/ deploys)")
     parser.add_argument("--messages-per-month", type=_positive(int), default=1_000_000, metavar="N",
                         help="monthly chat messages to price (default 1,000,000)")
-    parser.add_argument("--mix", metavar="FILE",
+    parser.add_argument("--mix", metavar="FILE", type=readable_file,
                         help="measure on your own chat messages, one a line (default: a built-in mix)")
     parser.add_argument("--quick", action="store_true", help="fewer invocations and cold starts (for CI)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")

@@ -36,7 +36,8 @@ def test_quit_words_leave_the_conversation(word):
 
 
 @pytest.mark.parametrize("argv", [("chat", "--log-level", "LOUD"), ("chat", "--topology", "mesh"),
-                                  ("cost", "--target", "heroku"), ("cost", "--messages-per-month", "many")])
+                                  ("cost", "--target", "heroku"), ("cost", "--messages-per-month", "many"),
+                                  ("cost", "--mix", "no-such-mix.txt")])
 def test_bad_option_values_get_one_usage_line_and_no_traceback(argv):
     result = botless(*argv)
     assert result.returncode == 2
