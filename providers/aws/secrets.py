@@ -3,9 +3,10 @@
 infra/aws_lambda gives each function the path, never the values, so no secret sits in
 Terraform state or in the function's configuration. In the init phase, before the bot
 is built, one paginated `GetParametersByPath` (decrypted, not recursive) reads the
-parameters directly under the path; those named like a chat secret
-(`/botless/SLACK_SIGNING_SECRET`) are handed to the app factory with the settings
-(providers/app_factory.py); nothing is written to `os.environ`. A variable the
+parameters directly under the path; those named like a chat secret of a platform the
+bot serves (`/botless/SLACK_SIGNING_SECRET`; core/chat/platforms.py `chat_secrets`, so
+an installed platform's secrets are read too) are handed to the app factory with the
+settings (providers/app_factory.py); nothing is written to `os.environ`. A variable the
 environment already sets wins (a local override).
 
 A refusal fails the init phase, loudly (ConfigurationError with the path and the AWS
@@ -20,9 +21,10 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-from core.chat.platforms import CHAT_SECRETS
+from core.chat.platforms import chat_secrets
+from core.settings import Settings
 from providers.runtime import ConfigurationError
 
 logger = logging.getLogger("botless")
@@ -31,28 +33,30 @@ PREFIX_SETTING = "BOTLESS_SSM_PREFIX"
 _PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+/?$")
 
 
-def load_chat_secrets(env: Mapping[str, str]) -> dict[str, str]:
+def load_chat_secrets(env: Mapping[str, str], settings: Settings | None = None) -> dict[str, str]:
     """The chat secrets under `BOTLESS_SSM_PREFIX` that `env` does not set (non-blank), by name.
 
-    Reads nothing, and imports no boto3, when the prefix is not set; never changes `env`.
-    Logs one line of names, never a value.
+    The names are those of the platforms `settings` serve (default: `Settings.from_env(env)`),
+    installed ones included. Reads nothing, and imports no boto3, when the prefix is not
+    set; never changes `env`. Logs one line of names, never a value.
     """
     prefix = env.get(PREFIX_SETTING, "").strip()
     if not prefix:
         return {}
-    found, others = chat_secrets_from_ssm(prefix)
+    names = chat_secrets(settings if settings is not None else Settings.from_env(env))
+    found, others = chat_secrets_from_ssm(prefix, names)
     loaded = {name: value for name, value in found.items() if not env.get(name, "").strip()}
     logger.info(json.dumps({"target": "aws-lambda", "outcome": "secrets-loaded", "prefix": prefix,
                             "loaded": list(loaded), "kept": sorted(set(found) - set(loaded)),
-                            "absent": [n for n in CHAT_SECRETS if n not in found],
+                            "absent": [n for n in names if n not in found],
                             "ignored": others}))
     return loaded
 
 
-def chat_secrets_from_ssm(prefix: str) -> tuple[dict[str, str], list[str]]:
-    """The chat secrets directly under `prefix` (decrypted), and the other names found there.
+def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The secrets `names` directly under `prefix` (decrypted), and the other names found there.
 
-    ConfigurationError when SSM refuses, or when no chat secret is under the path.
+    ConfigurationError when SSM refuses, or when none of `names` is under the path.
     """
     if not _PATH.match(prefix):
         raise ConfigurationError(f"{PREFIX_SETTING}={prefix!r} is not an SSM path: write it like /botless/ "
@@ -62,6 +66,7 @@ def chat_secrets_from_ssm(prefix: str) -> tuple[dict[str, str], list[str]]:
 
     from providers.aws.clients import client
 
+    wanted = frozenset(names)
     found: dict[str, str] = {}
     others: list[str] = []
     region = "?"
@@ -74,7 +79,7 @@ def chat_secrets_from_ssm(prefix: str) -> tuple[dict[str, str], list[str]]:
             for page in pages:
                 for parameter in page.get("Parameters", []):
                     name = parameter["Name"].rsplit("/", 1)[-1]
-                    if name in CHAT_SECRETS:
+                    if name in wanted:
                         found[name] = parameter["Value"]
                     else:
                         others.append(name)
@@ -91,7 +96,7 @@ def chat_secrets_from_ssm(prefix: str) -> tuple[dict[str, str], list[str]]:
         raise ConfigurationError(
             f"no chat secret under {prefix} ({PREFIX_SETTING}) in SSM in {region}"
             + (f" (found only {', '.join(sorted(others))})" if others else "")
-            + f": put at least one of {', '.join(CHAT_SECRETS)} there as a SecureString "
+            + f": put at least one of {', '.join(names)} there as a SecureString "
             f"(e.g. {path}/SLACK_SIGNING_SECRET), in the function's region, or unset {PREFIX_SETTING}")
     return found, sorted(others)
 

@@ -1,22 +1,29 @@
 """Lambda reads the chat secrets from SSM at run time (BOTLESS_SSM_PREFIX), against moto in
 server mode: decrypted, only where the environment has none, never logged, passed to the app
 factory (never written to os.environ); a refusal or an empty path fails the init phase with a
-message naming the path."""
+message naming the path. The names are the platform registry's: a platform an installed
+package publishes (`botless.platforms`) gets its secret from SSM too."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from botocore.stub import Stubber
 
+import core.loader
+from core.chat.base import Received
+from core.chat.platform import Platform
 from core.chat.platforms import CHAT_SECRETS
+from core.http import HttpRequest, HttpResponse
 from core.settings import Settings
 from providers.app_factory import with_secrets
 from providers.aws import clients
@@ -75,6 +82,89 @@ def test_the_chat_secrets_under_the_prefix_are_loaded_decrypted_where_the_enviro
     assert "DISCORD_PUBLIC_KEY" in line["absent"]
     for value in ("ssm-signing-secret", "ssm-telegram-token", "ssm-bot-token", "other-"):
         assert value not in caplog.text
+
+
+@dataclass(frozen=True)
+class EchoConfig:
+    token: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EchoConfig:
+        return cls(token=env.get("ECHO_TOKEN", ""))
+
+
+class EchoAdapter:
+    """An installed platform's webhook: it answers 200 only to a request carrying its token."""
+
+    platform = "echo"
+    path = "/echo/webhook"
+
+    def __init__(self, config: EchoConfig, settings: Settings, dedupe: object) -> None:
+        self.config = config
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.config.token)
+
+    async def receive(self, request: HttpRequest) -> Received:
+        signed = hmac.compare_digest(request.header("x-echo-token").encode(), self.config.token.encode())
+        return Received(HttpResponse.json(200 if signed else 401, {}))
+
+    async def send(self, response: object, event: object) -> None:
+        return None
+
+
+class EchoPoint:
+    """The `botless.platforms` entry point an installed package publishes."""
+
+    name = "echo"
+
+    @staticmethod
+    def load() -> Platform[EchoConfig]:
+        return Platform("echo", secrets=("ECHO_TOKEN",), config_from_env=EchoConfig.from_env, adapter=EchoAdapter)
+
+
+@pytest.fixture
+def echo_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend an installed package publishes the echo platform (as tests/chat/test_platform_registry.py)."""
+    monkeypatch.setattr(core.loader, "installed",
+                        lambda group: [EchoPoint] if group == core.loader.PLATFORM_ENTRY_POINT_GROUP else [])
+
+
+def test_an_installed_platforms_secret_is_read_from_ssm_too(prefix, echo_installed, caplog):
+    put(f"{prefix}ECHO_TOKEN", "ssm-echo-token")
+    put(f"{prefix}OTHER", "other")
+    with caplog.at_level(logging.DEBUG):
+        loaded = load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+    assert loaded == {"ECHO_TOKEN": "ssm-echo-token"}  # a path with only its secret is no empty path
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if "secrets-loaded" in r.getMessage()]
+    assert line["ignored"] == ["OTHER"] and line["absent"] == list(CHAT_SECRETS)
+    assert "ssm-echo-token" not in caplog.text
+    # Installed platforms off: their secrets are nobody's, so the path holds no chat secret.
+    with pytest.raises(ConfigurationError, match=r"found only ECHO_TOKEN, OTHER\): put at least one of SLACK_"):
+        load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix, "BOTLESS_ENTRY_POINTS": "0"})
+    # The settings passed in decide, not the environment the names would otherwise come from.
+    off = Settings.from_env({"BOTLESS_ENTRY_POINTS": "0"})
+    with pytest.raises(ConfigurationError, match="found only ECHO_TOKEN"):
+        load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix}, off)
+
+
+def test_an_installed_platforms_webhook_verifies_with_its_secret_read_from_ssm(prefix, echo_installed, environ,
+                                                                              unique):
+    put(f"{prefix}ECHO_TOKEN", f"echo-{unique}")
+    env = {**{k: v for k, v in os.environ.items() if k not in CHAT_SECRETS and k != "ECHO_TOKEN"},
+           "BOTLESS_SSM_PREFIX": prefix, "BOTLESS_EVENT_BUS": f"botless-secrets-{unique}"}
+    app = app_from_env("receive", env)
+    try:
+        def post(token: str) -> int:
+            event = http_event("function-url", "/echo/webhook", {"content-type": "application/json",
+                                                                 "x-echo-token": token}, b"{}")
+            return int(app(event, CONTEXT)["statusCode"])
+
+        assert (post(f"echo-{unique}"), post("forged")) == (200, 401)
+    finally:
+        app.close()
+    assert "ECHO_TOKEN" not in os.environ
 
 
 def test_without_a_prefix_nothing_is_read():
