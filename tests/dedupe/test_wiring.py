@@ -118,6 +118,7 @@ print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))
                                       "BOTLESS_EVENTGRID_KEY": "k"}, "azure.data.tables"),
     ("functions.aws_lambda.handler", {"BOTLESS_ROLE": "respond", "BOTLESS_DEDUPE_TABLE": "d"}, "boto3"),
 ], ids=["knative", "gcf", "azure", "aws-lambda"])
+@pytest.mark.slow  # a Python subprocess
 def test_no_entrypoint_imports_its_store_sdk_at_a_cold_start(module, env, sdk):
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("BOTLESS_", "FUNCTION_", "K_", "AWS_"))}
     full = {**inherited, "BOTLESS_ENTRY_POINTS": "0", "AWS_DEFAULT_REGION": "us-east-1", **env}
