@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-Answer = TypeVar("Answer")
+# Covariant: a source answering an event fits a list whose sources may answer None (a no-op).
+Answer = TypeVar("Answer", covariant=True)
 
 
 class UnknownTriggerError(ValueError):

@@ -27,7 +27,7 @@ from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
 from providers.azure.config import AzureConfig
 from providers.azure.dedupe import store_from_env
-from providers.azure.eventgrid import event_from_trigger, is_subscription_event
+from providers.azure.eventgrid import delivered_event
 from providers.azure.publisher import EventGridPublisher
 
 logger = logging.getLogger("botless")
@@ -90,15 +90,15 @@ def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler) -> None:
     @app.function_name(name=name)
     @app.event_grid_trigger(arg_name="event")
     async def trigger(event: func.CloudEvent) -> None:
-        if is_subscription_event(event):
-            logger.info(json.dumps({"function": name, "outcome": "ignored", "reason": "Event Grid lifecycle event"}))
-            return
         try:
-            botless_event = event_from_trigger(event)
+            botless_event = delivered_event(event)  # eventgrid.TRIGGERS
         except EventValidationError as error:
             logger.error(json.dumps({"function": name, "trigger": getattr(event, "id", None),
                                      "outcome": "malformed", "reason": str(error)}))
             raise MalformedTriggerError(str(error)) from None
+        if botless_event is None:
+            logger.info(json.dumps({"function": name, "outcome": "ignored", "reason": "Event Grid lifecycle event"}))
+            return
         await handle(botless_event)
 
 

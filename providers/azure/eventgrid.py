@@ -18,6 +18,7 @@ from cloudevents.http import CloudEvent
 
 from core.events import EventValidationError, validate_attributes, validated
 from core.json_input import JsonInputError, check_json_value
+from providers.triggers import Trigger, dispatch
 
 # Event Grid's own lifecycle events: acknowledged, never handled as Botless events.
 SUBSCRIPTION_EVENTS = frozenset({
@@ -41,12 +42,31 @@ def is_cloud_event(trigger: Any) -> bool:
 
 def event_from_trigger(trigger: Any) -> CloudEvent:
     """The Botless event in an Event Grid delivery (`azure.functions.CloudEvent`), validated."""
-    if not is_cloud_event(trigger):
-        kind = getattr(trigger, "event_type", None) or type(trigger).__name__
-        raise EventValidationError(
-            f"Event Grid delivered {kind!r} in the Event Grid schema; Botless subscriptions must use "
-            "the CloudEvents 1.0 schema (event_delivery_schema = CloudEventSchemaV1_0)"
-        )
+    return dispatch(SCHEMAS, trigger, expected="no Event Grid delivery")
+
+
+def delivered_event(trigger: Any) -> CloudEvent | None:
+    """What an Event Grid trigger got: its Botless event, or None for Event Grid's lifecycle notice."""
+    return dispatch(TRIGGERS, trigger, expected="no Event Grid delivery")
+
+
+def _refused_schema(trigger: Any) -> CloudEvent:
+    kind = getattr(trigger, "event_type", None) or type(trigger).__name__
+    raise EventValidationError(
+        f"Event Grid delivered {kind!r} in the Event Grid schema; Botless subscriptions must use "
+        "the CloudEvents 1.0 schema (event_delivery_schema = CloudEventSchemaV1_0)"
+    )
+
+
+def _lifecycle_notice(trigger: Any) -> None:
+    return None
+
+
+def _anything(trigger: Any) -> bool:
+    return True
+
+
+def _event_of_cloud_event(trigger: Any) -> CloudEvent:
     attributes: dict[str, Any] = {}
     for name in _CORE:
         value = getattr(trigger, name, None)
@@ -64,6 +84,18 @@ def event_from_trigger(trigger: Any) -> CloudEvent:
     except JsonInputError as error:
         raise EventValidationError(str(error)) from None
     return validated(CloudEvent(attributes, data))  # checked once, here at its door
+
+
+# The two schemas a subscription can deliver in: the CloudEvents one, or a clear error.
+SCHEMAS: tuple[Trigger[CloudEvent], ...] = (
+    Trigger("cloudevents-1.0", is_cloud_event, _event_of_cloud_event),
+    Trigger("event-grid-schema", _anything, _refused_schema),
+)
+# What an Event Grid trigger receives, tried in order: lifecycle notices are explicit no-ops.
+TRIGGERS: tuple[Trigger[CloudEvent | None], ...] = (
+    Trigger("subscription-lifecycle", is_subscription_event, _lifecycle_notice),
+    *SCHEMAS,
+)
 
 
 def _timestamp(value: datetime) -> str:
