@@ -7,6 +7,7 @@ import errno
 import socket
 
 from core.settings import TOPOLOGIES
+from functions.local.options import log_level
 from providers.asgi.access import TOKEN_SETTING, LocalAccess, is_loopback
 
 
@@ -25,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--topology", choices=TOPOLOGIES, default=None,
                         help="mono (one function for all roles) or pipeline (one per role)")
-    parser.add_argument("--log-level", default="INFO", help="log level (JSON lines on stderr)")
+    parser.add_argument("--log-level", default="INFO", type=log_level, help="log level (JSON lines on stderr)")
     parser.add_argument("--ingress", action="store_true",
                         help="serve the CloudEvents ingress POST / (off by default: it takes any event); "
                              "off loopback it needs BOTLESS_INGRESS_TOKEN")

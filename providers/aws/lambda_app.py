@@ -165,7 +165,7 @@ def app_from_env(role: str | None, env: Mapping[str, str], bot: Bot | None = Non
     deferrer = invoke.SelfInvoker.from_env(env) if role == "mono" else None
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
     if bot is None:
-        bot = build_bot(settings, load_chat_secrets(env), store_from_env(env))
+        bot = build_bot(settings, load_chat_secrets(env, settings), store_from_env(env))
     app = LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
     if role in HTTP_ROLES:
         app.http_handler()  # mangum and the ASGI app, in the init phase: the first request needs them

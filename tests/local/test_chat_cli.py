@@ -37,7 +37,8 @@ def test_quit_words_leave_the_conversation(word):
 
 @pytest.mark.parametrize("argv", [("chat", "--log-level", "LOUD"), ("chat", "--topology", "mesh"),
                                   ("cost", "--target", "heroku"), ("cost", "--messages-per-month", "many"),
-                                  ("cost", "--mix", "no-such-mix.txt")])
+                                  ("cost", "--mix", "no-such-mix.txt"), ("serve", "--log-level", "LOUD"),
+                                  ("serve", "--port", "70000")])
 def test_bad_option_values_get_one_usage_line_and_no_traceback(argv):
     result = botless(*argv)
     assert result.returncode == 2
