@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Run checkov from its own virtualenv: it pins old boto3/botocore, which would break
 # the project's resolver if it sat in the test extra. Creates the venv on first use.
-#   CHECKOV_VENV     where the venv lives (default /tmp/botless-checkov-venv)
+#   CHECKOV_VENV     where the venv lives (default $BOTLESS_CACHE/checkov-venv, .ci/lib.sh)
 #   CHECKOV_VERSION  the pinned release (default 3.3.30, the one the infra checks were tuned on)
 # Usage: .ci/checkov.sh               create the venv if missing and print the version
 #        .ci/checkov.sh ARGS...       run checkov ARGS... (creating the venv first if missing)
 set -euo pipefail
-venv="${CHECKOV_VENV:-/tmp/botless-checkov-venv}"
+who=checkov.sh
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/lib.sh"
+venv="${CHECKOV_VENV:-$cache/checkov-venv}"
 version="${CHECKOV_VERSION:-3.3.30}"
 python="${PYTHON:-python3}"
 if [ ! -x "$venv/bin/checkov" ]; then

@@ -4,7 +4,7 @@
 #   redis-server  Debian package redis-server, with apt when missing (the service apt may
 #                 register is not started here: the tests start their own on a free port);
 #   Azurite       Microsoft's Azure Storage emulator (its Table service), from npm into
-#                 ${BOTLESS_TOOLS:-/tmp/botless-tools}/node_modules when missing; the tests
+#                 ${BOTLESS_TOOLS:-$BOTLESS_CACHE/tools}/node_modules when missing; the tests
 #                 look there (or at BOTLESS_AZURITE, or on PATH). node and npm come from apt
 #                 when missing.
 # Exits non-zero, saying what is missing, when something cannot be had: the tests skip
@@ -26,7 +26,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 # -- Azurite (Table service) --------------------------------------------------------------
-tools="${BOTLESS_TOOLS:-/tmp/botless-tools}"
+tools="${BOTLESS_TOOLS:-$cache/tools}"
 azurite="$tools/node_modules/.bin/azurite-table"
 if [ ! -x "$azurite" ]; then
   if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then

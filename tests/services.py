@@ -177,9 +177,15 @@ def warm_firestore(host_port: str) -> None:
 
 # -- Azurite (Table service) ------------------------------------------------------------
 
+def botless_cache() -> Path:
+    """The folder .ci/install installs the tests' tools into (the same default as .ci/lib.sh)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "botless"
+    return Path(os.environ.get("BOTLESS_CACHE") or default)
+
+
 def azurite_table_binary() -> str | None:
     """azurite-table from BOTLESS_AZURITE, the CI tools folder (.ci/services.sh) or PATH."""
-    tools = Path(os.environ.get("BOTLESS_TOOLS", "/tmp/botless-tools"))
+    tools = Path(os.environ.get("BOTLESS_TOOLS") or botless_cache() / "tools")
     for candidate in (os.environ.get("BOTLESS_AZURITE", ""), str(tools / "node_modules" / ".bin" / "azurite-table")):
         if candidate and Path(candidate).is_file() and shutil.which("node"):
             return candidate
