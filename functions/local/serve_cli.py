@@ -1,14 +1,21 @@
-"""`botless serve`: the local HTTP server (uvicorn) on the embedded bus."""
+"""`botless serve`: the local HTTP server (uvicorn) on the embedded bus, with the web chat at `GET /`."""
 
 from __future__ import annotations
 
 import argparse
 import errno
 import socket
+from typing import TYPE_CHECKING
 
 from core.settings import TOPOLOGIES
 from functions.local.options import log_level
 from providers.asgi.access import TOKEN_SETTING, LocalAccess, is_loopback
+
+if TYPE_CHECKING:  # the CLI's other commands start without Starlette's or the bus's imports
+    from starlette.applications import Starlette
+
+    from core.bot import Bot
+    from core.bus import Broker
 
 
 def _port(value: str) -> int:
@@ -67,14 +74,23 @@ def startup_line(access: LocalAccess, port: int, topology: str, commands: int, i
     auth = ' -H "Authorization: Bearer $BOTLESS_INGRESS_TOKEN"' if access.needs_token else ""
     host = access.host
     return (f"Botless on http://{host}:{port} ({topology}, {commands} commands; {front}). "
-            f"Try: curl -s{auth} localhost:{port}/api/chat -d '{{\"text\": \"/help\"}}'")
+            f"Chat in a browser at http://{host}:{port}/ or try: "
+            f"curl -s{auth} localhost:{port}/api/chat -d '{{\"text\": \"/help\"}}'")
+
+
+def serve_app(bot: Bot, broker: Broker, access: LocalAccess, ingress: bool) -> Starlette:
+    """The app `botless serve` runs: the web chat, /api/chat answering with each message's trace."""
+    from providers.asgi import create_app
+    from providers.asgi.web import trace_broker
+
+    tracer = trace_broker(broker, bot.roles)
+    return create_app(bot, broker.publish, ingress=ingress, access=access, tracer=tracer, web=True)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from functions.local.runtime import StartupError, build_local_bot, fail
-    from providers.asgi import create_app
 
     try:
         bot, broker = build_local_bot(args.topology, args.log_level)
@@ -84,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return fail(problem)
     access = LocalAccess.for_host(args.host, bot.settings.ingress_token)
-    app = create_app(bot, broker.publish, ingress=args.ingress, access=access)
+    app = serve_app(bot, broker, access, args.ingress)
     topology = args.topology or bot.settings.topology
     print(startup_line(access, args.port, topology, len(bot.registry), args.ingress))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False)

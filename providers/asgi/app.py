@@ -1,4 +1,4 @@
-"""The ASGI app of the HTTP-facing roles: chat webhooks, /api/chat and a CloudEvents ingress.
+"""The ASGI app of the HTTP-facing roles: chat webhooks, /api/chat, a CloudEvents ingress, the web chat.
 
 Where the received events go is the caller's choice (`publish`): the embedded broker
 locally, the Knative sink, EventBridge, Pub/Sub or Event Grid on a cloud, or the mono
@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 
 from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from core.json_input import JsonInputError, decode_json
 from core.wire import event_from_http
 from providers.asgi.access import LOOPBACK, LocalAccess
 from providers.asgi.body import BodyTooLargeError, read_body
+from providers.asgi.web import Tracer, TraceStep, web_routes
 from providers.runtime import PublishError
 
 logger = logging.getLogger("botless")
@@ -39,12 +41,16 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: bool = True,
-               defer: Publish | None = None, access: LocalAccess = LOOPBACK) -> Starlette:
+               defer: Publish | None = None, access: LocalAccess = LOOPBACK, tracer: Tracer | None = None,
+               web: bool = False) -> Starlette:
     """An app serving /healthz, each chat adapter's webhook, /api/chat and (`ingress`) `POST /`.
 
     `POST /`, /api/chat and /api/replies are for the person at the machine: each request
     passes `access` (loopback, or the bearer token) or gets 401 with the reason. The
     ingress is off unless asked for, since it takes any event from whoever reaches it.
+    With a `tracer` (providers/asgi/web/trace.py, around the broker `publish` feeds),
+    /api/chat also answers with the `trace` of the events the message caused; `web`
+    serves the chat page at `GET /` (providers/asgi/web/page.py), whose API is guarded alike.
 
     Events whose platform wants its ack first (`Received.deferred`) are published after
     the answer; or, when `defer` is given (a quick hand-off to a cloud target's bus or
@@ -54,8 +60,9 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
     limit = bot.settings.max_body_bytes
 
     async def healthz(request: Request) -> Response:
+        # A platform without its secret answers 503: it is not served, so it is not listed.
         return JSONResponse({"status": "ok", "commands": len(bot.registry),
-                             "platforms": sorted(bot.adapters)})
+                             "platforms": sorted(name for name, adapter in bot.adapters.items() if adapter.enabled)})
 
     async def chat_api(request: Request) -> Response:
         try:
@@ -68,9 +75,13 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
             message = api_message(payload)
         except EventValidationError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
-        await publish(ev.chat_message_event(message, source=f"{bot.settings.source}/api"))
-        replies = bot.outbox.take(message.message_id)
-        return JSONResponse({"replies": [reply.text for reply in replies]})
+        recording = tracer.recording() if tracer is not None else nullcontext(list[TraceStep]())
+        with recording as trace:
+            await publish(ev.chat_message_event(message, source=f"{bot.settings.source}/api"))
+        answer: dict[str, object] = {"replies": [reply.text for reply in bot.outbox.take(message.message_id)]}
+        if tracer is not None:
+            answer["trace"] = [step.as_json() for step in trace]
+        return JSONResponse(answer)
 
     async def recent_replies(request: Request) -> Response:
         # Replies to local platforms (e.g. events posted to the ingress with botplatform=local).
@@ -96,6 +107,9 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
         routes.append(Route("/api/replies", _guarded(access, recent_replies), methods=["GET"]))
     if ingress:
         routes.append(Route("/", _guarded(access, cloudevents_ingress), methods=["POST"]))
+    if web and api_chat:
+        # GET / beside the ingress's POST /: Starlette picks the route by method on one path.
+        routes.extend(web_routes(bot.registry, lambda endpoint: _guarded(access, endpoint)))
     return Starlette(routes=routes)
 
 
