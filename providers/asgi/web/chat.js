@@ -142,16 +142,24 @@
 
   // --- the conversation ---
 
-  function withCode(element, text) {
-    // `name` in a reply is code; everything else is plain text.
+  function styled(element, text) {
+    // A reply's `name` is code and its *word* is bold, as on the chat platforms; the rest is plain text.
     text.split("`").forEach((part, index) => {
       if (index % 2) {
         const code = document.createElement("code");
         code.textContent = part;
         element.append(code);
-      } else if (part) {
-        element.append(document.createTextNode(part));
+        return;
       }
+      part.split(/\*([^*\n]+)\*/).forEach((piece, inner) => {
+        if (inner % 2) {
+          const strong = document.createElement("strong");
+          strong.textContent = piece;
+          element.append(strong);
+        } else if (piece) {
+          element.append(document.createTextNode(piece));
+        }
+      });
     });
   }
 
@@ -162,7 +170,7 @@
     who.className = "visually-hidden";
     who.textContent = "Botless: ";
     paragraph.append(who);
-    withCode(paragraph, text);
+    styled(paragraph, text);
     exchange.querySelector(".messages").append(paragraph);
   }
 

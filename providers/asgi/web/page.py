@@ -1,4 +1,4 @@
-"""The web chat's routes: the page and its two files (public, static), and the command list (guarded).
+"""The web chat's routes: the page and the files it loads (public, static), and the command list (guarded).
 
 The page, its script and its style sheet are files of this package (no build step, no
 CDN): they hold no bot data, so anyone who reaches the server may load them. Everything
@@ -24,6 +24,7 @@ PAGE_FILES = (
     ("/", "chat.html", "text/html; charset=utf-8"),
     ("/web/chat.js", "chat.js", "text/javascript; charset=utf-8"),
     ("/web/chat.css", "chat.css", "text/css; charset=utf-8"),
+    ("/web/icon.svg", "icon.svg", "image/svg+xml"),
 )
 # Only this server's own files run, and nothing frames the page or leaves with a referrer.
 SECURITY_HEADERS = {
@@ -36,7 +37,7 @@ SECURITY_HEADERS = {
 
 
 def web_routes(registry: Registry, guard: Callable[[Endpoint], Endpoint]) -> list[Route]:
-    """`GET /`, `/web/chat.js`, `/web/chat.css`, and `GET /api/commands` behind `guard`."""
+    """`GET /` and the files it loads (PAGE_FILES), and `GET /api/commands` behind `guard`."""
     routes = [Route(path, _file_endpoint(name, media_type), methods=["GET"]) for path, name, media_type in PAGE_FILES]
 
     async def commands(request: Request) -> Response:
