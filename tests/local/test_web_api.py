@@ -145,8 +145,9 @@ async def test_the_page_api_passes_the_same_access_check_as_api_chat(host):
     async with client:
         # The page holds no bot data; what it shows comes through the guarded API.
         assert (await client.get("/")).status_code == 200
+        wrong = {"authorization": "Bearer no"}
         for answer in (await client.get("/api/commands"), await client.post("/api/chat", json={"text": "/echo x"}),
-                       await client.post("/api/chat", json={"text": "/echo x"}, headers={"authorization": "Bearer no"})):
+                       await client.post("/api/chat", json={"text": "/echo x"}, headers=wrong)):
             assert answer.status_code == 401 and "BOTLESS_INGRESS_TOKEN" in answer.json()["error"]
         assert bot.outbox.recent() == []
         assert (await client.get("/api/commands", headers=bearer)).status_code == 200
