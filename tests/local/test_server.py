@@ -31,6 +31,7 @@ def test_healthz(server):
     answer = httpx.get(f"{url}/healthz")
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
     assert answer.json()["commands"] == len(bot.registry)
+    assert answer.json()["platforms"] == []  # no platform has its secret here, so none is served
 
 
 def test_api_chat_answers_with_the_replies(server):
