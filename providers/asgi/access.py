@@ -8,6 +8,10 @@ unsigned, and a tunnel's requests all come from loopback):
   on any address. This is what protects a loopback server exposed through a tunnel.
 - no token, bound to loopback (127.0.0.0/8, ::1, localhost): only this machine reaches them.
 - no token, any other address: refused, with the setting that opens them.
+
+Headers may only refuse, never admit: a request whose `Origin` is not the server's own
+(a page on another site posting to this machine's server through the visitor's browser,
+which a `text/plain` body does without asking first) is refused on any address.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hmac
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 TOKEN_SETTING = "BOTLESS_INGRESS_TOKEN"
 
@@ -51,6 +56,10 @@ class LocalAccess:
 
     def refusal(self, headers: Mapping[str, str]) -> str | None:
         """None when a request with these headers may pass; otherwise why not (for a 401)."""
+        foreign = foreign_origin(headers)
+        if foreign is not None:
+            return (f"a page on {foreign} may not call this server (its own page may): "
+                    "cross-origin requests are refused")
         if not self.token:
             if self.loopback:
                 return None
@@ -63,6 +72,15 @@ class LocalAccess:
         if not hmac.compare_digest(given.strip().encode(), self.token.encode()):
             return f"wrong bearer token (not the server's {TOKEN_SETTING})"
         return None
+
+
+def foreign_origin(headers: Mapping[str, str]) -> str | None:
+    """The `Origin` a browser sent when it is not this server's (`Host`); None for the same origin or none."""
+    origin = headers.get("origin", "").strip()
+    if not origin:
+        return None  # not from a browser's cross-site request (curl, the CLI, a platform)
+    host = headers.get("host", "").strip().lower()
+    return None if urlsplit(origin.lower()).netloc == host and host else origin
 
 
 LOOPBACK = LocalAccess()

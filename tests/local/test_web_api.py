@@ -175,3 +175,18 @@ async def test_healthz_lists_only_the_configured_platforms(env, platforms):
         assert (await client.post("/discord/interactions", content=b"{}")).status_code == 503
     assert health["platforms"] == platforms
     assert set(bot.adapters) >= {"slack", "discord", "telegram"}
+
+
+@pytest.mark.parametrize("topology", ["mono", "pipeline"])
+async def test_a_page_on_another_site_cannot_post_through_the_visitors_browser(topology):
+    client, bot = client_for(topology, ingress=True)
+    async with client:
+        # A browser posts text/plain across sites without asking first; its Origin gives it away.
+        for origin in ("https://evil.example", "http://127.0.0.1:9999", "null"):
+            answer = await client.post("/api/chat", content=b'{"text": "/echo x"}',
+                                       headers={"origin": origin, "content-type": "text/plain"})
+            assert answer.status_code == 401 and "cross-origin" in answer.json()["error"]
+            assert (await client.post("/", content=b"{}", headers={"origin": origin})).status_code == 401
+        assert bot.outbox.recent() == []
+        same = await client.post("/api/chat", json={"text": "/echo x"}, headers={"origin": "http://127.0.0.1:8080"})
+        assert same.json()["replies"] == ["x"]
