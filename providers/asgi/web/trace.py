@@ -41,7 +41,7 @@ class TraceStep:
     emitted: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        """The step as /api/chat's `trace` carries it (docs/targets.md, "The web chat's API")."""
+        """The step as /api/chat's `trace` carries it (README, "The local server")."""
         return {"type": self.type, "source": self.source, "id": self.id, "role": self.role,
                 "function": self.function, "ms": round(self.ms, 3), "outcome": self.outcome,
                 "extensions": self.extensions, "emitted": list(self.emitted)}
