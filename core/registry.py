@@ -140,7 +140,9 @@ class Registry:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Known command names closest to an unknown `name`, best first."""
-        matches = difflib.get_close_matches(name.lower(), self.names(), n=limit * 2, cutoff=0.5)
+        # 0.7 keeps one- and two-letter slips ("uptme", "defin") and drops chance overlaps:
+        # at 0.5, "@botless Hi there!" was asked whether it meant `define` (through "whatis").
+        matches = difflib.get_close_matches(name.lower(), self.names(), n=limit * 2, cutoff=0.7)
         canonical: list[str] = []
         for match in matches:
             spec = self._by_name[match]

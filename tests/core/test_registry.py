@@ -56,6 +56,7 @@ def test_suggestions_name_the_closest_commands():
     assert registry.suggest("uptme") == ["uptime"]
     assert registry.suggest("defne")[0] == "define"
     assert registry.suggest("zzzzzz") == []
+    assert registry.suggest("hi") == []  # no chance overlap with "whatis", define's alias
 
 
 def test_user_module_named_in_botless_commands(tmp_path, monkeypatch):
