@@ -102,6 +102,8 @@ def parse_command(text: str, config: ParserConfig = ParserConfig()) -> ParsedCom
 
     after_mention = _strip_mention(stripped, config)
     if after_mention is not None:
+        if not after_mention.strip():  # "@botless" alone: the person asks what the bot can do
+            return ParsedCommand("help", "", ())
         candidate = _strip_prefix(after_mention, config.prefixes)
         return _match(candidate if candidate is not None else after_mention, config)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.parser import ParserConfig, parse_command, parse_named_command, split_args
+from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command, split_args
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,10 @@ def test_unbalanced_quotes_fall_back_to_whitespace_split():
 def test_named_command_from_a_platform():
     parsed = parse_named_command("/Define", "  crd  ")
     assert (parsed.name, parsed.raw_args, parsed.args) == ("define", "crd", ("crd",))
+
+
+def test_a_bare_mention_asks_for_help():
+    config = ParserConfig(bot_user_id="U123ABC")
+    for text in ("@botless", "@botless  ", "<@U123ABC>", "<@U123ABC> "):
+        assert parse_command(text, config) == ParsedCommand("help", "", ())
+    assert parse_command("@someone", config) is None
