@@ -7,6 +7,7 @@ providers' worked examples print it.
 
     bill = price_month("aws-lambda", invocations=3_000_000, duration_ms=120.0, memory_mb=1536)
     bill.total_usd            # Decimal('2.73')
+    store_cost("aws-lambda", StoreOps(claims=1_000_000))      # the dedupe store's month (stores.py)
     price_month("gcf", 3_000_000, 120.0, 512, plan="gen1")   # a target's other plan
 
 Targets are the registry's (tooling/targets.py); each pricing module declares its plans (PLANS).
@@ -31,6 +32,7 @@ from .extras import (
     price_response_streaming,
 )
 from .model import Bill, Line, PricingError, exact, to_decimal
+from .stores import SecretReads, StoreOps, secrets_cost, store_cost
 from .targets import TargetInfo, Workload, book_for, check_usage, make_bill, plans, target_info
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "Line",
     "PriceBook",
     "PricingError",
+    "SecretReads",
+    "StoreOps",
     "TargetInfo",
     "Workload",
     "bus_cost",
@@ -52,7 +56,9 @@ __all__ = [
     "price_month",
     "price_provisioned_concurrency",
     "price_response_streaming",
+    "secrets_cost",
     "smallest_memory_setting",
+    "store_cost",
 ]
 
 def _module(info: TargetInfo) -> ModuleType:
