@@ -3,7 +3,9 @@
 The measured mean duration is what a month of invocations adds up to, so it is what is
 priced; the memory priced is the smallest setting of the target that holds the measured
 peak with headroom. The pipeline also pays its bus (three hops at most per message)
-and every topology its HTTP front.
+and every topology its HTTP front. Each message also pays what its invocations were
+counted causing (RoleFigures.caused): the dedupe store's calls, the second invocation of
+each deferral, and the chat secrets read at each cold start.
 """
 
 from __future__ import annotations
@@ -15,9 +17,25 @@ from typing import Any
 
 from core.role_table import HTTP_ROLES, PUBLISHING_ROLES, roles_of
 from tooling.costing.figures import MessageMix, RoleFigures
-from tooling.pricing import Workload, bus_cost, front_cost, plans, price_functions, smallest_memory_setting
+from tooling.pricing import (
+    SecretReads,
+    StoreOps,
+    Workload,
+    bus_cost,
+    front_cost,
+    plans,
+    price_functions,
+    secrets_cost,
+    smallest_memory_setting,
+    store_cost,
+)
 
 HEADROOM = 1.25
+# An assumption, not a measure: how often a function's instance starts cold. The secrets are
+# read at each start; the per-cold-start figures are reported, so other rates can be priced.
+COLD_STARTS_PER_INVOCATION = 0.01
+# providers/aws/dedupe.py's item besides its key: the names and values of expires, state, owner.
+ITEM_OVERHEAD_BYTES = 64
 
 
 
@@ -60,6 +78,12 @@ class Estimate:
     memory_mb: int
     billed_ms: float  # per invocation, of the HTTP-facing function (mono or receive)
     invocations_per_message: float
+    store_ops_per_message: dict[str, float]  # the dedupe store's calls (core/dedupe.py's protocol)
+    store_usd_per_message: Decimal  # no free tier
+    deferred_invocations_per_message: float
+    secret_reads_per_cold_start: dict[str, float]  # of the HTTP-facing function (references: per day)
+    secrets_usd_per_cold_start: Decimal  # no free tier
+    secrets_monthly_usd: Decimal  # free tiers applied, at COLD_STARTS_PER_INVOCATION
     per_invocation_usd: Decimal
     per_message_usd: Decimal
     monthly_usd: Decimal
@@ -68,6 +92,45 @@ class Estimate:
     def to_dict(self) -> dict[str, object]:
         return {key: (float(value) if isinstance(value, Decimal) else value)
                 for key, value in self.__dict__.items()}
+
+
+def _invocations(topology: str, role: str, figures: Mapping[str, RoleFigures], mix: MessageMix) -> float:
+    """Invocations of `role` per chat message: its share of the mix, and mono's deferrals run again."""
+    if role == "mono":
+        return 1.0 + figures["mono"].caused.deferrals
+    return _role_shares(mix)[role]
+
+
+def _item_bytes(figures: Mapping[str, RoleFigures], topology: str) -> int:
+    """The largest store record of the topology: its longest key claimed and the item's other attributes."""
+    return max(figures[role].caused.key_bytes for role in roles_of(topology)) + ITEM_OVERHEAD_BYTES
+
+
+def store_ops(topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix, messages: float) -> StoreOps:
+    """The dedupe store's calls of `messages` chat messages, from each role's counted calls."""
+    totals = dict.fromkeys(("claims", "fresh", "confirms", "releases", "lookups"), 0.0)
+    for role in roles_of(topology):
+        caused, runs = figures[role].caused, messages * _invocations(topology, role, figures, mix)
+        for name, per_run in (("claims", caused.claims), ("fresh", caused.fresh_claims),
+                              ("confirms", caused.confirms), ("releases", caused.releases),
+                              ("lookups", caused.lookups)):
+            totals[name] += runs * per_run
+    return StoreOps(**totals)
+
+
+def secret_reads(topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix, messages: float,
+                 cold_starts_per_invocation: float = COLD_STARTS_PER_INVOCATION) -> tuple[SecretReads, float]:
+    """The chat secrets' reads of a month (each role's per cold start, at its cold starts), and
+    the Key Vault references of the function app (azure; one app holds every role).
+    """
+    calls = values = references = 0.0
+    for role in roles_of(topology):
+        caused = figures[role].caused
+        starts = messages * _invocations(topology, role, figures, mix) * cold_starts_per_invocation
+        calls += starts * caused.secret_calls
+        values += starts * caused.secret_values
+        references = max(references, caused.secret_references)
+    return SecretReads(api_calls=round(calls), secure_strings=round(values)), references
 
 
 def _bills_observed_memory(model: BillingModel) -> bool:
@@ -86,14 +149,14 @@ def monthly_cost(label: str, topology: str, figures: Mapping[str, RoleFigures], 
     target, plan, arch = model.target, model.plan, model.arch
     roles = roles_of(topology)
     observed = _bills_observed_memory(model)
-    shares = {"mono": 1.0, **_role_shares(mix)}
     workloads, memory = [], {}
     for role in roles:
         measured = figures[role]
         memory[role] = smallest_memory_setting(target, measured.peak_rss_mb, HEADROOM, region=region, plan=plan)
         memory_priced = measured.peak_rss_mb if observed else memory[role]
-        workloads.append(Workload(round(messages * shares[role]), measured.warm_mean_ms, memory_priced,
-                                  name=role))
+        # A deferred command's second invocation is priced like the first (its duration is not measured apart).
+        workloads.append(Workload(round(messages * _invocations(topology, role, figures, mix)),
+                                  measured.warm_mean_ms, memory_priced, name=role))
     compute = price_functions(target, workloads, arch=arch, free_tier=free_tier, region=region, plan=plan)
     parts = {"compute": compute}
     parts["front"] = front_cost(target, messages, free_tier=free_tier, region=region, plan=plan)
@@ -102,6 +165,12 @@ def monthly_cost(label: str, topology: str, figures: Mapping[str, RoleFigures], 
         event_bytes = max(published) if published else 1024.0
         parts["bus"] = bus_cost(target, round(messages * mix.events_per_message()), event_bytes,
                                 free_tier=free_tier, region=region, plan=plan)
+    parts["store"] = store_cost(target, store_ops(topology, figures, mix, messages),
+                                item_bytes=_item_bytes(figures, topology),
+                                free_tier=free_tier, region=region, plan=plan)
+    reads, references = secret_reads(topology, figures, mix, messages)
+    parts["secrets"] = secrets_cost(target, reads, references=references, free_tier=free_tier, region=region,
+                                    plan=plan)
     total = sum((bill.total_exact for bill in parts.values()), Decimal(0))
     return total, {"memory_mb": memory, "bills": parts}
 
@@ -113,7 +182,13 @@ def estimate(label: str, topology: str, figures: Mapping[str, RoleFigures], mix:
     with_free, parts = monthly_cost(label, topology, figures, mix, messages, True, region)
     without_free, _ = monthly_cost(label, topology, figures, mix, messages, False, region)
     [front_role] = [role for role in roles_of(topology) if role in HTTP_ROLES]
-    invocations = 1.0 if topology == "mono" else sum(_role_shares(mix).values())
+    invocations = sum(_invocations(topology, role, figures, mix) for role in roles_of(topology))
+    store_ops_each = store_ops(topology, figures, mix, 1)
+    store_each = store_cost(model.target, store_ops_each, item_bytes=_item_bytes(figures, topology),
+                            free_tier=False, region=region, plan=model.plan)
+    front_caused = figures[front_role].caused
+    one_start = secrets_cost(model.target, SecretReads(front_caused.secret_calls, front_caused.secret_values),
+                             free_tier=False, region=region, plan=model.plan)
     per_message = without_free / messages if messages else Decimal(0)
     front = figures[front_role]
     front_memory = front.peak_rss_mb if _bills_observed_memory(model) else parts["memory_mb"][front_role]
@@ -124,6 +199,13 @@ def estimate(label: str, topology: str, figures: Mapping[str, RoleFigures], mix:
         memory_mb=parts["memory_mb"][front_role],
         billed_ms=float(billed) if billed is not None else figures[front_role].warm_mean_ms,
         invocations_per_message=invocations,
+        store_ops_per_message={name: float(value) for name, value in vars(store_ops_each).items()},
+        store_usd_per_message=store_each.total_exact,
+        deferred_invocations_per_message=figures["mono"].caused.deferrals if topology == "mono" else 0.0,
+        secret_reads_per_cold_start={"calls": front_caused.secret_calls, "secure_strings": front_caused.secret_values,
+                                     "references": front_caused.secret_references},
+        secrets_usd_per_cold_start=one_start.total_exact,
+        secrets_monthly_usd=parts["bills"]["secrets"].total_exact,
         per_invocation_usd=per_message / Decimal(str(invocations)),
         per_message_usd=per_message,
         monthly_usd=with_free,

@@ -4,8 +4,41 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Caused:
+    """What one invocation of a role caused beyond its own run, counted (tooling/costing/counting.py).
+
+    The store figures are per invocation, on core/dedupe.py's protocol; the secrets are per
+    cold start (an instance's init), except `secret_references`, which App Service
+    re-fetches once a day per function app (azure).
+    """
+
+    claims: float = 0.0
+    fresh_claims: float = 0.0
+    confirms: float = 0.0
+    releases: float = 0.0
+    lookups: float = 0.0
+    key_bytes: int = 0  # the longest key claimed
+    deferrals: float = 0.0  # each a second invocation of the function
+    secret_calls: float = 0.0  # per cold start: SSM API calls, Secret Manager accesses
+    secret_values: float = 0.0  # per cold start: SecureStrings SSM decrypts with KMS
+    secret_references: float = 0.0
+
+    @classmethod
+    def from_counts(cls, counted: dict[str, int], invocations: int, secrets: dict[str, float]) -> Caused:
+        """Per-invocation figures from a worker's totals over `invocations`."""
+        def per(name: str) -> float:
+            return counted[name] / invocations
+
+        return cls(claims=per("claims"), fresh_claims=per("fresh"), confirms=per("confirms"),
+                   releases=per("releases"), lookups=per("lookups"), key_bytes=counted["key_bytes"],
+                   deferrals=per("deferrals"), secret_calls=secrets["calls_per_cold_start"],
+                   secret_values=secrets["secure_strings_per_cold_start"],
+                   secret_references=secrets["references"])
 
 
 @dataclass(frozen=True)
@@ -22,6 +55,7 @@ class RoleFigures:
     cold_import_ms: float
     peak_rss_mb: float
     published_bytes: float = 0.0  # mean size of one event this role put on the bus
+    caused: Caused = field(default_factory=Caused)  # store calls, deferrals, secret reads
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

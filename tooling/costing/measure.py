@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from core.role_table import ROLE_TABLE, TARGET_ROLES
-from tooling.costing.figures import DEFAULT_TEXTS, RoleFigures, summarise
+from tooling.costing.figures import DEFAULT_TEXTS, Caused, RoleFigures, summarise
 from tooling.costing.samples import MIX_VARIABLE
 from tooling.targets import TARGET_NAMES, target_named
 
@@ -55,8 +55,9 @@ def _environment(entrypoint: str, role: str, services: Mapping[str, str], secret
     return env
 
 
-def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, str]) -> dict[str, Any]:
-    spec = json.dumps({"entrypoint": entrypoint, "role": role, "invocations": invocations})
+def _run_worker(entrypoint: str, role: str, invocations: int, env: Mapping[str, str],
+                count: bool = False) -> dict[str, Any]:
+    spec = json.dumps({"entrypoint": entrypoint, "role": role, "invocations": invocations, "count": count})
     done = subprocess.run([sys.executable, "-m", "tooling.costing.worker", spec], env=dict(env),
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
@@ -84,7 +85,9 @@ def _services(stack: ExitStack, entrypoints: Iterable[str]) -> dict[str, str]:
 def measure(entrypoints: Iterable[str] = ENTRYPOINTS, roles: Iterable[str] = ROLES, plan: Plan = Plan(),
             progress: Callable[[str], None] = lambda step: None,
             texts: Sequence[str] = DEFAULT_TEXTS) -> dict[str, dict[str, RoleFigures]]:
-    """Figures for every entrypoint and role: warm durations, cold starts, peak memory."""
+    """Figures for every entrypoint and role: warm durations, cold starts, peak memory, and what
+    the invocations caused (store calls, deferrals, secret reads: RoleFigures.caused).
+    """
     entrypoints, roles = tuple(entrypoints), tuple(roles)
     secret = secrets.token_hex(16)
     results: dict[str, dict[str, RoleFigures]] = {}
@@ -95,7 +98,8 @@ def measure(entrypoints: Iterable[str] = ENTRYPOINTS, roles: Iterable[str] = ROL
                 env = _environment(entrypoint, role, services, secret, texts)
                 colds = [_run_worker(entrypoint, role, 0, env) for _ in range(plan.cold_runs)]
                 progress(f"{entrypoint} {role}: cold starts")
-                warm = _run_worker(entrypoint, role, plan.invocations, env)
+                # The warm run also counts what the invocations cause (its import is not timed).
+                warm = _run_worker(entrypoint, role, plan.invocations, env, count=True)
                 progress(f"{entrypoint} {role}: {plan.invocations} warm invocations")
                 mean, median, p99 = summarise(warm["warm_ms"])
                 cold_totals = sorted(c["import_ms"] + c["first_ms"] for c in colds)
@@ -106,6 +110,7 @@ def measure(entrypoints: Iterable[str] = ENTRYPOINTS, roles: Iterable[str] = ROL
                     cold_import_ms=sorted(c["import_ms"] for c in colds)[len(colds) // 2],
                     peak_rss_mb=max([warm["peak_rss_mb"], *(c["peak_rss_mb"] for c in colds)]),
                     published_bytes=warm["published_bytes"],
+                    caused=Caused.from_counts(warm["counted"], warm["counted_invocations"], warm["secrets"]),
                 )
     return results
 

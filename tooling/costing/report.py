@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tooling.costing.estimate import CROSSOVER_TARGET, Estimate
+from tooling.costing.estimate import COLD_STARTS_PER_INVOCATION, CROSSOVER_TARGET, Estimate
 from tooling.costing.figures import RoleFigures
 
 
@@ -49,10 +49,45 @@ def print_tables(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Se
                        _usd(item.monthly_no_free_tier_usd),
                        "—" if item.target == CROSSOVER_TARGET else (f"{cross:,}/month" if cross else "never"))
     console.print(priced)
+    console.print(caused_table(estimates))
     console.print(f"Cheapest at {messages:,} messages a month: [bold]{cheapest.label} ({cheapest.topology})[/bold], "
                   f"{_usd(cheapest.monthly_usd)} a month with free tiers.")
     console.print("µ = millionths of a dollar. Memory is the smallest setting holding the measured peak "
                   "x 1.25; billed ms is the mean warm duration after the target's rounding.")
+
+
+def _ops(ops: Mapping[str, float]) -> str:
+    """Store calls per message: "1 claim + 2 confirms" (lookups and releases only when counted)."""
+    names = (("claims", "claim"), ("confirms", "confirm"), ("releases", "release"), ("lookups", "lookup"))
+    parts = [f"{ops[key]:.3g} {word}{'s' if ops[key] != 1 else ''}" for key, word in names if ops[key]]
+    return " + ".join(parts) or "none"
+
+
+def _secrets(reads: Mapping[str, float]) -> str:
+    if reads["references"]:
+        return f"{reads['references']:.0f} Key Vault references, fetched daily"
+    if reads["secure_strings"]:
+        return f"{reads['calls']:.0f} SSM call(s) + {reads['secure_strings']:.0f} KMS decrypts"
+    return f"{reads['calls']:.0f} access(es)" if reads["calls"] else "none billed"
+
+
+def caused_table(estimates: Sequence[Estimate]) -> Any:
+    """What each message causes beyond compute: counted store calls, deferrals, secrets per cold start."""
+    from rich.table import Table
+
+    table = Table(title="What each message causes beyond compute (counted on the real code)")
+    for column in ("target", "topology", "dedupe store calls / message", "store per message",
+                   "deferred invocations / message", "secrets / cold start", "secrets per cold start",
+                   "secrets a month"):
+        table.add_column(column, justify="left" if column in ("target", "topology") or "calls" in column
+                         or column == "secrets / cold start" else "right")
+    for item in estimates:
+        table.add_row(item.label, item.topology, _ops(item.store_ops_per_message), _tiny(item.store_usd_per_message),
+                      f"{item.deferred_invocations_per_message:.3g}", _secrets(item.secret_reads_per_cold_start),
+                      _tiny(item.secrets_usd_per_cold_start), _usd(item.secrets_monthly_usd, 4))
+    table.caption = (f"Secrets a month assume {COLD_STARTS_PER_INVOCATION:.0%} of invocations start cold; "
+                     "a deferred command's second invocation is priced like the first.")
+    return table
 
 
 def as_json(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Sequence[Estimate],
@@ -64,6 +99,7 @@ def as_json(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Sequenc
         "price_date": price_date,
         "measured": {e: {r: f.to_dict() for r, f in roles.items()} for e, roles in figures.items()},
         "estimates": [item.to_dict() for item in estimates],
+        "cold_starts_per_invocation": COLD_STARTS_PER_INVOCATION,
         "knative_cheaper_from": dict(crossovers),
         "cheapest": {"target": cheapest.label, "topology": cheapest.topology,
                      "monthly_usd": float(cheapest.monthly_usd)},

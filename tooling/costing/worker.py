@@ -1,7 +1,8 @@
 """One measurement in a fresh process: import an entrypoint, invoke one role many times.
 
 `python -m tooling.costing.worker '{"entrypoint": "aws-lambda", "role": "mono", "invocations": 200}'`
-prints one JSON line: import ms, first-invocation ms, every warm duration, peak RSS.
+prints one JSON line: import ms, first-invocation ms, every warm duration, peak RSS, and what
+the invocations caused (dedupe store calls, deferrals: tooling/costing/counting.py).
 The environment (secrets, bus endpoints on loopback) comes from the parent.
 """
 
@@ -18,16 +19,28 @@ from typing import Any
 # Nothing from core is imported before the clock starts: the entrypoint's import pays for it.
 from tooling.targets import target_named
 
+NO_SECRETS = {"calls_per_cold_start": 0.0, "secure_strings_per_cold_start": 0.0, "references": 0.0}
 
-def measure(entrypoint: str, role: str, invocations: int) -> dict[str, Any]:
-    """Import the entrypoint (timed), then time its first and each warm invocation."""
+
+def measure(entrypoint: str, role: str, invocations: int, count: bool = False) -> dict[str, Any]:
+    """Import the entrypoint (timed), then time its first and each warm invocation.
+
+    With `count`, the secret reads of its init are counted too (the invoker's
+    count_secret_reads, set up before the import: its import time is then not a cold one).
+    """
+    secrets_read: Callable[[], dict[str, float]] = lambda: NO_SECRETS  # noqa: E731
+    if count:
+        counter = getattr(importlib.import_module(target_named(entrypoint).invoker), "count_secret_reads", None)
+        secrets_read = counter() if counter is not None else secrets_read
     started = time.perf_counter()
     invoker = importlib.import_module(target_named(entrypoint).invoker)
     call: Callable[[Any], None] = invoker.load(role)  # imports the real entrypoint module
     import_ms = (time.perf_counter() - started) * 1000
 
+    from tooling.costing.counting import instrument
     from tooling.costing.samples import inputs_for
 
+    tally = instrument()  # before the samples are made: making them builds a bot of its own
     samples = inputs_for(role, max(invocations, 1) + 1)
     durations: list[float] = []
     for sample in samples:
@@ -37,7 +50,8 @@ def measure(entrypoint: str, role: str, invocations: int) -> dict[str, Any]:
     first_ms, warm = durations[0], durations[1:]
     peak_kib = peak_rss_kib()
     return {"entrypoint": entrypoint, "role": role, "import_ms": import_ms, "first_ms": first_ms,
-            "warm_ms": warm, "peak_rss_mb": peak_kib / 1024, "published_bytes": published_bytes(role)}
+            "warm_ms": warm, "peak_rss_mb": peak_kib / 1024, "published_bytes": published_bytes(role),
+            "counted": tally.to_dict(), "counted_invocations": len(samples), "secrets": secrets_read()}
 
 
 def peak_rss_kib() -> int:
@@ -72,7 +86,7 @@ def published_bytes(role: str) -> float:
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
-    result = measure(spec["entrypoint"], spec["role"], int(spec.get("invocations", 100)))
+    result = measure(spec["entrypoint"], spec["role"], int(spec.get("invocations", 100)), bool(spec.get("count")))
     print(json.dumps(result))
     return 0
 

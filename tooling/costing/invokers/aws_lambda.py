@@ -52,18 +52,54 @@ def eventbridge_event(event: CloudEvent) -> dict[str, Any]:
 
 
 BUS = "botless-measure"
+# infra/aws_lambda gives each function the SSM path of the chat secrets, which it reads at init.
+SSM_PREFIX = "/botless-measure/"
+# The chat secrets the measured bot has (tooling/costing/measure.py sets the same names in its
+# environment, which wins over SSM: the values here only have to be there to be read).
+SSM_SECRETS = ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
 
 
 def start_services(stack: ExitStack) -> dict[str, str]:
-    """moto's EventBridge on loopback, with the custom bus the handlers publish to."""
+    """moto on loopback: the custom bus the handlers publish to, the chat secrets as SecureStrings."""
+    import boto3
+
     from tooling.costing.standins import moto_eventbridge
 
-    return {"moto": stack.enter_context(moto_eventbridge(BUS))}
+    url = stack.enter_context(moto_eventbridge(BUS))
+    ssm = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="measure",
+                       aws_secret_access_key="measure")
+    for name in SSM_SECRETS:
+        ssm.put_parameter(Name=SSM_PREFIX + name, Value="measure-from-ssm", Type="SecureString")
+    return {"moto": url}
+
+
+def count_secret_reads() -> Callable[[], dict[str, float]]:
+    """Count the SSM calls the entrypoint's init makes; call before it is imported, read after.
+
+    The counts are the real boto3 calls (botocore's before-call and after-call events), and
+    the SecureStrings they returned, each of which SSM decrypts with KMS.
+    """
+    import boto3
+
+    boto3.setup_default_session()  # providers/aws/clients.py makes its clients from this session
+    counts = {"calls": 0.0, "secure_strings": 0.0}
+
+    def called(model: Any, **_: Any) -> None:
+        counts["calls"] += 1
+
+    def answered(parsed: Mapping[str, Any], **_: Any) -> None:
+        counts["secure_strings"] += sum(p.get("Type") == "SecureString" for p in parsed.get("Parameters", []))
+
+    events = boto3.DEFAULT_SESSION.events
+    events.register("before-call.ssm", called)
+    events.register("after-call.ssm", answered)
+    return lambda: {"calls_per_cold_start": counts["calls"],
+                    "secure_strings_per_cold_start": counts["secure_strings"], "references": 0.0}
 
 
 def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
     """A Lambda function's settings, its AWS endpoint the loopback moto."""
-    return {"BOTLESS_EVENT_BUS": BUS, "AWS_ENDPOINT_URL": services["moto"],
+    return {"BOTLESS_EVENT_BUS": BUS, "AWS_ENDPOINT_URL": services["moto"], "BOTLESS_SSM_PREFIX": SSM_PREFIX,
             "AWS_ACCESS_KEY_ID": "measure", "AWS_SECRET_ACCESS_KEY": "measure",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
             "AWS_LAMBDA_FUNCTION_NAME": f"botless-{role}"}

@@ -38,6 +38,25 @@ def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
             "BOTLESS_EVENTGRID_KEY": EVENTGRID_KEY}
 
 
+# infra/azure/function.tf: the app settings that are Key Vault references besides the chat secrets
+# (BOTLESS_EVENTGRID_KEY, BOTLESS_TABLE_ACCOUNT_KEY).
+OTHER_REFERENCES = 2
+
+
+def count_secret_reads() -> Callable[[], dict[str, float]]:
+    """Key Vault references of the function app: App Service fetches each once a day, not per cold start.
+
+    One per chat secret the bot has (infra/azure `key_vault_refs`) and the app's other two.
+    """
+    import os
+
+    from tooling.costing.counting import chat_secrets_set
+
+    references = len(chat_secrets_set(os.environ)) + OTHER_REFERENCES
+    return lambda: {"calls_per_cold_start": 0.0, "secure_strings_per_cold_start": 0.0,
+                    "references": float(references)}
+
+
 def load(role: str) -> Callable[[Any], None]:
     import azure.functions as func
     from azure.functions import meta

@@ -51,6 +51,26 @@ def environment(role: str, services: Mapping[str, str]) -> dict[str, str]:
             "BOTLESS_GCP_PROJECT": PROJECT, "BOTLESS_DEFER_TOKEN": "measure-defer-token"}
 
 
+# infra/gcf/main.tf `secret_readers`: the roles given the chat secrets as secret environment variables.
+SECRET_READERS = ("mono", "receive", "respond")
+
+
+def count_secret_reads() -> Callable[[], dict[str, float]]:
+    """Secret Manager accesses per instance start: one per secret environment variable infra/gcf gives the role.
+
+    Cloud Run functions resolve them at instance start (STORES.md section 4, CR-SEC): the
+    chat secrets the bot has, for the roles that read them, and mono's BOTLESS_DEFER_TOKEN.
+    """
+    import os
+
+    from tooling.costing.counting import chat_secrets_set
+
+    role = os.environ["BOTLESS_ROLE"]
+    accesses = (len(chat_secrets_set(os.environ)) if role in SECRET_READERS else 0) + (role == "mono")
+    return lambda: {"calls_per_cold_start": float(accesses), "secure_strings_per_cold_start": 0.0,
+                    "references": 0.0}
+
+
 def pubsub_delivery(event: CloudEvent) -> tuple[dict[str, str], bytes]:
     """The binary-mode `messagePublished` CloudEvent Eventarc delivers for a Pub/Sub message."""
     from providers.gcp.message import message_from_event
