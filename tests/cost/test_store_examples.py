@@ -72,14 +72,14 @@ def test_dynamodb_units_follow_the_item_size() -> None:
 
 def test_kms_example_requests() -> None:
     """STORES.md 2, oracle 5: 10,000 Encrypt + 2,000,000 Decrypt, 20,000 free -> $5.97 of requests."""
-    bill = secrets_cost("aws-lambda", cold_starts=2_010_000, per_cold_start=SecretReads(api_calls=0, decrypts=1))
+    bill = secrets_cost("aws-lambda", SecretReads(api_calls=0, secure_strings=2_010_000))
     assert _line(bill, "KMS Decrypt requests").usd == D("5.97")
     assert bill.free_tier_usd == D("0.06")
 
 
 def test_parameter_store_standard_is_free_and_higher_throughput_matches_the_example() -> None:
     """STORES.md 2: standard throughput costs nothing; oracle 6's 100,000 interactions at $0.05/10,000 -> $0.50."""
-    bill = secrets_cost("aws-lambda", cold_starts=1_000_000, per_cold_start=SecretReads(api_calls=1))
+    bill = secrets_cost("aws-lambda", SecretReads(api_calls=1_000_000))
     assert _line(bill, "SSM Parameter Store API calls (standard)").exact == 0
     higher = load("aws").figure("ssm.higher_throughput_price", "us-east-1")
     assert charge("interactions", "secrets", D(100_000), "calls", higher).usd == D("0.50")
@@ -110,9 +110,9 @@ def test_firestore_ttl_deletes_never_get_the_free_quota() -> None:
 
 def test_secret_manager_access_rule() -> None:
     """STORES.md 4, oracle 9: 25,000 access operations = 2.5 x $0.03 = $0.075, $0.045 after the 10,000 free."""
-    without = secrets_cost("gcf", cold_starts=25_000, per_cold_start=SecretReads(api_calls=1), free_tier=False)
+    without = secrets_cost("gcf", SecretReads(api_calls=25_000), free_tier=False)
     assert without.total_exact == D("0.075")
-    assert secrets_cost("gcf", cold_starts=25_000, per_cold_start=SecretReads(api_calls=1)).total_exact == D("0.045")
+    assert secrets_cost("gcf", SecretReads(api_calls=25_000)).total_exact == D("0.045")
 
 
 def test_table_storage_transactions() -> None:
@@ -124,11 +124,11 @@ def test_table_storage_transactions() -> None:
 
 def test_key_vault_references() -> None:
     """STORES.md 6 (DERIVED): 5 references re-fetched daily, 30 days at $0.03/10,000 -> $0.00045 a month."""
-    bill = secrets_cost("azure", cold_starts=1_000_000, per_cold_start=SecretReads(), references=5)
+    bill = secrets_cost("azure", SecretReads(api_calls=1_000_000), references=5)
     assert bill.lines[0].quantity == 150 and bill.total_exact == D("0.00045")
 
 
 def test_redis_and_kubernetes_secrets_cost_nothing_per_call() -> None:
     """STORES.md 7: Redis on the cluster and its Secret are the cluster's fixed cost."""
     assert store_cost("knative", StoreOps(claims=10**9, confirms=10**9)).total_exact == 0
-    assert secrets_cost("knative", cold_starts=10**6, per_cold_start=SecretReads(api_calls=3)).total_exact == 0
+    assert secrets_cost("knative", SecretReads(api_calls=3 * 10**6)).total_exact == 0

@@ -41,10 +41,12 @@ class StoreOps:
 
 @dataclass(frozen=True)
 class SecretReads:
-    """What reading the chat secrets takes once: API calls, and KMS decrypts where the store pays them."""
+    """Reads of the chat secrets: API calls (SSM, Secret Manager), and the SecureStrings among
+    the values read, which SSM decrypts with KMS (`kms.decrypts_per_secure_string` each).
+    """
 
     api_calls: float | Decimal = 0
-    decrypts: float | Decimal = 0
+    secure_strings: float | Decimal = 0
 
 
 def _checked(ops: StoreOps) -> dict[str, Decimal]:
@@ -142,20 +144,18 @@ def store_cost(target: str, ops: StoreOps, *, item_bytes: float = 0, free_tier: 
 
 
 @exact
-def secrets_cost(target: str, *, cold_starts: float, per_cold_start: SecretReads, references: float = 0,
-                 free_tier: bool = True, region: str | None = None, book: PriceBook | None = None,
-                 plan: str | None = None) -> Bill:
-    """A month of reading the chat secrets: `per_cold_start` at each of `cold_starts`, and on azure
-    the `references` App Service re-fetches from Key Vault (`reference_fetches_per_day`).
+def secrets_cost(target: str, reads: SecretReads, *, references: float = 0, free_tier: bool = True,
+                 region: str | None = None, book: PriceBook | None = None, plan: str | None = None) -> Bill:
+    """A month of reading the chat secrets: `reads` (the month's, at the cold starts) and, on
+    azure, the `references` App Service fetches from Key Vault (`reference_fetches_per_day`).
     """
     info = target_info(target, plan)
     prices = book_for(info, book)
     where = prices.region(region)
-    starts = to_decimal(cold_starts, "cold_starts")
-    calls = starts * to_decimal(per_cold_start.api_calls, "api_calls")
-    decrypts = starts * to_decimal(per_cold_start.decrypts, "decrypts")
-    lines = []
+    calls = to_decimal(reads.api_calls, "api_calls")
     if info.provider == "aws":
+        decrypts = to_decimal(reads.secure_strings, "secure_strings") \
+            * prices.figure("kms.decrypts_per_secure_string", where).number()
         lines = [charge("SSM Parameter Store API calls (standard)", "secrets", calls, "calls",
                         prices.figure("ssm.standard_api_price", where)),
                  charge("KMS Decrypt requests", "secrets", decrypts, "requests",
@@ -168,12 +168,10 @@ def secrets_cost(target: str, *, cold_starts: float, per_cold_start: SecretReads
     elif info.provider == "azure":
         fetches = (to_decimal(references, "references") * prices.figure("key_vault.days_per_month", where).number()
                    * prices.figure("key_vault.reference_fetches_per_day", where).number())
-        lines = [charge("Key Vault secret GETs (references, re-fetched daily)", "secrets", fetches, "operations",
+        lines = [charge("Key Vault secret GETs (references, fetched daily)", "secrets", fetches, "operations",
                         prices.figure("key_vault.operation_price", where))]
     else:
         lines = [charge("Kubernetes Secret reads", "secrets", calls, "reads",
                         prices.figure("kubernetes_secret.read_price", where))]
-    inputs = {"cold_starts": cold_starts, **asdict(per_cold_start),
-              "references": references, "free_tier": free_tier}
-    return make_bill(info, prices, where, inputs, Priced(lines=lines), starts, sections=())
-
+    inputs = {**asdict(reads), "references": references, "free_tier": free_tier}
+    return make_bill(info, prices, where, inputs, Priced(lines=lines), calls, sections=())
