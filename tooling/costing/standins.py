@@ -7,9 +7,8 @@ AWS's EventBridge is moto in server mode. Nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from tooling.loopback import Answer, Request, serving
 
@@ -43,11 +42,13 @@ def moto_eventbridge(bus: str) -> Iterator[str]:
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
     try:
-        # moto keeps its accounts in module state shared by every server in this process: an
-        # earlier measurement's bus and parameters would still be there (CreateEventBus fails).
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).close()
-        boto3.client("events", endpoint_url=url, region_name="us-east-1", aws_access_key_id="measure",
-                     aws_secret_access_key="measure").create_event_bus(Name=bus)
+        events = boto3.client("events", endpoint_url=url, region_name="us-east-1", aws_access_key_id="measure",
+                              aws_secret_access_key="measure")
+        # moto keeps its accounts in module state that every server in this process shares: an
+        # earlier measurement's bus is still there. (No /moto-api/reset: it would also empty
+        # the buses and tables of another moto server the tests keep running in this process.)
+        with suppress(events.exceptions.ResourceAlreadyExistsException):
+            events.create_event_bus(Name=bus)
         yield url
     finally:
         server.stop()

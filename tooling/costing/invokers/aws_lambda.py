@@ -69,7 +69,7 @@ def start_services(stack: ExitStack) -> dict[str, str]:
     ssm = boto3.client("ssm", endpoint_url=url, region_name="us-east-1", aws_access_key_id="measure",
                        aws_secret_access_key="measure")
     for name in SSM_SECRETS:
-        ssm.put_parameter(Name=SSM_PREFIX + name, Value="measure-from-ssm", Type="SecureString")
+        ssm.put_parameter(Name=SSM_PREFIX + name, Value="measure-from-ssm", Type="SecureString", Overwrite=True)
     return {"moto": url}
 
 
