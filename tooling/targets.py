@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Every target carries the chat adapters' extras.
+# The chat platforms' extras (named as the platforms); `botless package --platform` picks among them.
 CHAT_EXTRAS = ("slack", "discord", "telegram")
 # Base dependencies only the local CLI imports (YAML for `botless slack manifest`, `botless manifests`).
 CLI_ONLY = frozenset({"pyyaml"})
@@ -75,7 +75,11 @@ class Target:
 
     @property
     def extras(self) -> tuple[str, ...]:
-        return (self.extra, *CHAT_EXTRAS)
+        return self.extras_for(CHAT_EXTRAS)
+
+    def extras_for(self, platforms: tuple[str, ...]) -> tuple[str, ...]:
+        """The pyproject extras of an artifact serving `platforms` (each platform's extra is its name)."""
+        return (self.extra, *(name for name in CHAT_EXTRAS if name in platforms))
 
     @property
     def invoker(self) -> str:

@@ -6,7 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from tooling.targets import TARGET_NAMES, target_argument
+from tooling.targets import CHAT_EXTRAS, TARGET_NAMES, target_argument
+
+
+def platform_argument(value: str) -> str:
+    """One --platform value (`slack` or `slack,discord`), checked now so argparse prints one usage line."""
+    from tooling.packaging.platforms import PlatformChoiceError, parse_platforms
+
+    try:
+        parse_platforms([value])
+    except PlatformChoiceError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Lambda: leave third-party packages out (no pip run, works offline)")
     parser.add_argument("--find-links", type=Path, default=None,
                         help="Lambda: install wheels from this folder only, never the network")
+    parser.add_argument("--platform", dest="platforms", action="append", type=platform_argument, default=None,
+                        metavar="NAME", help=f"chat platform to package ({', '.join(CHAT_EXTRAS)}; repeat or "
+                        "comma-separate; default: those whose secrets are set, else all)")
     parser.add_argument("--source", type=Path, default=None, help="the Botless checkout to package (default: this one)")
 
 
@@ -33,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         target=args.target, topology=args.topology, out=args.out, source=args.source,
         python_version=args.python_version, architecture=args.architecture,
         dependencies=not args.no_deps, find_links=args.find_links,
+        platforms=tuple(args.platforms) if args.platforms else None,
     )
     try:
         result = package(options)
@@ -41,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(result.artifact.line())
     print(result.tfvars.line())
+    for note in result.notes:
+        print(note)
     print(f"{len(result.commands)} commands, topology {args.topology}; next: "
           f"terraform -chdir={target_named(args.target).infra} apply -var-file={result.tfvars.path}")
     return 0

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.settings import TOPOLOGIES
+from tooling.packaging import bytecode, dockerfile
 from tooling.packaging import deps as pipdeps
 from tooling.packaging.archive import Artifact, write_tar_gz, write_zip
 from tooling.packaging.commands import command_names
 from tooling.packaging.imports import closure
+from tooling.packaging.platforms import PlatformChoice, PlatformChoiceError, choose_platforms
 from tooling.packaging.project import (
     SourceTreeError,
     merge_requirements,
@@ -18,7 +20,8 @@ from tooling.packaging.project import (
     requirements,
     source_root,
 )
-from tooling.packaging.targets import CHAT_REQUIREMENTS, Target
+from tooling.packaging.targets import Target
+from tooling.packaging.trim import trimmed
 from tooling.targets import UnknownTargetError, target_named
 
 
@@ -39,7 +42,12 @@ class PackageOptions:
     # False: code only, no pip run (offline; for tests and for a layer-based setup).
     dependencies: bool = True
     find_links: Path | None = None
+    # Where the configured platforms and the commands are read from (None: os.environ).
     env: dict[str, str] | None = None
+    # The chat platforms to package (`--platform`); None or empty: the configured ones, else all.
+    platforms: tuple[str, ...] | None = None
+    # False: no .pyc in the artifact (they are also left out when this Python is not the runtime's).
+    compile_bytecode: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,17 +57,39 @@ class PackageResult:
     artifact: Artifact
     tfvars: Artifact
     commands: list[str] = field(default_factory=list)
+    platforms: tuple[str, ...] = ()
+    # What the CLI prints besides the files: how the platforms were chosen, what was skipped.
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Every file of an artifact (archive name -> bytes), the platforms it serves, and notes."""
+
+    files: dict[str, bytes]
+    platforms: PlatformChoice
+    notes: list[str]
 
 
 def contents(options: PackageOptions) -> dict[str, bytes]:
     """Every file of the artifact (archive name -> bytes), without writing anything."""
+    return build_contents(options).files
+
+
+def build_contents(options: PackageOptions) -> Contents:
+    """The artifact's files, with the platform choice and the notes, without writing anything."""
     target = _target(options)
+    try:
+        choice = choose_platforms(options.platforms, options.env)
+    except PlatformChoiceError as error:
+        raise PackageError(str(error)) from None
+    notes = [choice.reason]
     try:
         root = source_root(options.source)
         # The entrypoint's own requirements.txt pins what its runtime needs beyond the extras.
         wanted = merge_requirements(
-            requirements(root, target.extras, target.exclude),
-            [*read_requirements_file(root / target.function_dir / "requirements.txt"), *CHAT_REQUIREMENTS],
+            requirements(root, target.extras_for(choice.platforms), target.exclude),
+            read_requirements_file(root / target.function_dir / "requirements.txt"),
             target.exclude,
         )
     except SourceTreeError as error:
@@ -79,23 +109,28 @@ def contents(options: PackageOptions) -> dict[str, bytes]:
         files["requirements.txt"] = ("\n".join(wanted) + "\n").encode()
     if target.bundle_dependencies and options.dependencies:
         try:
-            installed = pipdeps.install_for_lambda(
+            installed = trimmed(pipdeps.install_for_lambda(
                 wanted, architecture=options.architecture, python_version=options.python_version,
                 find_links=options.find_links,
-            )
+            ))
         except pipdeps.DependencyError as error:
             raise PackageError(str(error)) from None
         clash = sorted(set(installed) & set(files))
         if clash:
             raise PackageError(f"a dependency would overwrite project files: {', '.join(clash[:5])}")
         files.update(installed)
-    return files
+    if target.container:
+        notes += _container_notes(files, target.extras_for(choice.platforms))
+    elif options.compile_bytecode:
+        notes.append(_add_bytecode(files, options.python_version))
+    return Contents(files=files, platforms=choice, notes=notes)
 
 
 def package(options: PackageOptions) -> PackageResult:
     """Build the artifact for `options.target` into `options.out`, plus its tfvars file."""
     target = _target(options)
-    files = contents(options)
+    built = build_contents(options)
+    files = built.files
     out = options.out.resolve()
     path = out / target.artifact
     artifact = write_tar_gz(path, files) if path.name.endswith(".tar.gz") else write_zip(path, files)
@@ -103,7 +138,8 @@ def package(options: PackageOptions) -> PackageResult:
     variables = tfvars(target, options, artifact, commands)
     tfvars_path = out / f"botless-{target.name}.tfvars.json"
     tfvars_path.write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
-    return PackageResult(artifact=artifact, tfvars=Artifact.of(tfvars_path), commands=commands)
+    return PackageResult(artifact=artifact, tfvars=Artifact.of(tfvars_path), commands=commands,
+                         platforms=built.platforms.platforms, notes=built.notes)
 
 
 def tfvars(target: Target, options: PackageOptions, artifact: Artifact, commands: list[str]) -> dict[str, object]:
@@ -136,6 +172,33 @@ def _target(options: PackageOptions) -> Target:
     if options.architecture not in pipdeps.ARCHITECTURES:
         raise PackageError(f"architecture {options.architecture!r}: choose one of {', '.join(pipdeps.ARCHITECTURES)}")
     return target
+
+
+def _add_bytecode(files: dict[str, bytes], python_version: str) -> str:
+    """Add a .pyc beside each .py when this Python is the runtime's; the note says which happened."""
+    if not bytecode.runtime_matches(python_version):
+        return (f"bytecode skipped: this is Python {bytecode.this_version()}, the runtime is {python_version} "
+                f"(build with Python {python_version} to ship .pyc)")
+    try:
+        compiled = bytecode.bytecode_for(files)
+    except bytecode.BytecodeError as error:
+        raise PackageError(str(error)) from None
+    files.update(compiled)
+    return f"bytecode: {len(compiled)} .pyc for Python {python_version} (unchecked hash)"
+
+
+def _container_notes(files: dict[str, bytes], extras: tuple[str, ...]) -> list[str]:
+    """Write the extras into the context's Dockerfile; say what the Dockerfile does not do."""
+    notes = []
+    source = files.get("Dockerfile", b"")
+    if dockerfile.takes_extras(source):
+        files["Dockerfile"] = dockerfile.with_extras(source, extras)
+    else:
+        notes.append(f"the Dockerfile has no `ARG {dockerfile.EXTRAS_ARG}=` line: the image installs "
+                     "the extras it names, whatever the platforms")
+    if not dockerfile.compiles_bytecode(source):
+        notes.append("the Dockerfile compiles no bytecode: each container start compiles the source")
+    return notes
 
 
 def _shim(target: Target) -> bytes:

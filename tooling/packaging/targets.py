@@ -5,11 +5,7 @@ from __future__ import annotations
 from tooling.targets import CHAT_EXTRAS, CLI_ONLY, Target
 from tooling.targets import TARGETS as _REGISTRY
 
-# The Discord and Telegram adapters (core/chat) send replies with httpx, which the
-# `discord` and `telegram` extras do not list; every target needs it for them.
-CHAT_REQUIREMENTS = ("httpx>=0.27",)
-
 TARGETS: dict[str, Target] = {target.name: target for target in _REGISTRY}
 
-__all__ = ["CHAT_EXTRAS", "CHAT_REQUIREMENTS", "CLI_ONLY", "TARGETS", "Target"]
+__all__ = ["CHAT_EXTRAS", "CLI_ONLY", "TARGETS", "Target"]
 
