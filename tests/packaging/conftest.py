@@ -8,14 +8,15 @@ import pytest
 
 from tests.services import service_fixture
 from tooling.packaging import PackageError, PackageOptions, package
+from tooling.targets import CHAT_EXTRAS
 
 
 @service_fixture(scope="session")  # pip, in a subprocess
 def lambda_build(tmp_path_factory: pytest.TempPathFactory):
-    """`botless package --target aws-lambda` with its dependencies (pip reaches PyPI or its cache)."""
+    """`botless package --target aws-lambda` with dependencies and every platform (pip: PyPI or its cache)."""
     out = tmp_path_factory.mktemp("lambda-build")
     try:
-        return package(PackageOptions(target="aws-lambda", topology="mono", out=out))
+        return package(PackageOptions(target="aws-lambda", topology="mono", out=out, platforms=CHAT_EXTRAS))
     except PackageError as error:  # pragma: no cover - only without PyPI
         pytest.fail(f"the Lambda package with dependencies could not be built: {error}")
 
