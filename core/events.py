@@ -60,8 +60,13 @@ def new_event(
     source: str = SOURCE,
     extensions: Mapping[str, str] | None = None,
     event_id: str | None = None,
-) -> CloudEvent:
-    """A new CloudEvent with JSON data, the current time and `event_id` (default: a fresh one)."""
+) -> ValidEvent:
+    """A new event with JSON data, the current time and `event_id` (default: a fresh one).
+
+    It is born a ValidEvent, checked here, once (a message too long for the parser is
+    refused where it was made): the roles after it, in this process or past a bus door
+    that decoded it again, trust it and read its typed `payload`.
+    """
     attributes: dict[str, Any] = {
         "id": event_id or str(uuid.uuid4()),
         "source": source,
@@ -74,7 +79,7 @@ def new_event(
             raise EventValidationError(f"extension name {name!r} must be 1-20 lower-case letters or digits")
         if value not in (None, ""):
             attributes[name] = str(value)
-    return CloudEvent(attributes, to_data(data))
+    return ValidEvent(attributes, to_data(data))
 
 
 def derive_event(
@@ -83,7 +88,7 @@ def derive_event(
     data: ChatMessage | CommandInvocation | BotResponse,
     *,
     source: str = SOURCE,
-) -> CloudEvent:
+) -> ValidEvent:
     """A new event caused by `parent`: every extension of the parent is kept.
 
     Its id is a function of the parent's source and id and of `event_type`: a role that
@@ -99,7 +104,7 @@ def derive_event(
     return new_event(event_type, data, source=source, extensions=extensions, event_id=event_id)
 
 
-def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "") -> CloudEvent:
+def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "") -> ValidEvent:
     """The `botless.chat.message` event for a message received from a platform."""
     return new_event(
         CHAT_MESSAGE,

@@ -5,6 +5,7 @@ from cloudevents.http import CloudEvent
 
 from core import events as ev
 from core.bot import Bot
+from core.limits import TEXT_LIMIT
 from core.settings import Settings
 from core.wire import event_from_http, event_from_mapping, event_to_http, event_to_json
 from providers.gcp.delivery import delivered_event
@@ -71,10 +72,24 @@ def test_data_of_refuses_data_of_another_kind():
 async def test_a_pub_sub_delivery_is_checked_once_from_its_bytes_to_the_role(checks):
     bot = Bot(Settings(load_entry_points=False))
     sent = chat("/echo once")
+    assert checks == [sent["id"]]  # born checked, where the adapter made it
+    checks.clear()
     event = delivered_event(message_from_event(sent))
     [command] = await run_role(bot, "parse", event, None)
     assert command["type"] == "botless.bot.command.echo"
-    assert checks == [sent["id"]]  # the decoder's check; delivered_event and run_role trusted it
+    # The decoder's check of the bytes, then the command's own check at its birth:
+    # delivered_event and run_role trusted the one, the command is not checked again.
+    assert checks == [sent["id"], command["id"]]
+    assert isinstance(command, ev.ValidEvent)
+    assert ev.validated(command) is command
+
+
+def test_an_event_a_role_makes_is_born_checked():
+    too_long = ev.ChatMessage(platform="api", text="x" * (TEXT_LIMIT + 1), user=ev.ChatUser(id="u"))
+    with pytest.raises(ev.EventValidationError, match="data.text"):
+        ev.chat_message_event(too_long, source="/test")
+    reply = ev.derive_event(chat(), ev.BOT_RESPONSE, ev.BotResponse(platform="api", text="hi"))
+    assert isinstance(reply, ev.ValidEvent) and ev.data_of(reply, ev.BotResponse).text == "hi"
 
 
 async def test_an_event_no_door_checked_is_checked_by_run_role():
