@@ -1,0 +1,233 @@
+"""Running a built artifact the way its platform does: what tests/packaging/test_deployed_runs.py shares.
+
+Each artifact runs in a process of its own, from a folder that holds only the artifact
+(and, where the platform installs them, its requirements in a fresh venv). Its calls
+out (Lambda's self-invoke, Event Grid, the Knative Broker, Slack's response_url) go to
+one recording stand-in on 127.0.0.1; Pub/Sub is Google's emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.targets.scenarios import SLACK_SIGNING_SECRET, UPTIME, slack_slash_command
+from tooling.loopback import Answer, LoopbackServer, Request
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+SLACK_PATH = "/slack/events"
+# What each stand-in path is, and what the real service answers there.
+LAMBDA_INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations")
+_ANSWERS = {"invoke": Answer(202, b"", ""), "event-grid": Answer(200, b"", ""), "sink": Answer(202, b"", ""),
+            "response-url": Answer(200, b"ok", "text/plain"), "slack-api": Answer.json({"ok": True, "ts": "1.1"})}
+
+
+def kind_of(request: Request) -> str:
+    """Which service a request to the stand-in was meant for."""
+    if LAMBDA_INVOKE.match(request.path):
+        return "invoke"
+    for prefix, kind in (("/api/events", "event-grid"), ("/sink", "sink"), ("/slack/response/", "response-url"),
+                         ("/slack/api/", "slack-api")):
+        if request.path.startswith(prefix):
+            return kind
+    return "unknown"
+
+
+@dataclass
+class StandIn:
+    """Records every request; answers like Lambda's Invoke, Event Grid, a Broker and Slack."""
+
+    url: str = ""
+    requests: list[Request] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, request: Request) -> Answer:
+        with self._lock:
+            self.requests.append(request)
+        return _ANSWERS.get(kind_of(request), Answer(404, b"", ""))
+
+    def of(self, kind: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if kind_of(r) == kind]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def env(self) -> dict[str, str]:
+        """The bot's settings: Slack only, its Web API here."""
+        return {"SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET, "SLACK_BOT_TOKEN": "xoxb-deployed",
+                "SLACK_API_URL": f"{self.url}/slack/api", "BOTLESS_ENTRY_POINTS": "0", "BOTLESS_TOPOLOGY": "mono"}
+
+
+@contextmanager
+def stand_in() -> Iterator[StandIn]:
+    recorder = StandIn()
+    with LoopbackServer(recorder.answer) as server:
+        recorder.url = server.url
+        yield recorder
+
+
+def slash_command(recorder: StandIn, trigger: str, *, forged: bool = False) -> tuple[dict[str, str], bytes]:
+    """A `/uptime` slash command signed with the bot's secret (or another one), replying to the stand-in."""
+    secret = "not-the-signing-secret" if forged else SLACK_SIGNING_SECRET
+    return slack_slash_command(recorder.url, "/uptime", "", trigger=trigger, secret=secret)
+
+
+def assert_acknowledged(status: int, body: bytes, handed_off: list[bytes]) -> None:
+    """A 200 whose body answers `/uptime`, or an empty 200 after one hand-off of it to the platform's async path."""
+    assert status == 200, (status, body[:500])
+    if body.strip():  # answered in the ack (Slack's response body)
+        assert UPTIME.fullmatch(json.loads(body)["text"]), body[:500]
+        assert not handed_off, handed_off
+        return
+    assert len(handed_off) == 1 and b"uptime" in handed_off[0], handed_off
+
+
+def assert_refused(status: int, recorder: StandIn) -> None:
+    """A forged signature: 401, and nothing handed off or replied."""
+    assert status == 401
+    assert not recorder.requests, [r.path for r in recorder.requests]
+
+
+# -- what infra/ says -------------------------------------------------------------------
+
+def terraform_value(path: Path, name: str) -> str:
+    """The right-hand side of `name = ...` in a Terraform file (the first one)."""
+    found = re.search(rf"^\s*{re.escape(name)}\s*=\s*(.+?)\s*$", path.read_text(), re.MULTILINE)
+    assert found, f"{name} not found in {path}"
+    return found.group(1)
+
+
+def mono_role(path: Path) -> str:
+    """The role the mono topology deploys: the else branch of `roles = local.pipeline ? [...] : [...]`."""
+    [role] = json.loads(terraform_value(path, "roles").split(":", 1)[1])
+    return str(role)
+
+
+# -- fresh environments -----------------------------------------------------------------
+
+def install_env() -> dict[str, str]:
+    """This process's environment for pip (its index, certificates, cache), without this venv's Python settings."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+def fresh_venv(where: Path, *install: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """A new venv at `where`, with `pip install <install>` run in it when given (PyPI or pip's cache); its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    python = where / "bin" / "python"
+    if install:
+        pip(python, *install, cwd=cwd, env=env)
+    return python
+
+
+def pip(python: Path, *arguments: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    """`pip install <arguments>` with `python`, quietly; fails the test with pip's own words."""
+    done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *arguments],
+                          cwd=cwd, env=dict(env or install_env()), capture_output=True, text=True)
+    assert done.returncode == 0, f"pip install {' '.join(arguments)} failed:\n{done.stderr[-3000:]}"
+
+
+def clean_env(venv_python: Path | None = None, **settings: str) -> dict[str, str]:
+    """A minimal environment: the venv's bin first on PATH, nothing of this test process."""
+    path = "/usr/bin:/bin" if venv_python is None else f"{venv_python.parent}:/usr/bin:/bin"
+    return {"PATH": path, "HOME": "/tmp", "LANG": "C.UTF-8", **settings}
+
+
+@contextmanager
+def serving(command: list[str], *, cwd: Path, env: Mapping[str, str], url: str, log: Path) -> Iterator[str]:
+    """Run a server until the block ends; yields `url` once it answers HTTP there."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"{command[0]} exited {process.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers: listening
+            except OSError:
+                assert time.monotonic() < deadline, f"{command[0]} did not listen:\n{log.read_text()[-4000:]}"
+                time.sleep(0.1)  # still starting
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def post(url: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
+    """POST over loopback HTTP; the status and the body, errors included."""
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# -- the Knative build context's Dockerfile, run without Docker ---------------------------
+
+@dataclass
+class Dockerfile:
+    """The instructions of a Dockerfile that matter outside Docker (continuations joined)."""
+
+    args: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    copies: list[tuple[list[str], str]] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str) -> Dockerfile:
+        parsed = cls()
+        kept = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        for line in filter(None, (part.strip() for part in re.sub(r"\\\n", " ", kept).splitlines())):
+            word, _, rest = line.partition(" ")
+            if word == "ARG" and "=" in rest:
+                name, _, value = rest.partition("=")
+                parsed.args[name] = value
+            elif word == "ENV":
+                parsed.env.update(pair.partition("=")[::2] for pair in shlex.split(rest))
+            elif word == "COPY":
+                *sources, destination = rest.split()
+                parsed.copies.append((sources, destination))
+            elif word == "RUN":
+                parsed.runs.append(parsed.substitute(rest))
+            elif word == "CMD":
+                parsed.cmd = json.loads(rest)
+        return parsed
+
+    def substitute(self, text: str) -> str:
+        return re.sub(r"\$\{(\w+)\}", lambda m: self.args.get(m.group(1), m.group(0)), text)
+
+    def copy_into(self, context: Path, workdir: Path) -> None:
+        """The COPY steps, from the build context into the image's WORKDIR."""
+        for sources, destination in self.copies:
+            for source in sources:
+                target = workdir / destination / (Path(source).name if destination.endswith("/") else "")
+                if (context / source).is_dir():
+                    shutil.copytree(context / source, target)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(context / source, target)
