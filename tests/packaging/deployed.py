@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.targets.scenarios import SLACK_SIGNING_SECRET, UPTIME, slack_slash_command
 from tooling.loopback import Answer, LoopbackServer, Request
@@ -88,20 +89,62 @@ def slash_command(recorder: StandIn, trigger: str, *, forged: bool = False) -> t
     return slack_slash_command(recorder.url, "/uptime", "", trigger=trigger, secret=secret)
 
 
-def assert_acknowledged(status: int, body: bytes, handed_off: list[bytes]) -> None:
-    """A 200 whose body answers `/uptime`, or an empty 200 after one hand-off of it to the platform's async path."""
+def assert_acknowledged(status: int, body: bytes, handed_off: list[bytes]) -> bool:
+    """A 200 whose body answers `/uptime`, or an empty 200 after one hand-off of it to the platform's async path.
+
+    True when it was handed off: then the test delivers it as the platform would, and the answer goes
+    to the command's response_url (`assert_replied`).
+    """
     assert status == 200, (status, body[:500])
     if body.strip():  # answered in the ack (Slack's response body)
         assert UPTIME.fullmatch(json.loads(body)["text"]), body[:500]
         assert not handed_off, handed_off
-        return
+        return False
     assert len(handed_off) == 1 and b"uptime" in handed_off[0], handed_off
+    return True
 
 
 def assert_refused(status: int, recorder: StandIn) -> None:
     """A forged signature: 401, and nothing handed off or replied."""
     assert status == 401
     assert not recorder.requests, [r.path for r in recorder.requests]
+
+
+def assert_replied(recorder: StandIn, timeout: float = 20.0) -> None:
+    """The deferred work reached Slack: one POST to the command's response_url, with the uptime."""
+    deadline = time.monotonic() + timeout
+    while not recorder.of("response-url") and time.monotonic() < deadline:
+        time.sleep(0.05)  # the platform's async hop is still on its way
+    [reply] = recorder.of("response-url")
+    assert UPTIME.fullmatch(reply.json["text"]), reply.body[:500]
+
+
+class LineProcess:
+    """A subprocess that answers each JSON line on stdin with one JSON line on stdout (a runtime's loop)."""
+
+    def __init__(self, command: list[str], *, env: Mapping[str, str], cwd: Path) -> None:
+        self._stderr = (cwd / "stderr.log").open("wb")
+        self.process = subprocess.Popen(command, env=dict(env), cwd=cwd, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        self.log = cwd / "stderr.log"
+
+    def call(self, value: object) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(value) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, self.log.read_text()[-3000:]
+        return json.loads(line)
+
+    def __enter__(self) -> LineProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+        self.process.wait(timeout=15)
+        self._stderr.close()
 
 
 # -- what infra/ says -------------------------------------------------------------------

@@ -18,6 +18,7 @@ import tarfile
 import time
 import uuid
 import zipfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ from tests.packaging.deployed import (
     INFRA,
     SLACK_PATH,
     Dockerfile,
+    LineProcess,
     assert_acknowledged,
     assert_refused,
+    assert_replied,
     clean_env,
     fresh_venv,
     install_env,
@@ -41,7 +44,6 @@ from tests.packaging.deployed import (
 )
 from tests.servers import free_port
 from tests.targets.drivers.gcf import PROJECT, pubsub_emulator  # noqa: F401 - the session's emulator fixture
-from tests.targets.scenarios import UPTIME
 from tooling.packaging import PackageOptions, package
 from tooling.packaging.bytecode import this_version
 from tooling.packaging.knative import KnativeOptions, manifests
@@ -124,35 +126,16 @@ def test_the_lambda_zip_answers_a_signed_slash_command_through_its_handler(lambd
     env = clean_env(**recorder.env(), BOTLESS_ROLE=role, AWS_LAMBDA_FUNCTION_NAME="botless-mono",
                     AWS_REGION="eu-west-1", AWS_DEFAULT_REGION="eu-west-1", AWS_ACCESS_KEY_ID="x",
                     AWS_SECRET_ACCESS_KEY="x", AWS_ENDPOINT_URL=recorder.url)
-    with (tmp_path / "stderr").open("wb") as stderr:
-        process = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LAMBDA_RUNTIME, str(task), str(runtime),
-                                    handler], env=env, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=stderr, text=True)
-
-    def invoke(event: object) -> dict[str, object]:
-        assert process.stdin and process.stdout
-        process.stdin.write(json.dumps(event) + "\n")
-        process.stdin.flush()
-        line = process.stdout.readline()
-        assert line, (tmp_path / "stderr").read_text()[-3000:]
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    try:
-        answer = invoke(function_url_event(*slash_command(recorder, "lambda-ok")))
+    command = [sys.executable, "-I", "-S", "-c", _LAMBDA_RUNTIME, str(task), str(runtime), handler]
+    with LineProcess(command, env=env, cwd=tmp_path) as runtime_loop:
+        answer = runtime_loop.call(function_url_event(*slash_command(recorder, "lambda-ok")))
         queued = recorder.of("invoke")
-        assert_acknowledged(answer["statusCode"], str(answer.get("body", "")).encode(), [r.body for r in queued])
-        for request in queued:  # what Lambda does with an Event invoke: the same function, next
-            invoke(request.json)
-        if queued:
-            [reply] = recorder.of("response-url")
-            assert UPTIME.fullmatch(reply.json["text"]), reply.body
+        if assert_acknowledged(answer["statusCode"], answer["body"].encode(), [r.body for r in queued]):
+            runtime_loop.call(queued[0].json)  # what Lambda does with an Event invoke: the same function, next
+            assert_replied(recorder)
         recorder.clear()
-        forged = invoke(function_url_event(*slash_command(recorder, "lambda-forged", forged=True)))
-        assert_refused(forged["statusCode"], recorder)  # type: ignore[arg-type]
-    finally:
-        process.stdin.close()  # type: ignore[union-attr]
-        process.wait(timeout=15)
-        process.stdout.close()  # type: ignore[union-attr]
+        forged = runtime_loop.call(function_url_event(*slash_command(recorder, "lambda-forged", forged=True)))
+        assert_refused(forged["statusCode"], recorder)
 
 
 # -- Cloud Functions -------------------------------------------------------------------
@@ -186,18 +169,30 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
     pubsub_emulator.publisher.create_topic(name=topic_path)
     tap = pubsub_emulator.subscriber.subscription_path(PROJECT, f"tap-{topic}")
     pubsub_emulator.subscriber.create_subscription(name=tap, topic=topic_path)
+    token = uuid.uuid4().hex
     env = clean_env(python, **recorder.env(), BOTLESS_ROLE=entry, BOTLESS_GCP_PROJECT=PROJECT,
                     PUBSUB_EMULATOR_HOST=pubsub_emulator.host_port, BOTLESS_PUBSUB_TOPIC_DEFERRED=topic,
-                    BOTLESS_DEFER_TOKEN=uuid.uuid4().hex)
+                    BOTLESS_DEFER_TOKEN=token)
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     command = [str(python.parent / "functions-framework"), "--target", entry, "--source", "main.py",
                "--host", "127.0.0.1", "--port", str(port)]
-    with serving(command, cwd=source, env=env, url=f"http://127.0.0.1:{port}/healthz", log=tmp_path / "ff.log"):
-        status, body = post(f"http://127.0.0.1:{port}{SLACK_PATH}", *slash_command(recorder, "gcf-ok"))
-        assert_acknowledged(status, body, pulled(pubsub_emulator, tap) if not body.strip() else [])
-        recorder.clear()
-        status, _ = post(f"http://127.0.0.1:{port}{SLACK_PATH}", *slash_command(recorder, "gcf-forged", forged=True))
-        assert_refused(status, recorder)
+    with serving(command, cwd=source, env=env, url=f"{url}/healthz", log=tmp_path / "ff.log"):
+        # The push subscription infra/gcf makes: the deferred topic back to this function.
+        push = pubsub_emulator.subscriber.subscription_path(PROJECT, f"push-{topic}")
+        endpoint = f"{url}/_botless/deferred?token={token}"
+        pubsub_emulator.subscriber.create_subscription(
+            request={"name": push, "topic": topic_path, "push_config": {"push_endpoint": endpoint}})
+        try:
+            status, body = post(f"{url}{SLACK_PATH}", *slash_command(recorder, "gcf-ok"))
+            if assert_acknowledged(status, body, pulled(pubsub_emulator, tap) if not body.strip() else []):
+                assert_replied(recorder)  # the emulator pushed it back, as Pub/Sub does
+            recorder.clear()
+            status, _ = post(f"{url}{SLACK_PATH}", *slash_command(recorder, "gcf-forged", forged=True))
+            assert_refused(status, recorder)
+        finally:
+            # Otherwise the emulator keeps pushing to a stopped function.
+            pubsub_emulator.subscriber.delete_subscription(subscription=push)
 
 
 # -- Azure Functions -------------------------------------------------------------------
@@ -209,44 +204,59 @@ def azure_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder, fresh_venv(where / "venv", "-r", str(folder / "requirements.txt"))
 
 
-# As the Python worker does: index function_app.py's `app`, call its HTTP function with an HttpRequest.
+# As the Python worker does: index function_app.py's `app`; call its HTTP function with an HttpRequest,
+# its Event Grid function with what the worker's own converter makes of a delivery.
 _AZURE_HOST = """
 import asyncio, json, sys, uuid
 folder = sys.argv[1]
 sys.path.insert(0, folder)
 import azure.functions as func
+from azure.functions import meta
+from azure.functions.eventgrid import EventGridEventInConverter
 import function_app
 assert function_app.__file__.startswith(folder), function_app.__file__
-[http] = [f for f in function_app.app.get_functions() if f.get_trigger().get_binding_name() == "httpTrigger"]
+functions = {f.get_trigger().get_binding_name(): f for f in function_app.app.get_functions()}
 class Context:  # what the worker passes as `context`
-    function_name = http.get_function_name()
+    function_name = functions["httpTrigger"].get_function_name()
     invocation_id = str(uuid.uuid4())
     function_directory = folder
     trace_context = retry_context = thread_local_storage = None
+def call(function, *arguments):
+    answer = function.get_user_function()(*arguments)
+    return asyncio.run(answer) if asyncio.iscoroutine(answer) else answer
 for line in sys.stdin:
     asked = json.loads(line)
+    if "delivery" in asked:
+        datum = meta.Datum(json.dumps(asked["delivery"]), "json")
+        call(functions["eventGridTrigger"], EventGridEventInConverter.decode(datum, trigger_metadata={}))
+        print("{}", flush=True)
+        continue
     request = func.HttpRequest(method="POST", url="https://botless.azurewebsites.net" + asked["path"],
                                headers=asked["headers"], params={}, route_params={"path": asked["path"][1:]},
                                body=asked["body"].encode())
-    answer = http.get_user_function()(request, Context())
-    answer = asyncio.run(answer) if asyncio.iscoroutine(answer) else answer
+    answer = call(functions["httpTrigger"], request, Context())
     print(json.dumps({"status": answer.status_code, "body": answer.get_body().decode()}), flush=True)
 """
 
 
-def test_the_azure_folder_is_indexed_and_its_http_function_answers(azure_app, recorder, tmp_path):
+def test_the_azure_folder_is_indexed_and_its_functions_answer(azure_app, recorder, tmp_path):
     folder, python = azure_app
     env = clean_env(python, **recorder.env(), BOTLESS_EVENTGRID_ENDPOINT=f"{recorder.url}/api/events",
                     BOTLESS_EVENTGRID_KEY="event-grid-key")
-    requests = [slash_command(recorder, "azure-ok"), slash_command(recorder, "azure-forged", forged=True)]
-    lines = "".join(json.dumps({"path": SLACK_PATH, "headers": h, "body": b.decode()}) + "\n" for h, b in requests)
-    done = subprocess.run([str(python), "-I", "-c", _AZURE_HOST, str(folder)], input=lines, env=env, cwd=tmp_path,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ok, forged = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
-    assert_acknowledged(ok["status"], ok["body"].encode(), [r.body for r in recorder.of("event-grid")])
-    recorder.clear()  # the forged one came second: nothing after the first one's hand-off
-    assert_refused(forged["status"], recorder)
+
+    def request(headers: dict[str, str], body: bytes) -> dict[str, str]:
+        return {"path": SLACK_PATH, "headers": headers, "body": body.decode()}
+
+    with LineProcess([str(python), "-I", "-c", _AZURE_HOST, str(folder)], env=env, cwd=tmp_path) as host:
+        ok = host.call(request(*slash_command(recorder, "azure-ok")))
+        sent = recorder.of("event-grid")
+        if assert_acknowledged(ok["status"], ok["body"].encode(), [r.body for r in sent]):
+            [delivery] = sent[0].json  # Event Grid delivers each event of the batch on its own
+            host.call({"delivery": delivery})
+            assert_replied(recorder)
+        recorder.clear()
+        forged = host.call(request(*slash_command(recorder, "azure-forged", forged=True)))
+        assert_refused(forged["status"], recorder)
 
 
 # -- Knative ---------------------------------------------------------------------------
@@ -278,21 +288,36 @@ def knative_image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
     return app, python, dockerfile
 
 
+def service_env(name: str) -> dict[str, str]:
+    """The env of the Knative Service `name` of the mono manifests (what `botless manifests` deploys)."""
+    [service] = [o for o in manifests(KnativeOptions(image="botless", commands=()))
+                 if o["kind"] == "Service" and o["metadata"]["name"] == name]
+    [container] = service["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"]}
+
+
 def test_the_knative_context_runs_its_dockerfile_cmd_and_answers(knative_image, recorder, tmp_path):
     app, python, dockerfile = knative_image
-    [service] = [o for o in manifests(KnativeOptions(image="botless", commands=()))
-                 if o["kind"] == "Service" and o["metadata"]["name"] == "botless-mono"]
-    [container] = service["spec"]["template"]["spec"]["containers"]
-    port = free_port()
-    # The image's ENV, then what the Service sets, its SinkBinding's K_SINK and Knative's PORT.
-    env = clean_env(python, **{**dockerfile.env, **recorder.env(), **{e["name"]: e["value"] for e in container["env"]},
-                               "PORT": str(port), "K_SINK": f"{recorder.url}/sink"})
     command = [part.replace("--host 0.0.0.0", "--host 127.0.0.1") for part in dockerfile.cmd]
     assert command != dockerfile.cmd, "the CMD no longer binds --host 0.0.0.0: translate its host here"
-    with serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}/healthz", log=tmp_path / "uvicorn.log"):
-        status, body = post(f"http://127.0.0.1:{port}{SLACK_PATH}", *slash_command(recorder, "knative-ok"))
-        assert_acknowledged(status, body, [r.body for r in recorder.of("sink")])
+    urls = {}
+    with ExitStack() as services:
+        # The public face (its SinkBinding's K_SINK here) and the cluster-local one the Triggers call.
+        for name in ("botless-mono", "botless-mono-bus"):
+            port = free_port()
+            # The image's ENV, then what the Service sets, the SinkBinding's K_SINK and Knative's PORT.
+            env = clean_env(python, **{**dockerfile.env, **recorder.env(), **service_env(name),
+                                       "PORT": str(port), "K_SINK": f"{recorder.url}/sink"})
+            urls[name] = services.enter_context(serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}",
+                                                        log=tmp_path / f"{name}.log"))
+        status, body = post(f"{urls['botless-mono']}{SLACK_PATH}", *slash_command(recorder, "knative-ok"))
+        sent = recorder.of("sink")
+        if assert_acknowledged(status, body, [r.body for r in sent]):
+            # The Broker's delivery through the mono Trigger: the same CloudEvent, to the bus face.
+            headers = {k: v for k, v in sent[0].headers.items() if k.startswith("ce-") or k == "content-type"}
+            assert post(f"{urls['botless-mono-bus']}/", headers, sent[0].body)[0] in (200, 202, 204)
+            assert_replied(recorder)
         recorder.clear()
-        status, _ = post(f"http://127.0.0.1:{port}{SLACK_PATH}",
+        status, _ = post(f"{urls['botless-mono']}{SLACK_PATH}",
                          *slash_command(recorder, "knative-forged", forged=True))
         assert_refused(status, recorder)
