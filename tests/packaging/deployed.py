@@ -15,10 +15,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,8 +29,12 @@ from typing import Any
 
 from tests.targets.scenarios import SLACK_SIGNING_SECRET, UPTIME, slack_slash_command
 from tooling.loopback import Answer, LoopbackServer, Request
+from tooling.packaging import PackageOptions, package
+from tooling.packaging.bytecode import this_version
+from tooling.pubsub_emulator import PubSubEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "tests" / "events"
 INFRA = ROOT / "infra"
 SLACK_PATH = "/slack/events"
 # What each stand-in path is, and what the real service answers there.
@@ -145,6 +151,55 @@ class LineProcess:
                 stream.close()
         self.process.wait(timeout=15)
         self._stderr.close()
+
+
+def built(target: str, out: Path) -> Path:
+    """The Slack-only artifact of `target` for this Python (so its bytecode is what runs), unpacked."""
+    result = package(PackageOptions(target=target, out=out / "out", platforms=("slack",), env={},
+                                    python_version=this_version()))
+    unpacked = out / "artifact"
+    if tarfile.is_tarfile(result.artifact.path):
+        with tarfile.open(result.artifact.path) as archive:
+            archive.extractall(unpacked, filter="data")
+    else:
+        with zipfile.ZipFile(result.artifact.path) as archive:
+            archive.extractall(unpacked)
+    return unpacked
+
+
+def boto3_only(runtime: Path) -> Path:
+    """A folder with the Lambda runtime's own boto3 and botocore (and what they import), nothing else."""
+    import boto3
+    import botocore
+
+    for module in (boto3, botocore):
+        shutil.copytree(Path(str(module.__file__)).parent, runtime / module.__name__)
+    for name in ("dateutil", "jmespath", "s3transfer", "urllib3", "six.py"):
+        found = next((Path(p) / name for p in sys.path if (Path(p) / name).exists()), None)
+        if found is not None:
+            (shutil.copytree if found.is_dir() else shutil.copy)(found, runtime / name)
+    return runtime
+
+
+def function_url_event(headers: dict[str, str], body: bytes) -> dict[str, object]:
+    """A Function URL event (the shape of tests/events/aws) carrying a Slack request."""
+    event: dict[str, Any] = json.loads((EVENTS / "aws/function_url_post_iam.json").read_text())
+    for absent in ("cookies", "queryStringParameters"):
+        event.pop(absent, None)
+    event.update(rawPath=SLACK_PATH, rawQueryString="", body=body.decode(), isBase64Encoded=False,
+                 headers={**headers, "host": event["requestContext"]["domainName"], "user-agent": "Slackbot"})
+    event["requestContext"]["http"].update(method="POST", path=SLACK_PATH)
+    return event
+
+
+def pulled(emulator: PubSubEmulator, subscription: str) -> list[bytes]:
+    """What the subscription holds (the publish finished before the ack, so it is there or soon is)."""
+    for _ in range(20):
+        answer = emulator.subscriber.pull(request={"subscription": subscription, "max_messages": 10}, timeout=5)
+        if answer.received_messages:
+            return [m.message.data for m in answer.received_messages]
+        time.sleep(0.1)  # the emulator's pull can be empty just after the publish
+    return []
 
 
 # -- what infra/ says -------------------------------------------------------------------

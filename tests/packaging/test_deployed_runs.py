@@ -11,66 +11,36 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import subprocess
 import sys
-import tarfile
-import time
 import uuid
-import zipfile
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from tests.packaging import deployed
 from tests.packaging.deployed import (
     INFRA,
     SLACK_PATH,
-    Dockerfile,
-    LineProcess,
     assert_acknowledged,
     assert_refused,
     assert_replied,
     clean_env,
-    fresh_venv,
-    install_env,
-    mono_role,
-    pip,
     post,
-    serving,
     slash_command,
-    stand_in,
-    terraform_value,
 )
 from tests.servers import free_port
 from tests.targets.drivers.gcf import PROJECT, pubsub_emulator  # noqa: F401 - the session's emulator fixture
-from tooling.packaging import PackageOptions, package
-from tooling.packaging.bytecode import this_version
 from tooling.packaging.knative import KnativeOptions, manifests
-from tooling.pubsub_emulator import PubSubEmulator
 
 pytestmark = pytest.mark.slow  # pip, fresh venvs and servers, in subprocesses
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
-
-
-def built(target: str, out: Path) -> Path:
-    """The Slack-only artifact of `target` for this Python (so its bytecode is what runs), unpacked."""
-    result = package(PackageOptions(target=target, out=out / "out", platforms=("slack",), env={},
-                                    python_version=this_version()))
-    unpacked = out / "artifact"
-    if tarfile.is_tarfile(result.artifact.path):
-        with tarfile.open(result.artifact.path) as archive:
-            archive.extractall(unpacked, filter="data")
-    else:
-        with zipfile.ZipFile(result.artifact.path) as archive:
-            archive.extractall(unpacked)
-    return unpacked
 
 
 @pytest.fixture
 def recorder():
-    with stand_in() as recording:
+    with deployed.stand_in() as recording:
         yield recording
 
 
@@ -93,48 +63,29 @@ for line in sys.stdin:
 @pytest.fixture(scope="session")
 def lambda_task(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The unpacked zip, and a folder with only the runtime's boto3 (and what boto3 imports)."""
-    import boto3
-    import botocore
-
     where = tmp_path_factory.mktemp("lambda")
-    task = built("aws-lambda", where)
-    runtime = where / "runtime"
-    for module in (boto3, botocore):
-        shutil.copytree(Path(module.__file__).parent, runtime / module.__name__)
-    for name in ("dateutil", "jmespath", "s3transfer", "urllib3", "six.py"):
-        found = next((Path(p) / name for p in sys.path if (Path(p) / name).exists()), None)
-        if found is not None:
-            (shutil.copytree if found.is_dir() else shutil.copy)(found, runtime / name)
+    task = deployed.built("aws-lambda", where)
+    runtime = deployed.boto3_only(where / "runtime")
     return task, runtime
-
-
-def function_url_event(headers: dict[str, str], body: bytes) -> dict[str, object]:
-    event = json.loads((EVENTS / "aws/function_url_post_iam.json").read_text())
-    for absent in ("cookies", "queryStringParameters"):
-        event.pop(absent, None)
-    event.update(rawPath=SLACK_PATH, rawQueryString="", body=body.decode(), isBase64Encoded=False,
-                 headers={**headers, "host": event["requestContext"]["domainName"], "user-agent": "Slackbot"})
-    event["requestContext"]["http"].update(method="POST", path=SLACK_PATH)
-    return event
 
 
 def test_the_lambda_zip_answers_a_signed_slash_command_through_its_handler(lambda_task, recorder, tmp_path):
     task, runtime = lambda_task
-    role = mono_role(INFRA / "aws_lambda/main.tf")
-    template = json.loads(terraform_value(INFRA / "aws_lambda/lambda.tf", "handler"))
+    role = deployed.mono_role(INFRA / "aws_lambda/main.tf")
+    template = json.loads(deployed.terraform_value(INFRA / "aws_lambda/lambda.tf", "handler"))
     handler = template.replace("${each.key}", role)
     env = clean_env(**recorder.env(), BOTLESS_ROLE=role, AWS_LAMBDA_FUNCTION_NAME="botless-mono",
                     AWS_REGION="eu-west-1", AWS_DEFAULT_REGION="eu-west-1", AWS_ACCESS_KEY_ID="x",
                     AWS_SECRET_ACCESS_KEY="x", AWS_ENDPOINT_URL=recorder.url)
     command = [sys.executable, "-I", "-S", "-c", _LAMBDA_RUNTIME, str(task), str(runtime), handler]
-    with LineProcess(command, env=env, cwd=tmp_path) as runtime_loop:
-        answer = runtime_loop.call(function_url_event(*slash_command(recorder, "lambda-ok")))
+    with deployed.LineProcess(command, env=env, cwd=tmp_path) as runtime_loop:
+        answer = runtime_loop.call(deployed.function_url_event(*slash_command(recorder, "lambda-ok")))
         queued = recorder.of("invoke")
         if assert_acknowledged(answer["statusCode"], answer["body"].encode(), [r.body for r in queued]):
             runtime_loop.call(queued[0].json)  # what Lambda does with an Event invoke: the same function, next
             assert_replied(recorder)
         recorder.clear()
-        forged = runtime_loop.call(function_url_event(*slash_command(recorder, "lambda-forged", forged=True)))
+        forged = runtime_loop.call(deployed.function_url_event(*slash_command(recorder, "lambda-forged", forged=True)))
         assert_refused(forged["statusCode"], recorder)
 
 
@@ -144,26 +95,16 @@ def test_the_lambda_zip_answers_a_signed_slash_command_through_its_handler(lambd
 def gcf_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The unpacked source folder, and a fresh venv with its requirements.txt installed."""
     where = tmp_path_factory.mktemp("gcf")
-    source = built("gcf", where)
-    python = fresh_venv(where / "venv", "-r", str(source / "requirements.txt"))
+    source = deployed.built("gcf", where)
+    python = deployed.fresh_venv(where / "venv", "-r", str(source / "requirements.txt"))
     return source, python
-
-
-def pulled(emulator: PubSubEmulator, subscription: str) -> list[bytes]:
-    """What the subscription holds (the publish finished before the ack, so it is there or soon is)."""
-    for _ in range(20):
-        answer = emulator.subscriber.pull(request={"subscription": subscription, "max_messages": 10}, timeout=5)
-        if answer.received_messages:
-            return [m.message.data for m in answer.received_messages]
-        time.sleep(0.1)  # the emulator's pull can be empty just after the publish
-    return []
 
 
 def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gcf_source, recorder, pubsub_emulator,
                                                                              tmp_path):
     source, python = gcf_source
-    assert terraform_value(INFRA / "gcf/functions.tf", "entry_point") == "each.key"
-    entry = mono_role(INFRA / "gcf/main.tf")
+    assert deployed.terraform_value(INFRA / "gcf/functions.tf", "entry_point") == "each.key"
+    entry = deployed.mono_role(INFRA / "gcf/main.tf")
     topic = f"deferred-{uuid.uuid4().hex[:8]}"
     topic_path = pubsub_emulator.publisher.topic_path(PROJECT, topic)
     pubsub_emulator.publisher.create_topic(name=topic_path)
@@ -177,7 +118,7 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
     url = f"http://127.0.0.1:{port}"
     command = [str(python.parent / "functions-framework"), "--target", entry, "--source", "main.py",
                "--host", "127.0.0.1", "--port", str(port)]
-    with serving(command, cwd=source, env=env, url=f"{url}/healthz", log=tmp_path / "ff.log"):
+    with deployed.serving(command, cwd=source, env=env, url=f"{url}/healthz", log=tmp_path / "ff.log"):
         # The push subscription infra/gcf makes: the deferred topic back to this function.
         push = pubsub_emulator.subscriber.subscription_path(PROJECT, f"push-{topic}")
         endpoint = f"{url}/_botless/deferred?token={token}"
@@ -185,7 +126,7 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
             request={"name": push, "topic": topic_path, "push_config": {"push_endpoint": endpoint}})
         try:
             status, body = post(f"{url}{SLACK_PATH}", *slash_command(recorder, "gcf-ok"))
-            if assert_acknowledged(status, body, pulled(pubsub_emulator, tap) if not body.strip() else []):
+            if assert_acknowledged(status, body, deployed.pulled(pubsub_emulator, tap) if not body.strip() else []):
                 assert_replied(recorder)  # the emulator pushed it back, as Pub/Sub does
             recorder.clear()
             status, _ = post(f"{url}{SLACK_PATH}", *slash_command(recorder, "gcf-forged", forged=True))
@@ -200,8 +141,8 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
 @pytest.fixture(scope="session")
 def azure_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     where = tmp_path_factory.mktemp("azure")
-    folder = built("azure", where)
-    return folder, fresh_venv(where / "venv", "-r", str(folder / "requirements.txt"))
+    folder = deployed.built("azure", where)
+    return folder, deployed.fresh_venv(where / "venv", "-r", str(folder / "requirements.txt"))
 
 
 # As the Python worker does: index function_app.py's `app`; call its HTTP function with an HttpRequest,
@@ -247,7 +188,7 @@ def test_the_azure_folder_is_indexed_and_its_functions_answer(azure_app, recorde
     def request(headers: dict[str, str], body: bytes) -> dict[str, str]:
         return {"path": SLACK_PATH, "headers": headers, "body": body.decode()}
 
-    with LineProcess([str(python), "-I", "-c", _AZURE_HOST, str(folder)], env=env, cwd=tmp_path) as host:
+    with deployed.LineProcess([str(python), "-I", "-c", _AZURE_HOST, str(folder)], env=env, cwd=tmp_path) as host:
         ok = host.call(request(*slash_command(recorder, "azure-ok")))
         sent = recorder.of("event-grid")
         if assert_acknowledged(ok["status"], ok["body"].encode(), [r.body for r in sent]):
@@ -266,22 +207,22 @@ _SKIPPED_RUN = {"useradd": "the image's user account: a change to the image's /e
 
 
 @pytest.fixture(scope="session")
-def knative_image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Dockerfile]:
+def knative_image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, deployed.Dockerfile]:
     """The build context's Dockerfile carried out in a fresh venv: the app folder, its python, the Dockerfile."""
     where = tmp_path_factory.mktemp("knative")
-    context = built("knative", where)
-    dockerfile = Dockerfile.parse((context / "Dockerfile").read_text())
+    context = deployed.built("knative", where)
+    dockerfile = deployed.Dockerfile.parse((context / "Dockerfile").read_text())
     app = where / "app"  # the WORKDIR
     dockerfile.copy_into(context, app)
-    python = fresh_venv(where / "venv")
+    python = deployed.fresh_venv(where / "venv")
     # PIP_NO_CACHE_DIR keeps the image small; here pip's cache only makes reruns fast.
-    env = {**install_env(), **{k: v for k, v in dockerfile.env.items() if k != "PIP_NO_CACHE_DIR"}}
+    env = {**deployed.install_env(), **{k: v for k, v in dockerfile.env.items() if k != "PIP_NO_CACHE_DIR"}}
     for run in dockerfile.runs:
         for step in (shlex.split(part) for part in run.split("&&")):
             if step[0] in _SKIPPED_RUN:
                 continue
             if step[:2] == ["pip", "install"]:
-                pip(python, *step[2:], cwd=app, env=env)
+                deployed.pip(python, *step[2:], cwd=app, env=env)
             else:
                 assert step[0] == "python", f"a RUN step this test cannot translate: {step}"
                 subprocess.run([str(python), *step[1:]], cwd=app, env=env, check=True)
@@ -308,8 +249,9 @@ def test_the_knative_context_runs_its_dockerfile_cmd_and_answers(knative_image, 
             # The image's ENV, then what the Service sets, the SinkBinding's K_SINK and Knative's PORT.
             env = clean_env(python, **{**dockerfile.env, **recorder.env(), **service_env(name),
                                        "PORT": str(port), "K_SINK": f"{recorder.url}/sink"})
-            urls[name] = services.enter_context(serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}",
-                                                        log=tmp_path / f"{name}.log"))
+            started = deployed.serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}",
+                                       log=tmp_path / f"{name}.log")
+            urls[name] = services.enter_context(started)
         status, body = post(f"{urls['botless-mono']}{SLACK_PATH}", *slash_command(recorder, "knative-ok"))
         sent = recorder.of("sink")
         if assert_acknowledged(status, body, [r.body for r in sent]):
