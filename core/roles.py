@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from cloudevents.http import CloudEvent
 
 from core import events as ev
+from core.chat.answer import offered
 from core.chat.base import Responder, UnknownPlatformError
 from core.logs import log_event, timed
 from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command
@@ -148,6 +149,8 @@ class Roles:
                 f"no responder for platform {response.platform!r} (configured: "
                 f"{', '.join(sorted(self.responders)) or 'none'})"
             )
+        if offered(str(event.get_attributes().get(ev.EXT_REPLY_TO, "")), response):
+            return []  # it goes out in the webhook's own HTTP answer (core/chat/answer.py)
         await responder.send(response, event)
         return []
 

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from cloudevents.http import CloudEvent
 
+from core.chat.answer import AckAnswer
 from core.events import BotResponse
 from core.http import HttpRequest, HttpResponse
 
@@ -35,13 +36,24 @@ class Received:
 
     response: HttpResponse
     events: list[CloudEvent] = field(default_factory=list)
-    # Publish only after the HTTP answer is sent: the platform wants its ack first
-    # (a Slack slash command within 3 s, a Discord interaction within 3 s).
+    # The platform wants its answer within its deadline (a Slack slash command, a Discord
+    # interaction: 3 s), so the events must not hold the answer past the ack budget: they
+    # run under it when `answer` is set, else they are handed on or published after it.
     deferred: bool = False
     # Called when the webhook is answered with an error after the claim (the bus or the
     # deferrer refused the events, the mono chain failed): undoes the adapter's dedupe
     # claim, so the platform's retry is processed instead of dropped as a duplicate.
     on_publish_failure: Callable[[], Awaitable[None]] | None = None
+    # The answer the delivery's own reply may still fill (core/chat/answer.py), if the
+    # platform takes a reply in the ack.
+    answer: AckAnswer | None = None
+
+    def http_answer(self) -> HttpResponse:
+        """The HTTP answer to send now: a reply that came in time, else `response`.
+
+        It closes the answer: a reply after this goes through the platform's API.
+        """
+        return self.answer.close() if self.answer is not None else self.response
 
 
 @runtime_checkable

@@ -1,7 +1,9 @@
 """Discord: `POST /discord/interactions`, verified with Ed25519; replies by interaction webhook.
 
-A PING is answered PONG. An application command becomes a Botless command and is
-answered at once with a deferred response (type 5, "thinking…"); the reply follows as
+A PING is answered PONG. An application command becomes a Botless command; when its
+reply is ready within the ack budget it is the answer itself (type 4,
+CHANNEL_MESSAGE_WITH_SOURCE; core/chat/answer.py), else the interaction is answered with a
+deferred response (type 5, "thinking…") and the reply follows as
 `POST /webhooks/{application_id}/{token}`, so slow commands and FaaS targets work.
 PyNaCl and httpx are imported on first use.
 """
@@ -38,7 +40,8 @@ PLATFORM = "discord"
 DEFAULT_API_URL = "https://discord.com/api/v10"
 # Interaction types and callback types, from Discord's "Receiving and Responding".
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
-PONG, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 1, 5, 6, 8
+PONG, CHANNEL_MESSAGE_WITH_SOURCE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = \
+    1, 4, 5, 6, 8
 EPHEMERAL_FLAG = 64
 MESSAGE_LIMIT = DISCORD_CONTENT_LIMIT
 _SUBCOMMAND_TYPES = (1, 2)
@@ -127,6 +130,23 @@ def message_from_interaction(payload: Mapping[str, Any], application_id: str) ->
     return message, f"{app_id}:{token}"
 
 
+def message_body(response: BotResponse) -> dict[str, Any]:
+    """The message Discord shows for `response`, as a follow-up or inside a type-4 answer."""
+    body: dict[str, Any] = {
+        "content": truncate(response.text or "(no text)", MESSAGE_LIMIT),
+        # Never ping @everyone or a role because a command echoed it.
+        "allowed_mentions": {"parse": []},
+    }
+    if response.ephemeral:
+        body["flags"] = EPHEMERAL_FLAG
+    return body
+
+
+def interaction_answer(response: BotResponse) -> HttpResponse:
+    """An interaction's reply as the HTTP answer itself (type 4, CHANNEL_MESSAGE_WITH_SOURCE)."""
+    return HttpResponse.json(200, {"type": CHANNEL_MESSAGE_WITH_SOURCE, "data": message_body(response)})
+
+
 class DiscordAdapter(WebhookAdapter[DiscordConfig]):
     """The Discord platform: interactions in, interaction webhooks out."""
 
@@ -157,7 +177,7 @@ class DiscordAdapter(WebhookAdapter[DiscordConfig]):
             message, f"discord:interaction:{message.message_id}", _SEEN_TTL_SECONDS,
             duplicate=Ignored("duplicate interaction", {"type": DEFERRED_CHANNEL_MESSAGE}),
             acknowledgement=HttpResponse.json(200, {"type": DEFERRED_CHANNEL_MESSAGE}), reply_to=reply_to,
-            deferred=True)
+            deferred=True, answer_with=interaction_answer)
 
     def _verify(self, request: HttpRequest) -> None:
         # Discord signs the timestamp; Botless also refuses old ones, so a captured
@@ -180,13 +200,7 @@ class DiscordAdapter(WebhookAdapter[DiscordConfig]):
         app_id, _, token = str(event.get_attributes().get(EXT_REPLY_TO, "")).partition(":")
         if not app_id or not token:
             raise DeliveryError("this Discord reply has no interaction to answer (botreplyto is empty)")
-        body: dict[str, Any] = {
-            "content": truncate(response.text or "(no text)", MESSAGE_LIMIT),
-            # Never ping @everyone or a role because a command echoed it.
-            "allowed_mentions": {"parse": []},
-        }
-        if response.ephemeral:
-            body["flags"] = EPHEMERAL_FLAG
+        body = message_body(response)
         redacted_logger("httpx")  # httpx logs request URLs, and this one holds the token
         try:
             async with httpx.AsyncClient(timeout=10) as client:

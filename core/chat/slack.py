@@ -1,7 +1,8 @@
 """Slack: `POST /slack/events` for Events API callbacks and slash commands; replies by slack_sdk.
 
 Every request is verified first (signing secret v0, within 5 minutes). A slash command
-is acknowledged at once and published after the answer (Slack's 3 s deadline). Every
+is answered with its reply when the command finishes within the ack budget (Slack's 3 s
+deadline; core/chat/answer.py), else acknowledged and answered through its response_url. Every
 delivery is claimed once in the bot's dedupe store, on a key a replay cannot change: a
 post's `channel` + `ts` (shared by Slack's retries and by the `message` + `app_mention`
 twins of one post), a slash command's `trigger_id` (else a digest of its signed
@@ -95,6 +96,12 @@ def _sdk_clock(now: Callable[[], float]) -> Any:
     return AdapterClock()
 
 
+def slash_command_answer(response: BotResponse) -> HttpResponse:
+    """A slash command's reply as the HTTP answer itself (Slack's immediate response body)."""
+    return HttpResponse.json(200, {"response_type": "ephemeral" if response.ephemeral else "in_channel",
+                                   "text": response.text})
+
+
 class SlackAdapter(WebhookAdapter[SlackConfig]):
     """The Slack platform: Events API and slash commands in, Web API and response_url out."""
 
@@ -142,11 +149,13 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
             raise Ignored("a Slack form without a command (ssl_check or interactivity)")
         message, response_url = message_from_slash_command(form)
         key = slash_command_key(form, request.header("x-slack-request-timestamp"), request.body)
-        # An empty 200 is Slack's "acknowledged": the answer follows through response_url.
+        # A reply that is ready within the ack budget is the answer's body; else an empty
+        # 200 is Slack's "acknowledged" and the reply follows through response_url.
         # A replay gets the same empty 200 as the first time, and no second reply.
         return await self._publish_once(message, key, RETRY_TTL_SECONDS,
                                         duplicate=Ignored("duplicate slash command", HttpResponse(200)),
-                                        acknowledgement=HttpResponse(200), reply_to=response_url, deferred=True)
+                                        acknowledgement=HttpResponse(200), reply_to=response_url, deferred=True,
+                                        answer_with=slash_command_answer)
 
     def _verify(self, request: HttpRequest) -> None:
         # The timestamp is checked here too (slack_sdk checks the same window) to say *why* it failed.

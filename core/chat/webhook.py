@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from core.chat.answer import AckAnswer, RenderReply
 from core.chat.base import Received
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, answer
@@ -47,15 +48,18 @@ class WebhookAdapter(Generic[Config]):
         raise NotImplementedError
 
     async def _publish_once(self, message: ChatMessage, key: str, ttl_seconds: float, *, duplicate: Ignored,
-                            acknowledgement: HttpResponse, reply_to: str = "", deferred: bool = False) -> Received:
+                            acknowledgement: HttpResponse, reply_to: str = "", deferred: bool = False,
+                            answer_with: RenderReply | None = None) -> Received:
         """The event of `message` answered `acknowledgement`, for the first delivery of `key` only.
 
         A later copy raises `duplicate` (the answer the platform gets for it). The claim is
         released when the webhook ends in an error after all (the events were refused), so
-        the platform's retry is taken instead of dropped.
+        the platform's retry is taken instead of dropped. With `answer_with`, the reply on
+        `reply_to` may come in the HTTP answer instead (core/chat/answer.py).
         """
         if not await first_delivery(self.dedupe, key, ttl_seconds):
             raise duplicate
         event = chat_message_event(message, source=f"{self.settings.source}/{self.platform}", reply_to=reply_to)
+        answer = AckAnswer(reply_to, acknowledgement, answer_with) if answer_with and reply_to else None
         return Received(acknowledgement, [event], deferred=deferred,
-                        on_publish_failure=lambda: release(self.dedupe, key))
+                        on_publish_failure=lambda: release(self.dedupe, key), answer=answer)

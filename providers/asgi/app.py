@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from core import events as ev
 from core.bot import Bot
+from core.chat.answer import answering
 from core.chat.base import ChatAdapter, Received
 from core.chat.local import api_message
 from core.events import EventValidationError
@@ -52,10 +53,13 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
     /api/chat also answers with the `trace` of the events the message caused; `web`
     serves the chat page at `GET /` (providers/asgi/web/page.py), whose API is guarded alike.
 
-    Events whose platform wants its ack first (`Received.deferred`) are published after
-    the answer; or, when `defer` is given (a quick hand-off to a cloud target's bus or
-    asynchronous invocation), handed to `defer` before the answer, so that a refused
-    hand-off is an error the platform retries rather than a lost message.
+    A delivery whose platform takes the reply in its answer (`Received.answer`: a Slack
+    slash command, a Discord interaction) runs with that answer open, and is answered with
+    its reply when it comes within the ack budget (`_answered_in_ack`). Other events whose
+    platform wants its ack first (`Received.deferred`) are published after the answer; or,
+    when `defer` is given (a quick hand-off to a cloud target's bus or asynchronous
+    invocation), handed to `defer` before the answer, so that a refused hand-off is an
+    error the platform retries rather than a lost message.
     """
     limit = bot.settings.max_body_bytes
 
@@ -101,7 +105,8 @@ def create_app(bot: Bot, publish: Publish, *, ingress: bool = False, api_chat: b
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in bot.adapters.values():
-        routes.append(Route(adapter.path, _webhook(adapter, publish, limit, defer), methods=["POST"]))
+        routes.append(Route(adapter.path, _webhook(adapter, publish, limit, defer, bot.settings.slow_command_seconds),
+                            methods=["POST"]))
     if api_chat:
         routes.append(Route("/api/chat", _guarded(access, chat_api), methods=["POST"]))
         routes.append(Route("/api/replies", _guarded(access, recent_replies), methods=["GET"]))
@@ -126,7 +131,7 @@ def _guarded(access: LocalAccess, endpoint: Endpoint) -> Endpoint:
 
 
 def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore[no-untyped-def]
-             defer: Publish | None = None):
+             defer: Publish | None = None, budget: float = 2.0):
     async def endpoint(request: Request) -> Response:
         if not adapter.enabled:
             return JSONResponse({"error": f"{adapter.platform} is not configured on this bot"}, status_code=503)
@@ -137,28 +142,64 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore
         neutral = HttpRequest.build(request.method, request.url.path, request.headers, body,
                                     dict(request.query_params))
         received = await adapter.receive(neutral)
+        if received.answer is not None and received.events:
+            return await _answered_in_ack(adapter, received, publish, budget, on_cloud=defer is not None)
         if received.deferred and received.events and defer is None:
             task = BackgroundTask(_publish_all, publish, received.events)
             return to_starlette(received.response, background=task)
         try:
             await _publish_all(defer if received.deferred and defer else publish, received.events)
         except Exception as error:  # noqa: BLE001 - every failure here is a 5xx the platform retries
-            # The platform retries a 5xx; an ack here would lose the message. The adapter's
-            # claim is given back first, so that retry is taken instead of dropped as a
-            # duplicate (the store decides, never the retry's unsigned headers).
-            await _give_back(adapter.platform, received)
-            if isinstance(error, PublishError):
-                logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
-                                         "outcome": "publish-refused", "reason": str(error)}))
-                return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
-            # The mono chain failed (say, the platform refused the reply): its retry runs it again.
-            logger.error(json.dumps({"role": "receive", "platform": adapter.platform, "outcome": "failed",
-                                     "reason": type(error).__name__}))
-            return JSONResponse({"error": f"the message could not be handled ({type(error).__name__})"},
-                                status_code=500)
+            return await _refused(adapter, received, error)
         return to_starlette(received.response)
 
     return endpoint
+
+
+async def _answered_in_ack(adapter: ChatAdapter, received: Received, publish: Publish, budget: float, *,
+                           on_cloud: bool) -> Response:
+    """Run the events with the delivery's answer open, and answer with its reply if it came in time.
+
+    On a cloud target `publish` is the mono chain, which defers a command that overruns the
+    budget (so it ends within it), or the bus (the reply comes from another invocation, and
+    the answer is the acknowledgement): it is awaited, since the instance may get no CPU once
+    it answered. Locally the work may go on after the answer: it is awaited for `budget`
+    seconds, then the answer is sent and a later reply goes through the platform's API.
+    """
+    with answering(received.answer):
+        # The task copies this context now, so the respond step it reaches sees the answer.
+        work = asyncio.ensure_future(_publish_all(publish, received.events))
+    try:
+        if on_cloud:
+            await work
+        else:
+            done, _ = await asyncio.wait({work}, timeout=budget)
+            if not done:
+                return to_starlette(received.http_answer(), background=BackgroundTask(_finish, work))
+            work.result()
+    except Exception as error:  # noqa: BLE001 - every failure here is a 5xx the platform retries
+        return await _refused(adapter, received, error)
+    return to_starlette(received.http_answer())
+
+
+async def _finish(work: asyncio.Future[None]) -> None:
+    await work  # what overran the ack budget, after the answer (its failures are logged by Starlette)
+
+
+async def _refused(adapter: ChatAdapter, received: Received, error: Exception) -> Response:
+    # The platform retries a 5xx; an ack here would lose the message. The adapter's
+    # claim is given back first, so that retry is taken instead of dropped as a
+    # duplicate (the store decides, never the retry's unsigned headers).
+    await _give_back(adapter.platform, received)
+    if isinstance(error, PublishError):
+        logger.error(json.dumps({"role": "receive", "platform": adapter.platform,
+                                 "outcome": "publish-refused", "reason": str(error)}))
+        return JSONResponse({"error": f"could not hand the message on: {error}"}, status_code=503)
+    # The mono chain failed (say, the platform refused the reply): its retry runs it again.
+    logger.error(json.dumps({"role": "receive", "platform": adapter.platform, "outcome": "failed",
+                             "reason": type(error).__name__}))
+    return JSONResponse({"error": f"the message could not be handled ({type(error).__name__})"},
+                        status_code=500)
 
 
 async def _give_back(platform: str, received: Received) -> None:

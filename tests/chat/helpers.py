@@ -118,6 +118,11 @@ async def slow(command: Command) -> str:
     return f"done slowly: {command.raw_args}"
 
 
+# A bot with no ack budget: every reply goes through the platform's API, never in the
+# webhook's HTTP answer (what a command past the budget, or a deferred one, does).
+ACK_FIRST = {"BOTLESS_SLOW_COMMAND_SECONDS": "0"}
+
+
 def bot_env(api_url: str, discord_public_key: str, **overrides: str | None) -> dict[str, str]:
     """Every platform configured against the stand-in API; `NAME=None` leaves NAME out."""
     env: dict[str, str | None] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.chat.discord import options_text
 from tests.chat.helpers import (
+    ACK_FIRST,
     DISCORD_APP_ID,
     RefusedOnce,
     discord_headers,
@@ -34,7 +35,20 @@ async def test_ping_is_answered_pong(bot, platform_api, discord_key):
     assert bot.published == [] and platform_api.calls == []
 
 
-async def test_a_command_is_deferred_and_answered_through_the_interaction_webhook(bot, platform_api, discord_key):
+async def test_a_fast_command_is_answered_in_the_interaction_response(bot, platform_api, discord_key):
+    body = command_payload("echo")  # the docs' option: cardname = "The Gitrog Monster"
+    answer = await bot.post(PATH, body, discord_headers(discord_key, body))
+    # Type 4, CHANNEL_MESSAGE_WITH_SOURCE: the reply is the answer, no follow-up call.
+    assert answer.status_code == 200 and answer.json() == {
+        "type": 4, "data": {"content": "The Gitrog Monster", "allowed_mentions": {"parse": []}}}
+    assert platform_api.calls == []
+    [event] = bot.published
+    assert (event.data["command"], event.data["text"]) == ("echo", "The Gitrog Monster")
+
+
+async def test_a_command_past_the_ack_budget_is_deferred_and_answered_through_the_interaction_webhook(
+        make_bot, platform_api, discord_key):
+    bot = make_bot(**ACK_FIRST)
     body = command_payload("echo")  # the docs' option: cardname = "The Gitrog Monster"
     answer = await bot.post(PATH, body, discord_headers(discord_key, body))
     assert answer.status_code == 200 and answer.json() == {"type": 5}
@@ -48,7 +62,8 @@ async def test_a_command_is_deferred_and_answered_through_the_interaction_webhoo
     assert event.data["channel"] == "645027906669510667"
 
 
-async def test_a_dm_command_answers_the_application_named_in_the_interaction(bot, platform_api, discord_key):
+async def test_a_dm_command_answers_the_application_named_in_the_interaction(make_bot, platform_api, discord_key):
+    bot = make_bot(**ACK_FIRST)
     body = event_bytes("discord", "interaction_application_command_dm.json")  # `/link`, unknown here
     assert (await bot.post(PATH, body, discord_headers(discord_key, body))).json() == {"type": 5}
     [call] = await platform_api.wait_for_calls(1)
@@ -57,7 +72,15 @@ async def test_a_dm_command_answers_the_application_named_in_the_interaction(bot
     assert call.json["content"].startswith("I don't know `/link`.")
 
 
-async def test_an_ephemeral_reply_has_the_ephemeral_flag(bot, platform_api, discord_key):
+async def test_an_ephemeral_reply_in_the_answer_has_the_ephemeral_flag(bot, platform_api, discord_key):
+    body = command_payload("echo", options=[])
+    answer = await bot.post(PATH, body, discord_headers(discord_key, body))
+    assert answer.json() == {"type": 4, "data": {"content": "Nothing to echo: try `/echo hello`.",
+                                                 "allowed_mentions": {"parse": []}, "flags": 64}}
+
+
+async def test_an_ephemeral_follow_up_has_the_ephemeral_flag(make_bot, platform_api, discord_key):
+    bot = make_bot(**ACK_FIRST)
     body = command_payload("echo", options=[])
     await bot.post(PATH, body, discord_headers(discord_key, body))
     [call] = await platform_api.wait_for_calls(1)
@@ -66,6 +89,15 @@ async def test_an_ephemeral_reply_has_the_ephemeral_flag(bot, platform_api, disc
 
 
 async def test_a_repeated_interaction_is_answered_once(bot, platform_api, discord_key):
+    body = command_payload("echo")
+    answers = [await bot.post(PATH, body, discord_headers(discord_key, body)) for _ in range(2)]
+    # The reply in the first answer; the copy is only acknowledged, and nothing is sent twice.
+    assert [(a.status_code, a.json()["type"]) for a in answers] == [(200, 4), (200, 5)]
+    assert len(bot.published) == 1 and platform_api.calls == []
+
+
+async def test_a_repeated_interaction_past_the_budget_is_followed_up_once(make_bot, platform_api, discord_key):
+    bot = make_bot(**ACK_FIRST)
     body = command_payload("echo")
     for _ in range(2):
         assert (await bot.post(PATH, body, discord_headers(discord_key, body))).status_code == 200
@@ -83,7 +115,8 @@ async def test_interactions_the_bot_does_not_handle_are_acknowledged(bot, platfo
     assert bot.published == [] and platform_api.calls == []
 
 
-async def test_a_failed_follow_up_is_a_delivery_error_without_the_token(bot, platform_api, discord_key):
+async def test_a_failed_follow_up_is_a_delivery_error_without_the_token(make_bot, platform_api, discord_key):
+    bot = make_bot(**ACK_FIRST)
     platform_api.fail("/A_UNIQUE_TOKEN", 404, {"message": "Unknown Webhook", "code": 10015})
     body = command_payload("echo")
     await bot.post(PATH, body, discord_headers(discord_key, body))
@@ -108,7 +141,8 @@ async def test_an_interaction_the_bus_refused_is_taken_again_on_retry(bot, platf
 
     defer = RefusedOnce()
     handed_on = defer.events
-    app = create_app(bot.bot, bot.broker.publish, defer=defer)
+    # A pipeline's receive: the interaction goes to the bus, before the answer.
+    app = create_app(bot.bot, defer, defer=defer)
     body = command_payload("echo")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         first = await client.post(PATH, content=body, headers=discord_headers(discord_key, body))

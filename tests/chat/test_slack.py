@@ -15,6 +15,7 @@ from core.dedupe import MemoryDedupeStore
 from core.http import HttpRequest
 from core.settings import Settings
 from tests.chat.helpers import (
+    ACK_FIRST,
     SLACK_TOKEN,
     event_bytes,
     event_json,
@@ -120,7 +121,25 @@ async def test_url_verification_answers_the_challenge_after_the_signature_check(
     assert unsigned.status_code == 401 and "challenge" not in unsigned.text
 
 
-async def test_a_slash_command_is_acknowledged_and_answered_through_response_url(bot, platform_api):
+async def test_a_fast_slash_command_is_answered_in_the_ack_itself(bot, platform_api):
+    body = slash_body(platform_api.url, "/echo", "Hi")
+    answer = await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
+    # Slack's immediate response: the reply is the answer's body, no response_url call.
+    assert answer.status_code == 200 and answer.json() == {"response_type": "in_channel", "text": "Hi"}
+    assert platform_api.calls == []
+    [event] = bot.published
+    assert event.data["command"] == "echo" and event.data["text"] == "Hi"
+
+
+async def test_an_ephemeral_reply_in_the_ack_is_ephemeral(bot, platform_api):
+    body = slash_body(platform_api.url, "/echo", "")
+    answer = await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
+    assert answer.json() == {"text": "Nothing to echo: try `/echo hello`.", "response_type": "ephemeral"}
+
+
+async def test_a_slash_command_past_the_ack_budget_is_acknowledged_and_answered_through_response_url(
+        make_bot, platform_api):
+    bot = make_bot(**ACK_FIRST)
     body = slash_body(platform_api.url, "/echo", "Hi")
     answer = await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
     assert answer.status_code == 200 and answer.content == b""
@@ -132,7 +151,8 @@ async def test_a_slash_command_is_acknowledged_and_answered_through_response_url
     assert event.data["command"] == "echo" and event.data["text"] == "Hi"
 
 
-async def test_an_ephemeral_reply_is_ephemeral_on_response_url(bot, platform_api):
+async def test_an_ephemeral_reply_is_ephemeral_on_response_url(make_bot, platform_api):
+    bot = make_bot(**ACK_FIRST)
     body = slash_body(platform_api.url, "/echo", "")
     await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
     [call] = await platform_api.wait_for_calls(1)
@@ -141,12 +161,12 @@ async def test_an_ephemeral_reply_is_ephemeral_on_response_url(bot, platform_api
 
 async def test_the_documented_slash_command_gets_an_unknown_command_reply(bot, platform_api):
     body = slash_body(platform_api.url, "/hello-world", "Hi")
-    await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
-    [call] = await platform_api.wait_for_calls(1)
-    assert call.json["text"].startswith("I don't know `/hello-world`.")
+    answer = await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))
+    assert answer.json()["text"].startswith("I don't know `/hello-world`.")
 
 
-async def test_a_response_url_off_slack_is_refused(bot, platform_api):
+async def test_a_response_url_off_slack_is_refused(make_bot, platform_api):
+    bot = make_bot(**ACK_FIRST)  # the reply goes to the response_url, which is checked first
     body = event_bytes("slack", "slash_command.txt").replace(b"command=%2Fhello-world", b"command=%2Fecho")
     body = body.replace(b"hooks.slack.com", b"evil.example.com")
     assert (await bot.post("/slack/events", body, slack_headers(body, content_type=FORM))).status_code == 200

@@ -204,9 +204,33 @@ def test_receive_answers_503_when_eventbridge_refuses_so_slack_retries(stand_in,
     assert "publish-refused" in caplog.text
 
 
+def test_mono_answers_a_fast_slash_command_in_the_ack_in_one_invocation(stand_in, aws_env, unique):
+    create_function("botless-mono-fast")
+    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono-fast"}
+    app = app_from_env("mono", env, bot=bot_for(env))
+    invoked: list[object] = []
+
+    def record(**kwargs):  # type: ignore[no-untyped-def]
+        invoked.append(kwargs)
+
+    clients.client("lambda").meta.events.register("after-call.lambda.Invoke", record)
+    try:
+        stand_in.reset()
+        headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)
+        answer = app(http_event("function-url", "/slack/events", headers, body), CONTEXT)
+        assert answer["statusCode"] == 200
+        assert json.loads(answer["body"])["text"].startswith("*CRD* stands for")
+        assert invoked == [] and stand_in.calls == []  # no self-invoke, no response_url call
+    finally:
+        clients.client("lambda").meta.events.unregister("after-call.lambda.Invoke", record)
+        app.close()
+
+
 def test_mono_defers_with_an_event_invoke_of_itself_and_resumes_from_its_payload(stand_in, aws_env, unique):
     create_function("botless-mono-defer")
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono-defer"}
+    # No ack budget: the command overruns it at once, so it is deferred.
+    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono-defer",
+           "BOTLESS_SLOW_COMMAND_SECONDS": "0"}
     app = app_from_env("mono", env, bot=bot_for(env))
     received: list[bytes] = []
 
@@ -235,7 +259,8 @@ def test_mono_answers_503_when_lambda_cannot_be_reached_for_the_self_invoke(stan
     # moto's Docker-free Lambda accepts any invoke, so the refusal here is a closed port.
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     clients.client.cache_clear()
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono"}
+    # No ack budget: the command is deferred, and the self-invoke cannot be queued.
+    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono", "BOTLESS_SLOW_COMMAND_SECONDS": "0"}
     app = app_from_env("mono", env, bot=bot_for(env))
     try:
         headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)

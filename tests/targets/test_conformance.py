@@ -5,7 +5,8 @@ Knative's role services under uvicorn behind a recording Broker, Cloud Functions
 functions-framework processes behind the Pub/Sub emulator, Lambda handlers behind moto's
 EventBridge and SQS, Azure's indexed FunctionApp behind an Event Grid topic on loopback.
 Every scenario must end in exactly the same calls at the stand-in platform API
-(tests/targets/scenarios.py), whatever the target and topology.
+(tests/targets/scenarios.py), whatever the target and topology; on mono, a fast slash
+command's or interaction's reply is in the HTTP answer itself, and the stand-in sees none.
 """
 
 from __future__ import annotations

@@ -222,11 +222,18 @@ async def test_mono_runs_a_fast_command_inline_and_defers_a_slow_one(load, publi
         assert (await client.post("/api/chat", json={"text": "/echo hi"})).status_code in (404, 405)
 
 
-async def test_mono_defers_what_the_platform_wants_acknowledged_first(load, publisher):
+async def test_mono_answers_a_fast_slash_command_in_the_ack_and_defers_nothing(load, publisher):
     headers, body = slack_slash_command("http://127.0.0.1:9", "/uptime", "", trigger="t2")
     answer = await post(load("mono"), "/slack/events", headers, body)
-    assert answer.status_code == 200
-    assert [e["type"] for e in publisher.deferred] == [ev.CHAT_MESSAGE]
+    assert answer.status_code == 200 and answer.json()["response_type"] == "in_channel"
+    assert publisher.deferred == []
+
+
+async def test_mono_defers_a_slow_slash_command_and_acknowledges_it(load, publisher):
+    headers, body = slack_slash_command("http://127.0.0.1:9", "/report", "", trigger="t3")
+    answer = await post(load("mono"), "/slack/events", headers, body)
+    assert answer.status_code == 200 and answer.content == b""
+    assert [e["type"] for e in publisher.deferred] == ["botless.bot.command.report"]
 
 
 async def test_mono_resumes_deferred_work_pushed_back_to_it(load, publisher, target):

@@ -145,7 +145,8 @@ def test_a_refused_publish_is_a_503_the_platform_retries(stand_in, unique, caplo
 
 def test_mono_defers_through_the_broker_and_resumes_on_post(stand_in, sink, unique):
     broker, sink_url = sink
-    bot = bot_for(stand_in.env())
+    # No ack budget: the command overruns it at once, so it is deferred.
+    bot = bot_for({**stand_in.env(), "BOTLESS_SLOW_COMMAND_SECONDS": "0"})
     with uvicorn_server(build_app(bot, "mono", KnativeSink(sink_url), routes="all")) as url:
         stand_in.reset()
         before = len(broker.received)
@@ -154,7 +155,7 @@ def test_mono_defers_through_the_broker_and_resumes_on_post(stand_in, sink, uniq
         assert answer.status_code == 200 and answer.content == b""
         assert broker.wait_idle()
         [(deferred, _)] = broker.received[before:]
-        assert deferred["type"] == ev.CHAT_MESSAGE and stand_in.calls == []
+        assert deferred["type"] == "botless.bot.command.define" and stand_in.calls == []
         # The Broker's mono Trigger brings it back: the whole chain runs, nothing is deferred again.
         headers, body = to_structured(deferred)
         assert httpx.post(url + "/", headers=headers, content=body).status_code == 202
