@@ -38,11 +38,6 @@ class AckAnswer:
         self._reply: HttpResponse | None = None
         self.closed = False
 
-    @property
-    def answered(self) -> bool:
-        """True when a reply went into this answer."""
-        return self._reply is not None
-
     def offer(self, route: str, response: BotResponse) -> bool:
         """Take `response` as the answer when it replies on this delivery's route and the answer is still open."""
         if self.closed or self._reply is not None or not route or route != self.route:

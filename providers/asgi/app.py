@@ -131,7 +131,7 @@ def _guarded(access: LocalAccess, endpoint: Endpoint) -> Endpoint:
 
 
 def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore[no-untyped-def]
-             defer: Publish | None = None, budget: float = 2.0):
+             defer: Publish | None, budget: float):
     async def endpoint(request: Request) -> Response:
         if not adapter.enabled:
             return JSONResponse({"error": f"{adapter.platform} is not configured on this bot"}, status_code=503)
@@ -169,14 +169,11 @@ async def _answered_in_ack(adapter: ChatAdapter, received: Received, publish: Pu
     with answering(received.answer):
         # The task copies this context now, so the respond step it reaches sees the answer.
         work = asyncio.ensure_future(_publish_all(publish, received.events))
+    done, _ = await asyncio.wait({work}, timeout=None if on_cloud else budget)
+    if not done:
+        return to_starlette(received.http_answer(), background=BackgroundTask(_finish, work))
     try:
-        if on_cloud:
-            await work
-        else:
-            done, _ = await asyncio.wait({work}, timeout=budget)
-            if not done:
-                return to_starlette(received.http_answer(), background=BackgroundTask(_finish, work))
-            work.result()
+        work.result()
     except Exception as error:  # noqa: BLE001 - every failure here is a 5xx the platform retries
         return await _refused(adapter, received, error)
     return to_starlette(received.http_answer())
