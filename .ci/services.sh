@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Make sure the stores the dedupe tests start are here (tests/services.py starts each one on
+# Make sure the stores and servers the tests start are here (tests/services.py starts each one on
 # 127.0.0.1 and stops it at the end of the session):
 #   redis-server  Debian package redis-server, with apt when missing (the service apt may
 #                 register is not started here: the tests start their own on a free port);
+#   ngircd        Debian's IRC server, for the IRC chat source (same: started by the tests);
 #   Azurite       Microsoft's Azure Storage emulator (its Table service), from npm into
 #                 ${BOTLESS_TOOLS:-$BOTLESS_CACHE/tools}/node_modules when missing; the tests
 #                 look there (or at BOTLESS_AZURITE, or on PATH). node and npm come from apt
@@ -22,6 +23,16 @@ fi
 if ! command -v redis-server >/dev/null 2>&1; then
   say "redis-server is not installed and apt could not install it; run"
   say "  apt-get install redis-server    (or put any redis-server 6+ on PATH)"
+  exit 1
+fi
+
+# -- ngircd (the IRC source's tests start their own on a free port) -------------------------
+if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
+  apt_install ngircd || true
+fi
+if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
+  say "ngircd is not installed and apt could not install it; run"
+  say "  apt-get install ngircd    (Debian's IRC server; the 'ergo' package is something else)"
   exit 1
 fi
 

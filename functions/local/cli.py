@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "slack": ("functions.local.slack_cli", "Slack: print the app manifest for this bot"),
     "discord": ("functions.local.discord_cli", "Discord: register the bot's slash commands"),
     "telegram": ("functions.local.telegram_cli", "Telegram: point the bot's webhook here"),
+    "connect": ("functions.local.connect_cli", "hold a chat server's connection (Slack Socket Mode, Telegram, IRC)"),
     "cost": ("functions.local.cost_cli", "what one chat message costs on each target, measured"),
 }
 
