@@ -38,8 +38,8 @@ PLATFORM = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MESSAGE_LIMIT = TELEGRAM_TEXT_LIMIT
-# Telegram keeps retrying an unanswered update for up to 24 hours.
-_SEEN_TTL_SECONDS = 24 * 3600
+# Telegram keeps retrying an unanswered update (and keeps an unconfirmed one) for up to 24 hours.
+SEEN_TTL_SECONDS = 24 * 3600
 # What setWebhook accepts as secret_token.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -150,27 +150,37 @@ class TelegramAdapter(WebhookAdapter[TelegramConfig]):
         message = message_from_update(payload)
         # Not deferred: Telegram has no 3 s deadline and retries an update until it is
         # answered 2xx, so the event is handed on before the answer.
-        return await self._publish_once(message, f"telegram:{self.config.bot_id}:{update_id}", _SEEN_TTL_SECONDS,
+        return await self._publish_once(message, update_key(self.config, update_id), SEEN_TTL_SECONDS,
                                         duplicate=Ignored(f"duplicate update {update_id}"),
                                         acknowledgement=HttpResponse(200),
                                         reply_to=f"{message.channel}:{message.message_id}")
 
     async def send(self, response: BotResponse, event: CloudEvent) -> None:
         """`sendMessage` to the chat, as a reply to the message that asked."""
-        attributes = event.get_attributes()
-        route_chat, _, route_message = str(attributes.get(EXT_REPLY_TO, "")).rpartition(":")
-        chat = response.channel or str(attributes.get(EXT_CHANNEL, "")) or route_chat
-        if not chat:
-            raise DeliveryError("this Telegram reply has no chat to go to")
-        text = truncate(response.text or "(no text)", MESSAGE_LIMIT)
-        body: dict[str, Any] = {"chat_id": _chat_id(chat), "text": text}
-        replied = response.message_id or route_message
-        if replied.isdigit():
-            # Still sent when the original message was deleted meanwhile.
-            body["reply_parameters"] = {"message_id": int(replied), "allow_sending_without_reply": True}
-        if response.thread.isdigit():
-            body["message_thread_id"] = int(response.thread)
-        await call_bot_api(self.config, "sendMessage", body)
+        await send_reply(self.config, response, event)
+
+
+def update_key(config: TelegramConfig, update_id: int) -> str:
+    """The dedupe key of an update, whether it came by webhook or by getUpdates (one answer either way)."""
+    return f"telegram:{config.bot_id}:{update_id}"
+
+
+async def send_reply(config: TelegramConfig, response: BotResponse, event: CloudEvent) -> None:
+    """`sendMessage` of `response` to the chat of `event`'s message, as a reply to it."""
+    attributes = event.get_attributes()
+    route_chat, _, route_message = str(attributes.get(EXT_REPLY_TO, "")).rpartition(":")
+    chat = response.channel or str(attributes.get(EXT_CHANNEL, "")) or route_chat
+    if not chat:
+        raise DeliveryError("this Telegram reply has no chat to go to")
+    text = truncate(response.text or "(no text)", MESSAGE_LIMIT)
+    body: dict[str, Any] = {"chat_id": _chat_id(chat), "text": text}
+    replied = response.message_id or route_message
+    if replied.isdigit():
+        # Still sent when the original message was deleted meanwhile.
+        body["reply_parameters"] = {"message_id": int(replied), "allow_sending_without_reply": True}
+    if response.thread.isdigit():
+        body["message_thread_id"] = int(response.thread)
+    await call_bot_api(config, "sendMessage", body)
 
 
 def _chat_id(chat: str) -> int | str:
