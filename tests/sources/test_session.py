@@ -9,46 +9,13 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
-from core.events import BotResponse, ChatMessage, ChatUser, chat_message_event, data_of
+from core.events import ChatMessage, data_of
 from core.registry import CommandSet
 from core.settings import Settings
 from core.sources.backoff import Backoff
-from core.sources.base import ChatSource, Emit, SourceRefused
+from core.sources.base import ChatSource, SourceRefused
 from core.sources.session import run_source
-
-
-class ScriptedSource:
-    """A source whose "server" is a queue of texts; replies are collected in `sent`."""
-
-    platform = "scripted"
-
-    def __init__(self, texts: list[str], refuse: str = "") -> None:
-        self.inbox: asyncio.Queue[str] = asyncio.Queue()
-        for text in texts:
-            self.inbox.put_nowait(text)
-        self.sent: list[BotResponse] = []
-        self.closed = False
-        self.refuse = refuse
-        self.read = 0
-
-    def describe(self) -> str:
-        return "scripted: connected"
-
-    async def run(self, emit: Emit) -> None:
-        if self.refuse:
-            raise SourceRefused(self.refuse)
-        try:
-            while True:
-                text = await self.inbox.get()
-                self.read += 1
-                message = ChatMessage(platform=self.platform, text=text, user=ChatUser(id="u1"),
-                                      channel="c1", message_id=f"m{self.read}")
-                await emit(chat_message_event(message, source="test/scripted"))
-        finally:
-            self.closed = True
-
-    async def send(self, response: BotResponse, event: CloudEvent) -> None:
-        self.sent.append(response)
+from tests.sources.scripted import ScriptedSource
 
 
 def _bot_with_slow_command(release: asyncio.Event) -> Bot:
