@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from core.bus import Broker, role_triggers
+from core.channel_bus import ChannelBus
+from core.channels import WIRINGS
 from core.chat.base import ChatAdapter, Responder
 from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
 from core.commands import BUILTIN_COMMAND_SETS
@@ -58,10 +60,19 @@ class Bot:
         """A bot configured from BOTLESS_* environment variables."""
         return cls(Settings.from_env(), **kwargs)  # type: ignore[arg-type]
 
-    def broker(self, topology: str | None = None) -> Broker:
-        """An embedded broker wired for `topology` (mono: one trigger; pipeline: one per role)."""
+    def broker(self, topology: str | None = None, wiring: str = "broker") -> Broker:
+        """An embedded bus wired for `topology` (mono: one subscriber; pipeline: one per role).
+
+        `wiring` "broker" is Knative's Broker and Triggers (core/bus.py); "channels" the
+        seed's Channels and Subscriptions with replies (core/channel_bus.py). Both answer the same.
+        """
         topology = topology or self.settings.topology
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
+        if wiring not in WIRINGS:
+            raise ValueError(f"unknown wiring {wiring!r}: choose one of {', '.join(WIRINGS)}")
+        if wiring == "channels":
+            return ChannelBus(topology, self.roles.subscriber, max_hops=self.settings.max_hops,
+                              retries=self.settings.delivery_retries)
         return Broker(role_triggers(roles_of(topology), self.roles.subscriber),
                       max_hops=self.settings.max_hops, retries=self.settings.delivery_retries)

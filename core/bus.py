@@ -85,7 +85,7 @@ class Broker:
 
     async def publish(self, event: CloudEvent) -> None:
         """Deliver `event` and, recursively, every reply; returns when all are handled."""
-        hops = _hops(event)
+        hops = hops_of(event)
         if hops >= self.max_hops:
             self._dead_letter(event, "-", f"hop limit {self.max_hops} reached (a loop?)")
             return
@@ -114,7 +114,8 @@ class Broker:
                                  "outcome": "dead-lettered", "reason": reason}))
 
 
-def _hops(event: CloudEvent) -> int:
+def hops_of(event: CloudEvent) -> int:
+    """How many times `event` re-entered the bus (its EXT_HOPS; 0 when absent or unreadable)."""
     try:
         return int(event.get_attributes().get(EXT_HOPS, 0))
     except (TypeError, ValueError):

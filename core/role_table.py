@@ -26,6 +26,7 @@ class Role:
     publishes: bool  # it emits events onto the bus (receive, parse, command; mono defers)
     deduplicates: bool  # it claims each bus delivery in the dedupe store (run_role)
     topologies: tuple[str, ...]  # the topologies that deploy it
+    emits: tuple[str, ...] = ()  # event types it publishes (core/channels.py wires Channels from them)
 
     def handles(self, event_type: str) -> bool:
         """True when this role acts on events of `event_type`."""
@@ -41,14 +42,18 @@ class Role:
 _BUS_TYPES = (ev.CHAT_MESSAGE, ev.COMMAND_PREFIX, ev.BOT_RESPONSE)
 
 ROLE_TABLE: dict[str, Role] = {role.name: role for role in (
-    Role("receive", (), serves_http=True, publishes=True, deduplicates=False, topologies=("pipeline",)),
+    Role("receive", (), serves_http=True, publishes=True, deduplicates=False, topologies=("pipeline",),
+         emits=(ev.CHAT_MESSAGE,)),
+    # parse answers an unknown command itself, so it emits responses as well as commands.
     Role("parse", (ev.CHAT_MESSAGE,), serves_http=False, publishes=True, deduplicates=True,
-         topologies=("pipeline",)),
+         topologies=("pipeline",), emits=(ev.COMMAND_PREFIX, ev.BOT_RESPONSE)),
     Role("command", (ev.COMMAND_PREFIX,), serves_http=False, publishes=True, deduplicates=True,
-         topologies=("pipeline",)),
+         topologies=("pipeline",), emits=(ev.BOT_RESPONSE,)),
     Role("respond", (ev.BOT_RESPONSE,), serves_http=False, publishes=False, deduplicates=True,
          topologies=("pipeline",)),
-    Role("mono", _BUS_TYPES, serves_http=True, publishes=True, deduplicates=True, topologies=("mono",)),
+    # mono defers slow work to itself: any step of the flow may be what it hands on.
+    Role("mono", _BUS_TYPES, serves_http=True, publishes=True, deduplicates=True, topologies=("mono",),
+         emits=_BUS_TYPES),
 )}
 
 # Every role a deployment can play (BOTLESS_ROLE), in the order of the flow.

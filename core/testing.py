@@ -15,11 +15,11 @@ from core.settings import Settings
 class BotTester:
     """A bot with the built-ins plus your command sets, driven synchronously from a test."""
 
-    def __init__(self, *command_sets: CommandSet, topology: str = "mono",
+    def __init__(self, *command_sets: CommandSet, topology: str = "mono", wiring: str = "broker",
                  settings: Settings | None = None, builtins: bool = True) -> None:
         sets: Sequence[CommandSet] = [*(BUILTIN_COMMAND_SETS if builtins else ()), *command_sets]
         self.bot = Bot(settings or Settings(topology=topology, load_entry_points=False), command_sets=sets)
-        self.broker = self.bot.broker(topology)
+        self.broker = self.bot.broker(topology, wiring)
 
     def ask(self, text: str) -> list[str]:
         """The text of every reply to `text` (empty when it is no command)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from core.channels import WIRINGS
 from core.settings import TOPOLOGIES
 from core.sources.definition import SourceDefinition
 from core.sources.registry import SOURCES, source_definition
@@ -33,6 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                  help=f"{option.help} (sets {option.env})")
         sub.add_argument("--topology", choices=TOPOLOGIES, default=None,
                          help="mono (one function for all roles) or pipeline (one per role)")
+        sub.add_argument("--wiring", choices=WIRINGS, default="broker",
+                         help="the embedded bus: a Broker with Triggers, or Channels with Subscriptions")
         sub.add_argument("--log-level", default="INFO", type=log_level, help="log level (JSON lines on stderr)")
 
 
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         bot = Bot(settings, adapters=local_adapters(settings, store), responders=[source], dedupe=store)
     except (SettingsError, CommandDefinitionError) as error:
         return fail(str(error))
-    broker = bot.broker(args.topology or settings.topology)
+    broker = bot.broker(args.topology or settings.topology, args.wiring)
     print(source.describe(), flush=True)
     try:
         asyncio.run(run_source(source, broker.publish))

@@ -21,9 +21,11 @@ class StartupError(RuntimeError):
     """The bot cannot start; the message says why and what to change."""
 
 
-def build_local_bot(topology: str | None = None, log_level: str = "WARNING") -> tuple[Bot, Broker]:
+def build_local_bot(topology: str | None = None, log_level: str = "WARNING",
+                    wiring: str = "broker") -> tuple[Bot, Broker]:
     """A bot from the environment, with the chat adapters it has settings for, and its broker.
 
+    `wiring` is the embedded bus's: Broker and Triggers, or Channels and Subscriptions.
     The adapters (webhook claims) and the embedded bus (event claims) share one store,
     the one `BOTLESS_DEDUPE` names, so two servers on one store answer a message once.
     """
@@ -34,7 +36,7 @@ def build_local_bot(topology: str | None = None, log_level: str = "WARNING") -> 
         bot = Bot(settings, adapters=local_adapters(settings, store), dedupe=store)
     except (SettingsError, CommandDefinitionError) as error:
         raise StartupError(str(error)) from None
-    return bot, bot.broker(topology or settings.topology)
+    return bot, bot.broker(topology or settings.topology, wiring)
 
 
 def local_dedupe(env: Mapping[str, str]) -> DedupeStore:

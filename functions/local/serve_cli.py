@@ -7,6 +7,7 @@ import errno
 import socket
 from typing import TYPE_CHECKING
 
+from core.channels import WIRINGS
 from core.settings import TOPOLOGIES
 from functions.local.options import log_level
 from providers.asgi.access import TOKEN_SETTING, LocalAccess, is_loopback
@@ -33,6 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--topology", choices=TOPOLOGIES, default=None,
                         help="mono (one function for all roles) or pipeline (one per role)")
+    parser.add_argument("--wiring", choices=WIRINGS, default="broker",
+                        help="the embedded bus: a Broker with Triggers, or Channels with Subscriptions")
     parser.add_argument("--log-level", default="INFO", type=log_level, help="log level (JSON lines on stderr)")
     parser.add_argument("--ingress", action="store_true",
                         help="serve the CloudEvents ingress POST / (off by default: it takes any event); "
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from functions.local.runtime import StartupError, build_local_bot, fail
 
     try:
-        bot, broker = build_local_bot(args.topology, args.log_level)
+        bot, broker = build_local_bot(args.topology, args.log_level, args.wiring)
     except StartupError as error:
         return fail(str(error))
     problem = ingress_problem(args.host, args.ingress, bot.settings.ingress_token) or port_problem(args.host, args.port)

@@ -10,9 +10,12 @@ from core.commands.flip import upside_down
 from core.testing import BotTester
 
 
-@pytest.fixture(scope="module")
-def bot():
-    return BotTester()
+@pytest.fixture(scope="module", params=[("mono", "broker"), ("pipeline", "broker"),
+                                        ("mono", "channels"), ("pipeline", "channels")], ids="-".join)
+def bot(request):
+    """Every test here on both topologies and both wirings: a user sees the same replies."""
+    topology, wiring = request.param
+    return BotTester(topology=topology, wiring=wiring)
 
 
 def test_define_crd(bot):

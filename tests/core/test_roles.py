@@ -33,10 +33,14 @@ SCRIPT = ["/define crd", "/flip hello", "/uptme", "hello", "/hash md5 x", "/late
           "/broken", "@botless echo hi", "(╯°□°)╯︵ up"]
 
 
-def test_mono_and_pipeline_give_the_same_replies():
-    mono, pipeline = BotTester(extra, topology="mono"), BotTester(extra, topology="pipeline")
+def test_mono_and_pipeline_give_the_same_replies_under_both_wirings():
+    mono = BotTester(extra, topology="mono")
+    others = [BotTester(extra, topology=topology, wiring=wiring)
+              for topology, wiring in [("pipeline", "broker"), ("mono", "channels"), ("pipeline", "channels")]]
     for text in SCRIPT:
-        assert mono.ask(text) == pipeline.ask(text), text
+        expected = mono.ask(text)
+        for other in others:
+            assert other.ask(text) == expected, (text, other.broker)
 
 
 @pytest.mark.parametrize("topology", ["mono", "pipeline"])
