@@ -41,6 +41,7 @@ from core.events import (
     EXT_REPLY_TO,
     EXT_THREAD,
     BotResponse,
+    ChatMessage,
 )
 from core.http import HttpRequest, HttpResponse
 from core.settings import secret_field
@@ -70,6 +71,11 @@ class SlackConfig:
             bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
             api_url=api_url_from_env(env, "SLACK_API_URL", DEFAULT_API_URL),
         )
+
+
+def message_key(message: ChatMessage) -> str:
+    """The dedupe key of a post: its channel + ts, shared by Slack's retries and the `message` + `app_mention` twins."""
+    return f"slack:message:{message.channel}:{message.message_id}"
 
 
 def slash_command_key(form: Mapping[str, str], timestamp: str, body: bytes) -> str:
@@ -132,7 +138,7 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
         message = message_from_callback(payload, self.settings)
         # One key per post: a retry (same event_id) and the `message` + `app_mention`
         # twins (two event_ids) share channel + ts, so one conditional put decides.
-        key = f"slack:message:{message.channel}:{message.message_id}"
+        key = message_key(message)
         # Retry headers are unsigned and never decide: a delivery Botless answered with an
         # error released its claim, so its retry is fresh. They only name a duplicate.
         retry = request.header("x-slack-retry-num")
