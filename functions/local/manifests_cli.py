@@ -7,6 +7,8 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from core.channels import WIRINGS
+    from core.sources.registry import SOURCES
     from tooling.targets import TARGETS
 
     with_manifests = tuple(target.name for target in TARGETS if target.container)
@@ -25,30 +27,46 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "Eventing's OIDC sender tokens (turn on authentication-oidc in config-features)")
     parser.add_argument("--oidc-jwks-url", default="",
                         help="where the issuer's keys are (default the API server's /openid/v1/jwks)")
+    parser.add_argument("--wiring", choices=WIRINGS, default=WIRINGS[0],
+                        help="broker (default): a Broker and a Trigger per event type; channels: a Channel per "
+                             "hop and Subscriptions whose reply is the next Channel")
+    # Not `choices`: the registry's error names the sources and says what to do.
+    parser.add_argument("--source", action="append", default=[], metavar="NAME",
+                        help=f"add a connection-mode chat source ({', '.join(SOURCES) or 'none installed'}), "
+                             "bound to the Broker; repeatable. Its settings are read from this environment "
+                             "into a ConfigMap, its secrets into the Secret (needs --topology pipeline)")
 
 
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from core.chat.platforms import chat_secrets
+    from core.chat.platforms import chat_secrets, platforms_of
     from core.settings import Settings, SettingsError
+    from core.sources.registry import UnknownSourceError, source_definition
     from functions.local.runtime import fail
     from tooling.packaging.commands import command_names
-    from tooling.packaging.knative import KnativeOptions, manifests, secrets_from
+    from tooling.packaging.knative import STORE_SECRETS, KnativeOptions, manifests, secrets_from
 
     try:
         # The settings name the platforms, installed ones too, whose secrets the Secret holds.
         settings = Settings.from_env()
         chat = chat_secrets(settings)
-    except SettingsError as error:
+        platforms = tuple(platform.name for platform in platforms_of(settings))
+        sources = tuple(source_definition(name) for name in dict.fromkeys(args.source))
+    except (SettingsError, UnknownSourceError) as error:
         return fail(str(error))
-    secrets = secrets_from(settings)
+    secrets = secrets_from(settings, sources)
     options = KnativeOptions(
         image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
         namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
-        oidc_issuer=args.oidc_issuer, oidc_jwks_url=args.oidc_jwks_url,
+        oidc_issuer=args.oidc_issuer, oidc_jwks_url=args.oidc_jwks_url, wiring=args.wiring, sources=sources,
+        source_settings=settings.extra, platforms=platforms,
     )
-    if not args.no_secret and not set(secrets) & set(chat):
+    try:
+        objects = manifests(options)
+    except ValueError as error:  # a source the topology or wiring cannot answer
+        return fail(str(error))
+    if not args.no_secret and not set(secrets) - set(STORE_SECRETS):
         print("botless manifests: no chat secret is set in this environment; the Secret is empty "
               f"(set {', '.join(chat[:2])}, ... or pass --no-secret)", file=sys.stderr)
     if not args.no_secret and "BOTLESS_REDIS_URL" not in secrets:
@@ -56,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
               "(set it to your Redis, e.g. redis://redis.botless:6379/0; docs/targets.md, Deduplication)",
               file=sys.stderr)
     # safe_dump quotes any string YAML would read as another type ("0", "true"), as Kubernetes needs.
-    sys.stdout.write(yaml.safe_dump_all(manifests(options), sort_keys=False, explicit_start=True))
+    sys.stdout.write(yaml.safe_dump_all(objects, sort_keys=False, explicit_start=True))
     return 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 
@@ -13,28 +11,8 @@ import core.loader
 from core import events as ev
 from core.chat.platform import Platform
 from functions.local.cli import main
+from tests.infra.knative_schemas import validate
 from tooling.packaging.commands import command_names
-
-SCHEMAS = Path(__file__).parent / "schemas" / "knative"
-SCHEMA_FILES = {
-    ("serving.knative.dev/v1", "Service"): "serving.knative.dev_v1_Service.json",
-    ("eventing.knative.dev/v1", "Broker"): "eventing.knative.dev_v1_Broker.json",
-    ("eventing.knative.dev/v1", "Trigger"): "eventing.knative.dev_v1_Trigger.json",
-    ("sources.knative.dev/v1", "SinkBinding"): "sources.knative.dev_v1_SinkBinding.json",
-}
-
-
-def strict(schema):
-    """Reject unknown fields (typos) where the CRD neither allows nor preserves them (schemas/README)."""
-    if isinstance(schema, dict):
-        if ("properties" in schema and "additionalProperties" not in schema
-                and not schema.get("x-kubernetes-preserve-unknown-fields")):
-            schema = {**schema, "additionalProperties": False}
-        return {k: strict(v) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [strict(item) for item in schema]
-    return schema
-
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 
@@ -53,10 +31,7 @@ def test_every_object_validates_against_its_upstream_schema(capsys, topology, oi
         if obj["kind"] == "Secret":
             assert obj["apiVersion"] == "v1" and obj["type"] == "Opaque"
             continue
-        schema = json.loads((SCHEMAS / SCHEMA_FILES[(obj["apiVersion"], obj["kind"])]).read_text())
-        root = schema["definitions"]["openAPIV3Schema"]
-        schema["definitions"]["openAPIV3Schema"] = {**root, "properties": strict(root.get("properties", {}))}
-        jsonschema.validate(obj, schema)
+        assert validate(obj)
 
 
 @pytest.mark.parametrize("topology", ["mono", "pipeline"])

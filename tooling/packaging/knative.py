@@ -10,7 +10,10 @@ internet reaches takes a CloudEvent. With an OIDC issuer, every Trigger names it
 subscriber's audience and every bus Service checks the Broker's sender token for it
 (Knative's `authentication-oidc` feature). All read the chat secrets, and
 BOTLESS_REDIS_URL (the dedupe store: Redis is the operator's, its URL may hold a
-password), from one Secret. infra/knative declares the same objects through Terraform.
+password), from one Secret. `wiring="channels"` joins the roles with Channels and
+Subscriptions instead of the Broker (knative_channels.py); each of `sources` adds a
+connection-mode chat source bound to the Broker (knative_sources.py). infra/knative
+declares the same objects through Terraform.
 """
 
 from __future__ import annotations
@@ -20,14 +23,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import events as ev
+from core.channels import WIRINGS
 from core.chat.platforms import chat_secrets
 from core.role_table import HTTP_ROLES, roles_of
 from core.settings import Settings
+from core.sources.definition import SourceDefinition
 
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
 # The Services the internet reaches (the webhooks); every other one is cluster-local.
 PUBLIC_SERVICES = HTTP_ROLES
+# What the Broker and each Channel do with a failed delivery: retried, then dropped (or dead-lettered).
+DELIVERY = {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,18 @@ class KnativeOptions:
     # The cluster's service-account issuer: set, the bus routes check Knative's OIDC sender tokens.
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
+    # "broker" (Triggers) or "channels" (a Channel per hop, Subscriptions with replies).
+    wiring: str = "broker"
+    # Connection-mode chat sources (core/sources/registry.py) and the values of their non-secret settings.
+    sources: tuple[SourceDefinition, ...] = ()
+    source_settings: Mapping[str, str] = field(default_factory=dict)
+    # The bot's webhook platforms: with sources, respond gets one Trigger per platform no source serves.
+    platforms: tuple[str, ...] = ()
+
+    @property
+    def secret_name(self) -> str:
+        """The one Secret every Service and source reads its secrets from."""
+        return f"{self.name}-chat"
 
 
 def secret_settings(settings: Settings) -> tuple[str, ...]:
@@ -56,19 +75,35 @@ def secret_settings(settings: Settings) -> tuple[str, ...]:
     return chat_secrets(settings) + STORE_SECRETS
 
 
-def secrets_from(settings: Settings) -> dict[str, str]:
-    """The Secret's contents: those of `secret_settings(settings)` that `settings` sets."""
-    return {name: settings.extra[name] for name in secret_settings(settings) if settings.extra.get(name)}
+def secrets_from(settings: Settings, sources: tuple[SourceDefinition, ...] = ()) -> dict[str, str]:
+    """The Secret's contents: those of `secret_settings(settings)` and the sources' secrets that `settings` sets."""
+    names = dict.fromkeys((*secret_settings(settings), *(name for source in sources for name in source.secrets)))
+    return {name: settings.extra[name] for name in names if settings.extra.get(name)}
 
 
 def manifests(options: KnativeOptions) -> list[dict[str, Any]]:
-    """Every object to apply, in an order kubectl can apply them (Secret first)."""
+    """Every object to apply, in an order kubectl can apply them (Secret first).
+
+    ValueError for a combination the objects cannot wire (knative_sources.check_sources).
+    """
+    from tooling.packaging import knative_channels, knative_sources
+
+    if options.wiring not in WIRINGS:
+        raise ValueError(f"unknown wiring {options.wiring!r}: choose {' or '.join(WIRINGS)}")
+    knative_sources.check_sources(options)
     objects: list[dict[str, Any]] = [_secret(options)] if options.with_secret else []
     objects.extend(_service(options, suffix, role, face) for suffix, role, face in services(options.topology))
+    if options.wiring == "channels":
+        objects.extend(knative_channels.channel_objects(options))
+        objects.append(_sink_binding(options, knative_channels.first_channel(options)))
+        return objects
     objects.append(_broker(options))
     for suffix, subscriber, event_type in routes(options.topology, options.commands):
-        objects.append(_trigger(options, suffix, subscriber, event_type))
-    objects.append(_sink_binding(options))
+        filtered = platform_routes(options, suffix) if event_type == ev.BOT_RESPONSE else [(suffix, "")]
+        objects.extend(_trigger(options, name, subscriber, event_type, platform) for name, platform in filtered)
+    objects.append(_sink_binding(options, broker_ref(options)))
+    for source in options.sources:
+        objects.extend(knative_sources.source_objects(options, source))
     return objects
 
 
@@ -101,29 +136,81 @@ def routes(topology: str, commands: tuple[str, ...] | list[str]) -> list[tuple[s
             ("respond", "respond", ev.BOT_RESPONSE)]
 
 
+def platform_routes(options: KnativeOptions, suffix: str) -> list[tuple[str, str]]:
+    """(Trigger name suffix, platform or "") of the Triggers that deliver responses to respond.
+
+    Without sources, one Trigger takes every response. With sources, respond takes only the
+    responses of the platforms no source serves, one Trigger each (a Trigger's filter is an
+    exact match, with no "not"): a source's responses go to the source alone, which posts
+    them on its connection (respond has no responder for irc, and would post a Slack reply twice).
+    """
+    served = {source.name for source in options.sources}
+    if not served:
+        return [(suffix, "")]
+    return [(f"{suffix}-{platform}", platform) for platform in options.platforms if platform not in served]
+
+
 def trigger_types(objects: list[dict[str, Any]]) -> list[str]:
     """The event types the Triggers among `objects` filter on."""
     return [o["spec"]["filter"]["attributes"]["type"] for o in objects if o["kind"] == "Trigger"]
 
 
-def _metadata(options: KnativeOptions, name: str, role: str = "", **extra: Any) -> dict[str, Any]:
+def oidc_env(options: KnativeOptions, service_suffix: str) -> list[dict[str, str]]:
+    """With an OIDC issuer, the settings that make a bus Service check the sender token for its audience."""
+    if not options.oidc_issuer:
+        return []
+    env = [{"name": "BOTLESS_KNATIVE_OIDC_AUDIENCE", "value": audience(options, service_suffix)},
+           {"name": "BOTLESS_KNATIVE_OIDC_ISSUER", "value": options.oidc_issuer}]
+    if options.oidc_jwks_url:
+        env.append({"name": "BOTLESS_KNATIVE_OIDC_JWKS_URL", "value": options.oidc_jwks_url})
+    return env
+
+
+def security_context() -> dict[str, Any]:
+    """Every container's: no root, no privilege, no capability (a new dict: YAML would alias a shared one)."""
+    return {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def service_ref(options: KnativeOptions, suffix: str) -> dict[str, str]:
+    """A reference to the Knative Service `<name>-<suffix>`."""
+    return {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": f"{options.name}-{suffix}"}
+
+
+def broker_ref(options: KnativeOptions) -> dict[str, str]:
+    return {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": options.name}
+
+
+def destination(options: KnativeOptions, ref: dict[str, str], service_suffix: str) -> dict[str, Any]:
+    """A subscriber: `ref`, and with an OIDC issuer the audience its Service checks.
+
+    A Kubernetes or Knative Serving Service announces no audience of its own, so the
+    Trigger or Subscription names it.
+    """
+    found: dict[str, Any] = {"ref": ref}
+    if options.oidc_issuer:
+        found["audience"] = audience(options, service_suffix)
+    return found
+
+
+def metadata(options: KnativeOptions, name: str, role: str = "", **extra: Any) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "botless", "app.kubernetes.io/instance": options.name}
     if role:
         labels["botless.dev/role"] = role
     labels.update(extra.pop("labels", {}))
-    metadata: dict[str, Any] = {"name": name}
+    found: dict[str, Any] = {"name": name}
     if options.namespace:
-        metadata["namespace"] = options.namespace
-    metadata["labels"] = labels
-    metadata.update(extra)
-    return metadata
+        found["namespace"] = options.namespace
+    found["labels"] = labels
+    found.update(extra)
+    return found
 
 
 def _secret(options: KnativeOptions) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _metadata(options, f"{options.name}-chat"),
+        "metadata": metadata(options, options.secret_name),
         "type": "Opaque",
         "stringData": {key: str(value) for key, value in options.secrets.items() if value},
     }
@@ -141,15 +228,12 @@ def _service(options: KnativeOptions, suffix: str, role: str, face: str) -> dict
     ]
     if face:
         env.append({"name": "BOTLESS_KNATIVE_ROUTES", "value": face})
-    if options.oidc_issuer and not public:
-        env += [{"name": "BOTLESS_KNATIVE_OIDC_AUDIENCE", "value": audience(options, suffix)},
-                {"name": "BOTLESS_KNATIVE_OIDC_ISSUER", "value": options.oidc_issuer}]
-        if options.oidc_jwks_url:
-            env.append({"name": "BOTLESS_KNATIVE_OIDC_JWKS_URL", "value": options.oidc_jwks_url})
+    if not public:
+        env += oidc_env(options, suffix)
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",
-        "metadata": _metadata(options, f"{options.name}-{suffix}", role, labels=labels),
+        "metadata": metadata(options, f"{options.name}-{suffix}", role, labels=labels),
         "spec": {
             "template": {
                 "metadata": {
@@ -167,18 +251,13 @@ def _service(options: KnativeOptions, suffix: str, role: str, face: str) -> dict
                         "image": options.image,
                         "ports": [{"containerPort": 8080}],
                         "env": env,
-                        "envFrom": [{"secretRef": {"name": f"{options.name}-chat", "optional": True}}],
+                        "envFrom": [{"secretRef": {"name": options.secret_name, "optional": True}}],
                         "resources": {
                             "requests": {"cpu": "100m", "memory": options.memory},
                             "limits": {"memory": options.memory},
                         },
                         "readinessProbe": {"httpGet": {"path": "/healthz"}},
-                        "securityContext": {
-                            "allowPrivilegeEscalation": False,
-                            "runAsNonRoot": True,
-                            "capabilities": {"drop": ["ALL"]},
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
+                        "securityContext": security_context(),
                     }],
                 },
             },
@@ -190,38 +269,36 @@ def _broker(options: KnativeOptions) -> dict[str, Any]:
     return {
         "apiVersion": "eventing.knative.dev/v1",
         "kind": "Broker",
-        "metadata": _metadata(options, options.name),
-        "spec": {"delivery": {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}},
+        "metadata": metadata(options, options.name),
+        "spec": {"delivery": dict(DELIVERY)},
     }
 
 
-def _trigger(options: KnativeOptions, suffix: str, subscriber: str, event_type: str) -> dict[str, Any]:
-    destination: dict[str, Any] = {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-                                           "name": f"{options.name}-{subscriber}"}}
-    if options.oidc_issuer:
-        # A Knative Serving Service announces no audience of its own, so the Trigger names it.
-        destination["audience"] = audience(options, subscriber)
+def _trigger(options: KnativeOptions, suffix: str, subscriber: str, event_type: str,
+             platform: str = "") -> dict[str, Any]:
+    attributes = {"type": event_type, **({ev.EXT_PLATFORM: platform} if platform else {})}
     return {
         "apiVersion": "eventing.knative.dev/v1",
         "kind": "Trigger",
-        "metadata": _metadata(options, f"{options.name}-{suffix}", subscriber.removesuffix("-bus")),
+        "metadata": metadata(options, f"{options.name}-{suffix}", subscriber.removesuffix("-bus")),
         "spec": {
             "broker": options.name,
-            "filter": {"attributes": {"type": event_type}},
-            "subscriber": destination,
+            "filter": {"attributes": attributes},
+            "subscriber": destination(options, service_ref(options, subscriber), subscriber),
         },
     }
 
 
-def _sink_binding(options: KnativeOptions) -> dict[str, Any]:
-    # The webhook role publishes into the Broker: receive, or mono for its deferred work.
+def _sink_binding(options: KnativeOptions, sink: dict[str, str]) -> dict[str, Any]:
+    # The webhook role publishes into `sink` (the Broker, or the first Channel): receive, or
+    # mono for its deferred work.
     [role] = [name for name in roles_of(options.topology) if name in HTTP_ROLES]
     return {
         "apiVersion": "sources.knative.dev/v1",
         "kind": "SinkBinding",
-        "metadata": _metadata(options, f"{options.name}-{role}", role),
+        "metadata": metadata(options, f"{options.name}-{role}", role),
         "spec": {
-            "subject": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": f"{options.name}-{role}"},
-            "sink": {"ref": {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": options.name}},
+            "subject": service_ref(options, role),
+            "sink": {"ref": sink},
         },
     }
