@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +192,27 @@ async def test_server_errors_reconnect_with_backoff_then_recover(api: TelegramAp
     assert draws == [0.01, 0.02]  # two reconnects, the cap doubling
     assert source.backoff.attempt == 0  # reset by the poll that worked
     assert len(api.called("getMe")) == 1 and len(api.sent_texts()) == 1
+
+
+async def test_network_errors_reconnect_with_backoff_then_recover(api: TelegramApi) -> None:
+    with socket.socket() as closed:  # a port nothing listens on once the socket is closed
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    draws: list[float] = []
+
+    def draw(low: float, high: float) -> float:
+        draws.append(high)
+        if len(draws) == 2:  # the network is back: the next attempt reaches the API
+            source.config = replace(source.config, api_url=api.url)
+        return 0.0
+
+    store = MemoryDedupeStore()
+    source = polling(api, store, backoff=Backoff(initial=0.01, maximum=0.05, draw=draw))
+    source.config = replace(source.config, api_url=nowhere)
+    api.push_text("/help")
+    async with connected(source, bot_for(source, store)):
+        await api.wait_for("sendMessage", 1)
+    assert draws == [0.01, 0.02] and len(api.sent_texts()) == 1
 
 
 async def test_too_many_requests_waits_retry_after_not_backoff(api: TelegramApi) -> None:
