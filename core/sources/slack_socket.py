@@ -153,7 +153,12 @@ class SlackSocketSource:
             return slash_command_answer(response)
 
         retry = f" (retry {request.retry_attempt})" if request.retry_attempt else ""
-        received = await answer(PLATFORM, lambda: self._receive(request, retry, answer_with))
+        try:
+            received = await answer(PLATFORM, lambda: self._receive(request, retry, answer_with))
+        except Exception as error:  # noqa: BLE001 (the dedupe store failed): unacked, so Slack redelivers it
+            logger.error(json.dumps({"platform": PLATFORM, "role": "receive", "outcome": "not-acknowledged",
+                                     "envelope_id": request.envelope_id, "reason": type(error).__name__}))
+            return
         if received.events:
             try:
                 # The sink's task copies this context, so its respond step sees the answer.

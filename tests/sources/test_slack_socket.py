@@ -167,6 +167,31 @@ async def test_a_redelivered_envelope_is_answered_once(slack: SlackSocketServer)
     assert slack.responses == []
 
 
+class DownOnce(MemoryDedupeStore):
+    """A store whose first claim fails, as a store that is briefly unreachable does."""
+
+    failed = False
+
+    def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("store unreachable")
+        return super().put_if_absent(key, ttl_seconds)
+
+
+async def test_an_envelope_that_could_not_be_claimed_is_left_unacked_for_slack_to_redeliver(
+        slack: SlackSocketServer) -> None:
+    callback = event_callback("app_mention", f"<@{BOT_USER}> echo claimed later", "1700000004.000100")
+    first, again = new_envelope_id(), new_envelope_id()
+    async with connected(slack, DownOnce()):
+        await slack.send(events_api(callback, first))
+        await slack.send(events_api(callback, again, retry_attempt=1, retry_reason="timeout"))
+        await slack.ack_of(again)
+        await slack.wait_for(lambda: bool(slack.posts))
+    assert [ack["envelope_id"] for ack in slack.acks] == [again]
+    assert [post["text"] for post in slack.posts] == ["claimed later"]
+
+
 async def test_a_refresh_requested_disconnect_reconnects_and_keeps_answering(slack: SlackSocketServer) -> None:
     before = slash(slack, "/echo", "before", "before")
     async with connected(slack):
@@ -235,6 +260,18 @@ async def test_an_invalid_app_token_is_refused(slack: SlackSocketServer) -> None
     with pytest.raises(SourceRefused, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
         await run_source(source, bot.broker().publish, stop=asyncio.Event())
     assert slack.opened == 0 and slack.sockets == []
+
+
+async def test_a_token_revoked_while_connected_ends_the_source(slack: SlackSocketServer) -> None:
+    settings = Settings.from_env(env_for(slack))
+    source = SOURCE.build(settings.extra, MemoryDedupeStore(), settings)
+    running = asyncio.create_task(run_source(source, Bot(settings, responders=[source]).broker().publish))
+    await slack.wait_for(lambda: len(slack.sockets) == 1)
+    slack.app_token = "xapp-1-A111-3333-Rotated"  # the old token is revoked
+    await slack.send(disconnect("refresh_requested"))
+    with pytest.raises(SourceRefused, match="token_revoked|invalid_auth"):
+        await asyncio.wait_for(running, 15)
+    await slack.wait_for(lambda: not slack.sockets)
 
 
 async def test_cancelling_run_closes_the_socket(slack: SlackSocketServer) -> None:
