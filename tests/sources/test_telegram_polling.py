@@ -26,7 +26,7 @@ from core.http import HttpRequest
 from core.registry import Command, CommandSet
 from core.settings import Settings, SettingsError
 from core.sources.backoff import Backoff
-from core.sources.base import SourceRefused
+from core.sources.base import ChatSource, SourceRefused
 from core.sources.session import run_source
 from core.sources.telegram_polling import SOURCE, TelegramPollingSource
 from functions.local.cli import main
@@ -273,7 +273,7 @@ async def test_cancel_ends_the_poll_and_closes_the_client(api: TelegramApi, monk
 
 def test_build_reads_the_token_and_the_switch() -> None:
     source = SOURCE.build({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_DELETE_WEBHOOK": "1"}, MemoryDedupeStore(), SETTINGS)
-    assert isinstance(source, TelegramPollingSource) and source.delete_webhook
+    assert isinstance(source, TelegramPollingSource) and isinstance(source, ChatSource) and source.delete_webhook
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is not set"):
         SOURCE.build({}, MemoryDedupeStore(), SETTINGS)
     with pytest.raises(SettingsError, match="not shaped like a bot token"):
