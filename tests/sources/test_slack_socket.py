@@ -77,7 +77,7 @@ def env_for(server: SlackSocketServer, **overrides: str) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def connected(server: SlackSocketServer, store: DedupeStore | None = None, *, topology: str = "mono",
-                    sockets: int = 1, **env: str) -> AsyncIterator[SlackSocketSource]:
+                    wiring: str = "broker", sockets: int = 1, **env: str) -> AsyncIterator[SlackSocketSource]:
     """The source of a real Bot running on `server` until the block ends (then stopped and drained)."""
     settings = Settings.from_env(env_for(server, **env))
     store = store if store is not None else MemoryDedupeStore()
@@ -85,7 +85,8 @@ async def connected(server: SlackSocketServer, store: DedupeStore | None = None,
     assert isinstance(source, SlackSocketSource)
     bot = Bot(settings, command_sets=[*BUILTIN_COMMAND_SETS, gated], responders=[source], dedupe=store)
     stop = asyncio.Event()
-    running = asyncio.create_task(run_source(source, bot.broker(topology).publish, stop=stop, grace_seconds=10))
+    running = asyncio.create_task(run_source(source, bot.broker(topology, wiring).publish, stop=stop,
+                                             grace_seconds=10))
     await server.wait_for(lambda: len(server.sockets) >= sockets)
     try:
         yield source
@@ -100,9 +101,10 @@ def slash(server: SlackSocketServer, command: str, text: str, name: str) -> dict
                           new_envelope_id())
 
 
-@pytest.mark.parametrize("topology", ["mono", "pipeline"])
-async def test_a_fast_slash_command_is_answered_in_its_ack(slack: SlackSocketServer, topology: str) -> None:
-    async with connected(slack, topology=topology):
+@pytest.mark.parametrize(("topology", "wiring"), [("mono", "broker"), ("pipeline", "broker"), ("pipeline", "channels")])
+async def test_a_fast_slash_command_is_answered_in_its_ack(slack: SlackSocketServer, topology: str,
+                                                          wiring: str) -> None:
+    async with connected(slack, topology=topology, wiring=wiring):
         envelope = slash(slack, "/echo", "hello socket", "fast")
         await slack.send(envelope)
         ack = await slack.ack_of(envelope["envelope_id"])
