@@ -53,7 +53,8 @@ class Bot:
         all_responders.update(self.adapters)
         all_responders.update({responder.platform: responder for responder in responders})
         self.parser = self.settings.parser
-        self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source)
+        self.roles = Roles(self.registry, self.parser, all_responders, source=self.settings.source,
+                           rate_limit_wait_seconds=self.settings.rate_limit_wait_seconds)
 
     @classmethod
     def from_env(cls, **kwargs: object) -> Bot:

@@ -5,7 +5,9 @@ newer `filters: [{prefix: ...}]` dialect allows, on attribute prefixes. A subscr
 reply events re-enter the broker. Each re-entry adds one hop (Knative's broker TTL):
 past the limit the event is dead-lettered, so a loop ends. A subscriber that raises is
 retried a bounded number of times, then the event is dead-lettered: kept and logged,
-never silently dropped. `role_triggers` wires the roles of core/role_table.py.
+never silently dropped. A platform's rate limit (RateLimited) is redelivered after the
+wait it named, and a permanent refusal (PermanentDeliveryError) dead-lettered at once.
+`role_triggers` wires the roles of core/role_table.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from cloudevents.http import CloudEvent
 
+from core.chat.base import PermanentDeliveryError, RateLimited
 from core.events import EXT_HOPS
 from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE
 
@@ -73,11 +76,12 @@ class Broker:
     """Deliver each published event to every matching trigger; replies are published again."""
 
     def __init__(self, triggers: list[Trigger] | None = None, *, max_hops: int = 10,
-                 retries: int = 2, retry_delay: float = 0.05) -> None:
+                 retries: int = 2, retry_delay: float = 0.05, rate_limited_redeliveries: int = 20) -> None:
         self.triggers: list[Trigger] = list(triggers or [])
         self.max_hops = max_hops
         self.retries = retries
         self.retry_delay = retry_delay
+        self.rate_limited_redeliveries = rate_limited_redeliveries
         self.dead_letters: list[DeadLetter] = []
 
     def add(self, trigger: Trigger) -> None:
@@ -97,16 +101,30 @@ class Broker:
                 await self.publish(reply)
 
     async def _deliver(self, trigger: Trigger, event: CloudEvent) -> list[CloudEvent]:
-        for attempt in range(self.retries + 1):
+        failures = waits = 0
+        while True:
             try:
                 return list(await trigger.subscriber(event) or [])
-            except Exception as error:
-                if attempt == self.retries:
-                    logger.debug("delivery failed", exc_info=True)
-                    self._dead_letter(event, trigger.name, f"{type(error).__name__}: {error}")
-                    return []
-                await asyncio.sleep(self.retry_delay * (2**attempt))
-        return []
+            except RateLimited as limited:
+                # The platform said when: redelivered after that, as a bus's delayed retry would,
+                # and not counted as a failure (a burst is slowed down, never dropped).
+                waits += 1
+                if waits <= self.rate_limited_redeliveries:
+                    await asyncio.sleep(limited.retry_after)
+                    event = limited.pending or event  # mono: the reply again, not the whole chain
+                    continue
+                error: Exception = limited
+            except PermanentDeliveryError as refused:
+                error = refused  # the platform will never take it: dead-lettered at once
+            except Exception as failed:
+                failures += 1
+                if failures <= self.retries:
+                    await asyncio.sleep(self.retry_delay * (2 ** (failures - 1)))
+                    continue
+                error = failed
+            logger.debug("delivery failed", exc_info=error)
+            self._dead_letter(event, trigger.name, f"{type(error).__name__}: {error}")
+            return []
 
     def _dead_letter(self, event: CloudEvent, trigger: str, reason: str) -> None:
         self.dead_letters.append(DeadLetter(event, trigger, reason))

@@ -17,7 +17,8 @@ from cloudevents.http import CloudEvent
 
 from core import events as ev
 from core.chat.answer import offered
-from core.chat.base import Responder, UnknownPlatformError
+from core.chat.base import RateLimited, Responder, UnknownPlatformError
+from core.chat.rate_limits import waiting_up_to
 from core.logs import log_event, timed
 from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
@@ -40,11 +41,13 @@ class Roles:
     """parse, command and respond for one bot: its registry, parser and responders."""
 
     def __init__(self, registry: Registry, parser: ParserConfig, responders: Mapping[str, Responder],
-                 source: str = ev.SOURCE) -> None:
+                 source: str = ev.SOURCE, rate_limit_wait_seconds: float = 5.0) -> None:
         self.registry = registry
         self.parser = parser
         self.responders = dict(responders)
         self.source = source
+        # How long respond may wait on a platform's 429 or 5xx (core/chat/rate_limits.py).
+        self.rate_limit_wait_seconds = rate_limit_wait_seconds
         # One handler per bus role of the table, by its name: a role without one fails here.
         self._handlers: dict[str, Callable[[CloudEvent], Awaitable[list[CloudEvent] | None]]] = {
             name: getattr(self, name) for name in BUS_ROLES}
@@ -78,7 +81,9 @@ class Roles:
         """All roles in one invocation: follow the event through until nothing is left.
 
         Each event goes to the bus role that handles its type (none: it is dropped); `guard`,
-        when given, wraps each step (MonoChain defers a slow command through it).
+        when given, wraps each step (MonoChain defers a slow command through it). A reply the
+        platform rate-limits raises RateLimited carrying that reply as `pending`, so the bus
+        redelivers only it, after the wait.
         """
         pending = [event]
         while pending:
@@ -87,7 +92,12 @@ class Roles:
             if role is None:
                 continue
             step = functools.partial(self.handle, role)
-            pending.extend(await (guard(role, current, step) if guard else step(current)))
+            try:
+                pending.extend(await (guard(role, current, step) if guard else step(current)))
+            except RateLimited as limited:
+                if limited.pending is None:
+                    limited.pending = current  # redeliver the reply, not the whole chain
+                raise
         return []
 
     async def parse(self, event: CloudEvent) -> list[CloudEvent] | None:
@@ -151,7 +161,8 @@ class Roles:
             )
         if offered(str(event.get_attributes().get(ev.EXT_REPLY_TO, "")), response):
             return []  # it goes out in the webhook's own HTTP answer (core/chat/answer.py)
-        await responder.send(response, event)
+        with waiting_up_to(self.rate_limit_wait_seconds):
+            await responder.send(response, event)
         return []
 
     def _unknown(self, name: str) -> str:

@@ -61,6 +61,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     source: str = "/botless"
     slow_command_seconds: float = 2.0
+    # How long respond may wait on a platform's 429 or 5xx before handing the reply back to the bus.
+    rate_limit_wait_seconds: float = 5.0
     dedupe_lease_seconds: int = DEDUPE_LEASE_SECONDS
     # The bearer token of `botless serve`'s ingress and /api/chat (providers/asgi/access.py).
     ingress_token: str = secret_field()
@@ -80,6 +82,13 @@ class Settings:
             slow_seconds = float(slow) if slow else 2.0
         except ValueError:
             raise SettingsError(f"BOTLESS_SLOW_COMMAND_SECONDS={slow!r} is not a number") from None
+        wait = env.get("BOTLESS_RATE_LIMIT_WAIT_SECONDS", "")
+        try:
+            wait_seconds = float(wait) if wait else 5.0
+        except ValueError:
+            raise SettingsError(f"BOTLESS_RATE_LIMIT_WAIT_SECONDS={wait!r} is not a number") from None
+        if not 0 <= wait_seconds <= 900:
+            raise SettingsError(f"BOTLESS_RATE_LIMIT_WAIT_SECONDS={wait!r}: choose 0 to 900 seconds")
         return cls(
             parser=ParserConfig(
                 prefixes=prefixes,
@@ -95,6 +104,7 @@ class Settings:
             max_body_bytes=_int(env, "BOTLESS_MAX_BODY_BYTES", 1024 * 1024, minimum=1),
             source=env.get("BOTLESS_SOURCE", "/botless") or "/botless",
             slow_command_seconds=slow_seconds,
+            rate_limit_wait_seconds=wait_seconds,
             dedupe_lease_seconds=_int(
                 env, "BOTLESS_DEDUPE_LEASE_SECONDS", DEDUPE_LEASE_SECONDS, minimum=1, maximum=_DEDUPE_LEASE_MAX - 1,
                 why=" (less than the 24 h a handled bus event is remembered; longer than the function's timeout)"),

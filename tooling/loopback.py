@@ -38,10 +38,12 @@ class Answer:
     status: int
     body: bytes = b""
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()  # more headers (Retry-After, X-RateLimit-*)
 
     @classmethod
-    def json(cls, value: Any, status: int = 200, content_type: str = "application/json") -> Answer:
-        return cls(status, json.dumps(value).encode(), content_type)
+    def json(cls, value: Any, status: int = 200, content_type: str = "application/json",
+             headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+        return cls(status, json.dumps(value).encode(), content_type, headers)
 
 
 class LoopbackServer:
@@ -89,6 +91,8 @@ def _handler(answer: Callable[[Request], Answer]) -> type[BaseHTTPRequestHandler
             self.send_response(given.status)
             if given.content_type:
                 self.send_header("content-type", given.content_type)
+            for name, value in given.headers:
+                self.send_header(name, value)
             if given.status != 204:  # a 204 carries no body and no Content-Length
                 self.send_header("content-length", str(len(given.body)))
             self.end_headers()

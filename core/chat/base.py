@@ -14,10 +14,37 @@ from core.http import HttpRequest, HttpResponse
 
 
 class DeliveryError(RuntimeError):
-    """A reply could not be delivered to the platform (the bus may retry or dead-letter it)."""
+    """A reply could not be delivered to the platform, for now (a 5xx, a timeout): the bus retries it later."""
 
 
-class UnknownPlatformError(DeliveryError):
+class RateLimited(DeliveryError):
+    """The platform asked to wait `retry_after` seconds (a 429): retried after that, never at once.
+
+    respond waits itself when the wait fits its budget (core/chat/rate_limits.py); otherwise
+    this reaches the target, which hands the reply back to its bus with that delay.
+    """
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+        # The event to deliver again: the response, when the refusal came from a step inside
+        # mono's chain (set by Roles.mono), so the chain's earlier steps are not run twice.
+        self.pending: CloudEvent | None = None
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The platform refused the reply for good (a 4xx other than 429): dead-lettered, never retried.
+
+    `code` is the platform's own error code (Slack's `channel_not_found`, Telegram's
+    `error_code`, Discord's `code`), logged with the dead letter.
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UnknownPlatformError(PermanentDeliveryError):
     """A reply for a platform this bot has no responder for: permanent, so it is never retried."""
 
 

@@ -18,9 +18,11 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.chat.base import DeliveryError, Received
+from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited, Received
+from core.chat.discord_limits import RouteBuckets
 from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
+from core.chat.rate_limits import with_retries
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, signed_headers
 from core.chat.text import truncate
@@ -153,6 +155,13 @@ class DiscordAdapter(WebhookAdapter[DiscordConfig]):
     platform = PLATFORM
     path = "/discord/interactions"
     _verify_key: Any = None  # PyNaCl's key, made on first use
+    _route_buckets: RouteBuckets | None = None  # what Discord's headers said, per instance
+
+    @property
+    def _buckets(self) -> RouteBuckets:
+        if self._route_buckets is None:
+            self._route_buckets = RouteBuckets()
+        return self._route_buckets
 
     @property
     def enabled(self) -> bool:
@@ -202,13 +211,39 @@ class DiscordAdapter(WebhookAdapter[DiscordConfig]):
             raise DeliveryError("this Discord reply has no interaction to answer (botreplyto is empty)")
         body = message_body(response)
         redacted_logger("httpx")  # httpx logs request URLs, and this one holds the token
-        try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                answer_ = await client.post(f"{self.config.api_url}/webhooks/{app_id}/{token}", json=body)
-        except httpx.HTTPError as error:
-            raise DeliveryError(f"Discord follow-up failed: {type(error).__name__}") from None
-        if answer_.status_code >= 300:
-            raise DeliveryError(f"Discord answered {answer_.status_code} to the interaction follow-up")
+        # The webhook id and token are the route's major parameters: one bucket per interaction.
+        route = f"POST /webhooks/{app_id}/{token}"
+
+        async def attempt() -> None:
+            wait, scope = self._buckets.wait_before(route)
+            if wait > 0:
+                raise RateLimited(f"Discord's rate limit ({scope}) holds this follow-up for {wait:.3g} s", wait)
+            try:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    answer_ = await client.post(f"{self.config.api_url}/webhooks/{app_id}/{token}", json=body)
+            except httpx.HTTPError as error:
+                raise DeliveryError(f"Discord follow-up failed: {type(error).__name__}") from None
+            self._buckets.update(route, answer_.headers)
+            if answer_.status_code < 300:
+                return
+            if answer_.status_code == 429:
+                raise self._buckets.refused(route, answer_.headers, _json_or_none(answer_))
+            message = f"Discord answered {answer_.status_code} to the interaction follow-up"
+            if 400 <= answer_.status_code < 500:
+                error_body = _json_or_none(answer_)
+                code = str(error_body.get("code", answer_.status_code)) if isinstance(error_body, dict) else ""
+                raise PermanentDeliveryError(message, code or str(answer_.status_code))
+            raise DeliveryError(message)
+
+        # A 429 is waited out and a 5xx tried again while respond's budget lasts (core/chat/rate_limits.py).
+        await with_retries(attempt)
+
+
+def _json_or_none(answer: Any) -> Any:
+    try:
+        return answer.json()
+    except ValueError:
+        return None
 
 
 DISCORD = Platform(PLATFORM, secrets=("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"),

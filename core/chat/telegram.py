@@ -15,9 +15,10 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
-from core.chat.base import DeliveryError, Received
+from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited, Received
 from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
+from core.chat.rate_limits import with_retries
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, secret_equals
 from core.chat.text import truncate
@@ -180,7 +181,8 @@ async def send_reply(config: TelegramConfig, response: BotResponse, event: Cloud
         body["reply_parameters"] = {"message_id": int(replied), "allow_sending_without_reply": True}
     if response.thread.isdigit():
         body["message_thread_id"] = int(response.thread)
-    await call_bot_api(config, "sendMessage", body)
+    # A 429 is waited out and a 5xx tried again while respond's budget lasts (core/chat/rate_limits.py).
+    await with_retries(lambda: call_bot_api(config, "sendMessage", body))
 
 
 def _chat_id(chat: str) -> int | str:
@@ -198,13 +200,33 @@ async def call_bot_api(config: TelegramConfig, method: str, body: Mapping[str, A
     try:
         async with httpx.AsyncClient(timeout=10) as client:
             reply = await client.post(f"{config.api_url}/bot{config.bot_token}/{method}", json=dict(body))
-        payload = reply.json()
-    except (httpx.HTTPError, ValueError) as error:
+    except httpx.HTTPError as error:
         raise DeliveryError(f"Telegram {method} failed: {type(error).__name__}") from None
-    if reply.status_code != 200 or not isinstance(payload, dict) or not payload.get("ok"):
-        description = payload.get("description", "") if isinstance(payload, dict) else ""
-        raise DeliveryError(f"Telegram {method} failed ({reply.status_code}): {description or 'no description'}")
-    return payload.get("result")
+    try:
+        payload = reply.json()
+    except ValueError:
+        payload = None
+    if reply.status_code == 200 and isinstance(payload, dict) and payload.get("ok"):
+        return payload.get("result")
+    raise refusal(method, reply.status_code, payload)
+
+
+def refusal(method: str, status: int, payload: Any) -> DeliveryError:
+    """What a Bot API refusal means: RateLimited (429, `parameters.retry_after`), DeliveryError
+    (5xx, an unreadable answer: try later) or PermanentDeliveryError (any other 4xx)."""
+    answer = payload if isinstance(payload, dict) else {}
+    description = str(answer.get("description", "")) or "no description"
+    code = str(answer.get("error_code", status))
+    message = f"Telegram {method} failed ({status}): {description}"
+    if status == 429:
+        parameters = answer.get("parameters")
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
+            return RateLimited(message, float(retry_after))
+        return RateLimited(message, 1.0)
+    if 400 <= status < 500 and answer:
+        return PermanentDeliveryError(message, code)
+    return DeliveryError(message)
 
 
 async def set_webhook(config: TelegramConfig, url: str, *, drop_pending_updates: bool = False) -> Any:

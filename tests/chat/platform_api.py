@@ -20,6 +20,7 @@ class PlatformApi:
     def __init__(self) -> None:
         self.calls: list[Request] = []
         self._failures: dict[str, Answer] = {}
+        self._failures_left: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server = LoopbackServer(self.record, poll_interval=0.02)
         self.url = self._server.url
@@ -31,9 +32,15 @@ class PlatformApi:
     def stop(self) -> None:
         self._server.stop()
 
-    def fail(self, path_suffix: str, status: int, payload: Any) -> None:
-        """Answer calls whose path ends with `path_suffix` with `status` and JSON `payload`."""
-        self._failures[path_suffix] = Answer.json(payload, status)
+    def fail(self, path_suffix: str, status: int, payload: Any, *, times: int | None = None,
+             headers: tuple[tuple[str, str], ...] = ()) -> None:
+        """Answer calls whose path ends with `path_suffix` with `status`, JSON `payload` and `headers`.
+
+        With `times`, only the next `times` such calls fail; the later ones are answered as documented.
+        """
+        self._failures[path_suffix] = Answer.json(payload, status, headers=headers)
+        if times is not None:
+            self._failures_left[path_suffix] = times
 
     async def wait_for_calls(self, count: int, timeout: float = 5.0) -> list[Request]:
         """The calls, once there are at least `count` of them (or when `timeout` is up)."""
@@ -46,9 +53,15 @@ class PlatformApi:
     def record(self, call: Request) -> Answer:
         with self._lock:
             self.calls.append(call)
-        for suffix, failure in self._failures.items():
-            if call.path.endswith(suffix):
-                return failure
+            for suffix, failure in self._failures.items():
+                if not call.path.endswith(suffix):
+                    continue
+                left = self._failures_left.get(suffix)
+                if left is None:
+                    return failure
+                if left > 0:
+                    self._failures_left[suffix] = left - 1
+                    return failure
         return _documented_answer(call)
 
 
