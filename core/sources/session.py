@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from cloudevents.http import CloudEvent
 
+from core.sources.backoff import Backoff
 from core.sources.base import ChatSource
 
 logger = logging.getLogger("botless")
@@ -39,10 +40,19 @@ class SourceSession:
         task.add_done_callback(self.in_flight.discard)
 
     async def _deliver(self, event: CloudEvent) -> None:
-        try:
-            await self.sink(event)
-        except Exception:  # one message's failure must not end the connection
-            logger.exception("the sink refused chat message %s from %s", event["id"], self.source.platform)
+        # The message is claimed already (a restart would skip it), so a refusing sink is
+        # tried again with backoff until it takes the event or shutdown cancels it: nothing
+        # is dropped, and one message's failure never ends the connection.
+        backoff = Backoff(initial=0.5, maximum=30.0)
+        while True:
+            try:
+                await self.sink(event)
+                return
+            except Exception as error:
+                delay = backoff.next_delay()
+                logger.error("the sink refused chat message %s from %s (%s: %s); trying again in %.1f s",
+                             event["id"], self.source.platform, type(error).__name__, error, delay)
+                await asyncio.sleep(delay)
 
     async def drain(self, grace_seconds: float) -> None:
         """Wait up to `grace_seconds` for the deliveries in flight, then cancel the rest."""

@@ -22,10 +22,19 @@ from urllib.parse import urlsplit
 
 from cloudevents.http import CloudEvent
 
+from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, Rejection
 from core.chat.redaction import redacted_logger
-from core.chat.telegram import PLATFORM, SEEN_TTL_SECONDS, TelegramConfig, message_from_update, send_reply, update_key
+from core.chat.telegram import (
+    PLATFORM,
+    SEEN_TTL_SECONDS,
+    TelegramConfig,
+    message_from_update,
+    refusal,
+    send_reply,
+    update_key,
+)
 from core.dedupe import DedupeStore
 from core.events import BotResponse, chat_message_event
 from core.settings import Settings, SettingsError
@@ -164,32 +173,29 @@ class TelegramPollingSource:
             reply = await client.post(f"{self.config.api_url}/bot{self.config.bot_token}/{method}", json=dict(body))
         except httpx.HTTPError as error:  # never str(error): it may hold the URL, and so the token
             raise _Reconnect(f"{method} failed: {type(error).__name__}") from None
-        if reply.status_code >= 500:
-            raise _Reconnect(f"{method} answered {reply.status_code}")
         try:
             payload = reply.json()
         except ValueError:
-            raise _Reconnect(f"{method} answered {reply.status_code} without JSON") from None
-        payload = payload if isinstance(payload, dict) else {}
-        if reply.status_code == 200 and payload.get("ok") is True:
+            payload = None
+        if reply.status_code == 200 and isinstance(payload, dict) and payload.get("ok") is True:
             return payload.get("result")
-        raise self._refusal(method, reply.status_code, payload)
+        raise self._refused(method, refusal(method, reply.status_code, payload))
 
-    def _refusal(self, method: str, status: int, payload: Mapping[str, Any]) -> Exception:
-        description = str(payload.get("description") or "no description")
-        if status == 429:
-            parameters = payload.get("parameters")
-            retry_after = parameters.get("retry_after") if isinstance(parameters, Mapping) else None
-            return _RetryAfter(float(retry_after) if isinstance(retry_after, (int, float)) else 1.0)
-        if status in (401, 404):
-            return SourceRefused(f"Telegram refused TELEGRAM_BOT_TOKEN ({method}: {status} {description}); "
+    def _refused(self, method: str, error: DeliveryError) -> Exception:
+        """What a Bot API refusal (core/chat/telegram.py's reading of it) means to a poller."""
+        if isinstance(error, RateLimited):
+            return _RetryAfter(error.retry_after)
+        if not isinstance(error, PermanentDeliveryError):
+            return _Reconnect(str(error))  # a 5xx or an answer without JSON: try again later
+        if error.code in ("401", "404"):
+            return SourceRefused(f"Telegram refused TELEGRAM_BOT_TOKEN ({error}); "
                                  "copy the bot's token from @BotFather again (/token)")
-        if status == 409:
+        if error.code == "409":
             return SourceRefused(
-                f"Telegram answered getUpdates 409 ({description}): only one process can poll a bot's updates, "
-                "so stop the other one using this token (another `botless connect telegram`, or a webhook "
-                "set since: pass --delete-webhook to remove it)")
-        return SourceRefused(f"Telegram {method} failed ({status}): {description}")
+                f"{error}: only one process can poll a bot's updates, so stop the other one using this "
+                "token (another `botless connect telegram`, or a webhook set since: pass --delete-webhook "
+                "to remove it)")
+        return SourceRefused(str(error))
 
 
 def _switch(env: Mapping[str, str], name: str) -> bool:

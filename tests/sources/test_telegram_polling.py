@@ -163,7 +163,7 @@ async def test_a_bad_token_is_refused(api: TelegramApi) -> None:
     store = MemoryDedupeStore()
     source = polling(api, store, token="123456789:not-this-bots-token")
     message = str(await refused(source, bot_for(source, store)))
-    assert "Telegram refused TELEGRAM_BOT_TOKEN (getMe: 401 Unauthorized)" in message
+    assert "Telegram refused TELEGRAM_BOT_TOKEN (Telegram getMe failed (401): Unauthorized)" in message
     assert api.called("getUpdates") == []
 
 
