@@ -1,6 +1,8 @@
-# The same objects `botless manifests --target knative` prints (tooling/packaging/knative.py).
+# The same objects `botless manifests --target knative` prints (tooling/packaging/knative.py);
+# channels.tf holds the Channel wiring, sources.tf the connection-mode chat sources.
 locals {
   pipeline = var.topology == "pipeline"
+  broker   = var.wiring == "broker"
   # Service name suffix -> BOTLESS_ROLE and, for mono, which face it serves
   # (BOTLESS_KNATIVE_ROUTES): the public webhooks, or the cluster-local bus route.
   services = local.pipeline ? {
@@ -114,6 +116,7 @@ resource "kubernetes_manifest" "service" {
 }
 
 resource "kubernetes_manifest" "broker" {
+  count = local.broker ? 1 : 0
   manifest = {
     apiVersion = "eventing.knative.dev/v1"
     kind       = "Broker"
@@ -122,8 +125,15 @@ resource "kubernetes_manifest" "broker" {
   }
 }
 
+# Before `wiring`, the Broker was a single resource.
+moved {
+  from = kubernetes_manifest.broker
+  to   = kubernetes_manifest.broker[0]
+}
+
 resource "kubernetes_manifest" "trigger" {
-  for_each = local.routes
+  # With sources, respond's Triggers filter on each platform no source serves (sources.tf).
+  for_each = local.broker ? { for k, v in local.routes : k => v if !(local.sourced && v.role == "respond") } : {}
   manifest = {
     apiVersion = "eventing.knative.dev/v1"
     kind       = "Trigger"
@@ -145,7 +155,8 @@ resource "kubernetes_manifest" "trigger" {
   depends_on = [kubernetes_manifest.broker, kubernetes_manifest.service]
 }
 
-# Gives the publishing Service (receive, or mono for its deferred work) the Broker as K_SINK.
+# Gives the publishing Service (receive, or mono for its deferred work) the Broker (or the
+# first Channel) as K_SINK.
 resource "kubernetes_manifest" "sink_binding" {
   manifest = {
     apiVersion = "sources.knative.dev/v1"
@@ -157,8 +168,16 @@ resource "kubernetes_manifest" "sink_binding" {
     }
     spec = {
       subject = { apiVersion = "serving.knative.dev/v1", kind = "Service", name = local.service_of[local.http_role] }
-      sink    = { ref = { apiVersion = "eventing.knative.dev/v1", kind = "Broker", name = var.name } }
+      sink = { ref = local.broker ? { apiVersion = "eventing.knative.dev/v1", kind = "Broker", name = var.name } : {
+        apiVersion = "messaging.knative.dev/v1", kind = "Channel", name = local.channel_of[local.channels[0]]
+      } }
     }
   }
-  depends_on = [kubernetes_manifest.broker, kubernetes_manifest.service]
+  depends_on = [kubernetes_manifest.broker, kubernetes_manifest.channel, kubernetes_manifest.service]
+  lifecycle {
+    precondition {
+      condition     = !local.sourced || (local.pipeline && local.broker)
+      error_message = "sources need topology = \"pipeline\" (mono posts every reply itself, in-process) and wiring = \"broker\" (a Channel has no filter, so respond and the source would both get every response)."
+    }
+  }
 }

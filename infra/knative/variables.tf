@@ -13,6 +13,32 @@ variable "topology" {
   }
 }
 
+variable "wiring" {
+  description = "broker: a Broker and a Trigger per event type; channels: a Channel per hop and Subscriptions whose reply is the next Channel (the seed's wiring)."
+  type        = string
+  default     = "broker"
+  validation {
+    condition     = contains(["broker", "channels"], var.wiring)
+    error_message = "The wiring is broker or channels."
+  }
+}
+
+variable "sources" {
+  description = "Connection-mode chat sources to run (irc, slack, telegram), each a Deployment bound to the Broker; needs topology pipeline and wiring broker. Their secrets go in chat_secrets, their other settings in source_settings."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for s in var.sources : contains(["irc", "slack", "telegram"], s)])
+    error_message = "Each source is irc, slack or telegram."
+  }
+}
+
+variable "source_settings" {
+  description = "The sources' non-secret settings by variable name (IRC_SERVER, IRC_NICK, IRC_CHANNELS, ...), put in each source's ConfigMap; unset ones take the source's defaults."
+  type        = map(string)
+  default     = {}
+}
+
 variable "commands" {
   description = "The bot's command names; one Trigger per command type. `botless package` writes them."
   type        = list(string)
