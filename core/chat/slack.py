@@ -26,6 +26,7 @@ from cloudevents.http import CloudEvent
 from core.chat.base import DeliveryError, Received
 from core.chat.outcomes import Ignored, Rejection
 from core.chat.platform import Platform
+from core.chat.rate_limits import with_retries
 from core.chat.redaction import redact, redacted_logger
 from core.chat.request_checks import parse_json_object, signed_headers
 from core.chat.slack_events import (
@@ -34,6 +35,7 @@ from core.chat.slack_events import (
     message_from_slash_command,
     parse_form,
 )
+from core.chat.slack_retries import budgeted_retry_handlers, refusal
 from core.chat.urls import api_url_from_env
 from core.chat.webhook import WebhookAdapter
 from core.events import (
@@ -182,27 +184,31 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
         """Post `response` to its response_url, else to its channel and thread."""
         attributes = event.get_attributes()
         response_url = str(attributes.get(EXT_REPLY_TO, ""))
+        # A 5xx is tried again while respond's budget lasts (core/chat/rate_limits.py); a 429
+        # is slack_sdk's to wait out (core/chat/slack_retries.py).
         if response_url:
-            await asyncio.to_thread(self._send_to_response_url, response_url, response)
+            await with_retries(lambda: asyncio.to_thread(self._send_to_response_url, response_url, response))
             return
         channel = response.channel or str(attributes.get(EXT_CHANNEL, ""))
         thread = response.thread or str(attributes.get(EXT_THREAD, ""))
         if not channel:
             raise DeliveryError("this Slack reply has neither a response_url nor a channel")
-        await asyncio.to_thread(self._post_message, channel, thread, response.text)
+        await with_retries(lambda: asyncio.to_thread(self._post_message, channel, thread, response.text))
 
     def _send_to_response_url(self, url: str, response: BotResponse) -> None:
         from slack_sdk.webhook import WebhookClient
 
         self._check_response_url(url)
-        client = WebhookClient(url, timeout=10, logger=redacted_logger("botless.slack_sdk"))
+        client = WebhookClient(url, timeout=10, logger=redacted_logger("botless.slack_sdk"),
+                               retry_handlers=budgeted_retry_handlers())
         try:
             result = client.send(text=response.text,
                                  response_type="ephemeral" if response.ephemeral else "in_channel")
         except Exception as error:  # noqa: BLE001 (urllib's and http.client's errors, which may name the URL)
             raise DeliveryError(f"Slack response_url call failed: {type(error).__name__}") from None
         if result.status_code != 200:
-            raise DeliveryError(f"Slack response_url answered {result.status_code}: {redact(result.body)[:200]}")
+            # A response_url answers 404 `expired_url` or `used_url` once it is spent: permanent.
+            raise refusal("response_url call", result.status_code, result.headers, redact(result.body)[:200])
 
     def _check_response_url(self, url: str) -> None:
         target, api = urlsplit(url), urlsplit(self.config.api_url)
@@ -223,8 +229,11 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
         try:
             self._web_client().chat_postMessage(**arguments)
         except SlackApiError as error:
-            code = error.response.get("error", "unknown_error") if error.response is not None else "no response"
-            raise DeliveryError(f"Slack chat.postMessage failed: {code}") from None
+            answer = error.response
+            if answer is None:
+                raise DeliveryError("Slack chat.postMessage failed: no response") from None
+            raise refusal("chat.postMessage", answer.status_code, answer.headers,
+                          str(answer.get("error", "unknown_error"))) from None
         except Exception as error:  # noqa: BLE001 (urllib's and http.client's errors)
             raise DeliveryError(f"Slack chat.postMessage failed: {type(error).__name__}") from None
 
@@ -233,7 +242,8 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
             from slack_sdk import WebClient
 
             self._client = WebClient(token=self.config.bot_token, base_url=self.config.api_url + "/",
-                                     timeout=10, logger=redacted_logger("botless.slack_sdk"))
+                                     timeout=10, logger=redacted_logger("botless.slack_sdk"),
+                                     retry_handlers=budgeted_retry_handlers())
         return self._client
 
 

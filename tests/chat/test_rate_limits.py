@@ -163,3 +163,31 @@ async def test_a_permanent_refusal_is_dead_lettered_at_once(make_bot, platform_a
     assert len(platform_api.calls) == 1  # not retried
     [letter] = bot.broker.dead_letters
     assert letter.trigger == "respond" and "blocked by the user" in letter.reason
+
+
+SLACK_429 = {"ok": False, "error": "ratelimited"}
+
+
+def _slack(bot): return bot.bot.adapters["slack"]  # noqa: E704
+
+
+async def test_slack_429_is_waited_out_by_slack_sdk_within_the_budget(bot, platform_api) -> None:
+    platform_api.fail("/chat.postMessage", 429, SLACK_429, times=1, headers=(("Retry-After", "1"),))
+    with waiting_up_to(5):
+        await _slack(bot).send(*_reply("slack", "", channel="C111"))
+    assert [c.path for c in platform_api.calls] == ["/chat.postMessage", "/chat.postMessage"]
+
+
+async def test_slack_429_past_the_budget_is_handed_back_with_its_retry_after(bot, platform_api) -> None:
+    platform_api.fail("/chat.postMessage", 429, SLACK_429, headers=(("Retry-After", "30"),))
+    with waiting_up_to(5), pytest.raises(RateLimited) as raised:
+        await _slack(bot).send(*_reply("slack", "", channel="C111"))
+    assert raised.value.retry_after == 30
+    assert len(platform_api.calls) == 1
+
+
+async def test_slack_spent_response_url_is_permanent(bot, platform_api) -> None:
+    platform_api.fail("/commands/T1/1/abc", 404, "expired_url")
+    with waiting_up_to(5), pytest.raises(PermanentDeliveryError):
+        await _slack(bot).send(*_reply("slack", f"{platform_api.url}/commands/T1/1/abc"))
+    assert len(platform_api.calls) == 1

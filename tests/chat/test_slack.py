@@ -212,12 +212,23 @@ async def test_a_message_and_its_app_mention_are_answered_once(bot, platform_api
     assert [call.json["text"] for call in calls] == ["twice?"]
 
 
-async def test_a_failed_post_is_a_delivery_error_without_the_token(bot, platform_api):
+async def test_a_refused_post_is_dead_lettered_at_once_without_the_token(bot, platform_api):
     platform_api.fail("/chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
     body = message_payload("/echo nowhere")
     await bot.post("/slack/events", body, slack_headers(body))
     [dead] = bot.broker.dead_letters
-    assert "channel_not_found" in dead.reason and SLACK_TOKEN not in dead.reason
+    assert "PermanentDeliveryError" in dead.reason and "channel_not_found" in dead.reason
+    assert SLACK_TOKEN not in dead.reason
+    assert len(platform_api.calls) == 1  # permanent: the broker does not retry it
+
+
+async def test_a_failing_slack_is_retried_and_dead_lettered_without_the_token(make_bot, platform_api):
+    bot = make_bot(BOTLESS_RATE_LIMIT_WAIT_SECONDS="0")  # no retry inside respond: only the bus's
+    platform_api.fail("/chat.postMessage", 200, {"ok": False, "error": "internal_error"})
+    body = message_payload("/echo nowhere")
+    await bot.post("/slack/events", body, slack_headers(body))
+    [dead] = bot.broker.dead_letters
+    assert "internal_error" in dead.reason and SLACK_TOKEN not in dead.reason
     assert len(platform_api.calls) == 3  # the broker retried twice
 
 
