@@ -12,7 +12,11 @@ mechanism (a `Deferrer`) and continued by a later invocation of the same functio
   one loop of every topology) runs here, its command step guarded: a slow command
   (declared `slow=True`, or one that already overran the budget in this process) is
   deferred before it starts; any other runs under the budget
-  (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it.
+  (`BOTLESS_SLOW_COMMAND_SECONDS`) and is deferred if it overruns it. A reply the
+  platform rate-limits past respond's wait budget is deferred too (only the reply,
+  `RateLimited.pending`), and a reply it refuses for good is logged dead-lettered:
+  either way the webhook is answered 2xx, since failing it would make the platform
+  retry the whole message (the chain again, or a retry storm on a permanent refusal).
 - `resume`: the later invocation the deferrer caused runs the whole chain, with no
   budget, and never defers again (so deferral cannot loop). It came through a bus,
   so it is claimed in the bot's dedupe store first: a redelivery of a handled event is
@@ -29,6 +33,7 @@ from cloudevents.http import CloudEvent
 
 from core import events as ev
 from core.bot import Bot
+from core.chat.base import PermanentDeliveryError, RateLimited
 from core.logs import log_event
 from core.roles import CHAIN_ROLE, Step
 from providers.runtime import ConfigurationError, Deferrer, run_role
@@ -59,7 +64,18 @@ class MonoChain:
     async def run(self, event: CloudEvent) -> None:
         """Run the chain for `event` now, deferring a slow command instead of running it."""
         # A webhook's event: its adapter deduplicated the delivery, so no claim here.
-        await run_role(self.bot, CHAIN_ROLE, event, None, deduplicate=False, guard=self._within_budget)
+        try:
+            await run_role(self.bot, CHAIN_ROLE, event, None, deduplicate=False, guard=self._within_budget)
+        except RateLimited as limited:
+            if limited.pending is None:
+                raise
+            # The deferred invocation waits with a fresh budget; past that, its bus retries later.
+            log_event(limited.pending, CHAIN_ROLE, 0.0, "rate-limited", retry_after=limited.retry_after,
+                      target=self.target)
+            await self.defer(limited.pending)
+        except PermanentDeliveryError as refused:
+            log_event(event, CHAIN_ROLE, 0.0, "dead-lettered", code=refused.code, target=self.target,
+                      reason=str(refused))
 
     async def resume(self, event: CloudEvent) -> None:
         """Continue a deferred event: the whole chain, no budget, no further deferral.
