@@ -35,7 +35,7 @@ from core.chat.slack_events import (
     message_from_slash_command,
     parse_form,
 )
-from core.chat.slack_retries import budgeted_retry_handlers, refusal
+from core.chat.slack_retries import refusal
 from core.chat.urls import api_url_from_env
 from core.chat.webhook import WebhookAdapter
 from core.events import (
@@ -184,8 +184,7 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
         """Post `response` to its response_url, else to its channel and thread."""
         attributes = event.get_attributes()
         response_url = str(attributes.get(EXT_REPLY_TO, ""))
-        # A 5xx is tried again while respond's budget lasts (core/chat/rate_limits.py); a 429
-        # is slack_sdk's to wait out (core/chat/slack_retries.py).
+        # A 429 is waited out and a 5xx tried again while respond's budget lasts (core/chat/rate_limits.py).
         if response_url:
             await with_retries(lambda: asyncio.to_thread(self._send_to_response_url, response_url, response))
             return
@@ -199,8 +198,8 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
         from slack_sdk.webhook import WebhookClient
 
         self._check_response_url(url)
-        client = WebhookClient(url, timeout=10, logger=redacted_logger("botless.slack_sdk"),
-                               retry_handlers=budgeted_retry_handlers())
+        # No retry handlers: a 429 or a 5xx is with_retries' to wait out, off this thread.
+        client = WebhookClient(url, timeout=10, logger=redacted_logger("botless.slack_sdk"), retry_handlers=[])
         try:
             result = client.send(text=response.text,
                                  response_type="ephemeral" if response.ephemeral else "in_channel")
@@ -243,7 +242,7 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
 
             self._client = WebClient(token=self.config.bot_token, base_url=self.config.api_url + "/",
                                      timeout=10, logger=redacted_logger("botless.slack_sdk"),
-                                     retry_handlers=budgeted_retry_handlers())
+                                     retry_handlers=[])
         return self._client
 
 

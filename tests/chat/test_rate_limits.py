@@ -171,7 +171,7 @@ SLACK_429 = {"ok": False, "error": "ratelimited"}
 def _slack(bot): return bot.bot.adapters["slack"]  # noqa: E704
 
 
-async def test_slack_429_is_waited_out_by_slack_sdk_within_the_budget(bot, platform_api) -> None:
+async def test_slack_429_is_waited_out_within_the_budget(bot, platform_api) -> None:
     platform_api.fail("/chat.postMessage", 429, SLACK_429, times=1, headers=(("Retry-After", "1"),))
     with waiting_up_to(5):
         await _slack(bot).send(*_reply("slack", "", channel="C111"))
