@@ -11,6 +11,7 @@ from core.sources.definition import SourceDefinition
 
 # Adding a source: its module, listed here under the name `botless connect` takes.
 SOURCE_MODULES: dict[str, str] = {
+    "irc": "core.sources.irc",
     "slack": "core.sources.slack_socket",
     "telegram": "core.sources.telegram_polling",
 }
