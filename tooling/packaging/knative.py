@@ -18,8 +18,6 @@ declares the same objects through Terraform.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from core import events as ev
@@ -28,46 +26,26 @@ from core.chat.platforms import chat_secrets
 from core.role_table import HTTP_ROLES, roles_of
 from core.settings import Settings
 from core.sources.definition import SourceDefinition
+from tooling.packaging.knative_options import (
+    DELIVERY,
+    KnativeOptions,
+    audience,
+    broker_ref,
+    destination,
+    metadata,
+    oidc_env,
+    security_context,
+    service_ref,
+)
+
+# KnativeOptions and audience are part of what this module offers, from knative_options.py.
+__all__ = ["PUBLIC_SERVICES", "STORE_SECRETS", "KnativeOptions", "audience", "manifests", "platform_routes",
+           "routes", "secret_settings", "secrets_from", "services", "trigger_types"]
 
 # Settings that go in the Secret beside the chat secrets.
 STORE_SECRETS = ("BOTLESS_REDIS_URL",)
 # The Services the internet reaches (the webhooks); every other one is cluster-local.
 PUBLIC_SERVICES = HTTP_ROLES
-# What the Broker and each Channel do with a failed delivery: retried, then dropped (or dead-lettered).
-DELIVERY = {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}
-
-
-@dataclass(frozen=True)
-class KnativeOptions:
-    """The inputs of the manifests (the same as infra/knative's variables)."""
-
-    image: str
-    commands: tuple[str, ...]
-    topology: str = "mono"
-    name: str = "botless"
-    namespace: str = ""
-    memory: str = "256Mi"
-    min_scale: int = 0
-    max_scale: int = 10
-    # What the Secret holds (`secrets_from(settings)`: the platforms' secrets and STORE_SECRETS that are set).
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    # False: leave the Secret out (it is managed elsewhere, e.g. by External Secrets).
-    with_secret: bool = True
-    # The cluster's service-account issuer: set, the bus routes check Knative's OIDC sender tokens.
-    oidc_issuer: str = ""
-    oidc_jwks_url: str = ""
-    # "broker" (Triggers) or "channels" (a Channel per hop, Subscriptions with replies).
-    wiring: str = "broker"
-    # Connection-mode chat sources (core/sources/registry.py) and the values of their non-secret settings.
-    sources: tuple[SourceDefinition, ...] = ()
-    source_settings: Mapping[str, str] = field(default_factory=dict)
-    # The bot's webhook platforms: with sources, respond gets one Trigger per platform no source serves.
-    platforms: tuple[str, ...] = ()
-
-    @property
-    def secret_name(self) -> str:
-        """The one Secret every Service and source reads its secrets from."""
-        return f"{self.name}-chat"
 
 
 def secret_settings(settings: Settings) -> tuple[str, ...]:
@@ -114,12 +92,6 @@ def services(topology: str) -> list[tuple[str, str, str]]:
     return [(role, role, "") for role in roles_of(topology)]
 
 
-def audience(options: KnativeOptions, service_suffix: str) -> str:
-    """The OIDC audience of a bus Service: its name and namespace, so a token for one fits no other."""
-    name = f"{options.name}-{service_suffix}"
-    return f"{name}.{options.namespace}" if options.namespace else name
-
-
 def routes(topology: str, commands: tuple[str, ...] | list[str]) -> list[tuple[str, str, str]]:
     """(Trigger name suffix, subscriber Service suffix, event type) of every Trigger of a topology.
 
@@ -153,57 +125,6 @@ def platform_routes(options: KnativeOptions, suffix: str) -> list[tuple[str, str
 def trigger_types(objects: list[dict[str, Any]]) -> list[str]:
     """The event types the Triggers among `objects` filter on."""
     return [o["spec"]["filter"]["attributes"]["type"] for o in objects if o["kind"] == "Trigger"]
-
-
-def oidc_env(options: KnativeOptions, service_suffix: str) -> list[dict[str, str]]:
-    """With an OIDC issuer, the settings that make a bus Service check the sender token for its audience."""
-    if not options.oidc_issuer:
-        return []
-    env = [{"name": "BOTLESS_KNATIVE_OIDC_AUDIENCE", "value": audience(options, service_suffix)},
-           {"name": "BOTLESS_KNATIVE_OIDC_ISSUER", "value": options.oidc_issuer}]
-    if options.oidc_jwks_url:
-        env.append({"name": "BOTLESS_KNATIVE_OIDC_JWKS_URL", "value": options.oidc_jwks_url})
-    return env
-
-
-def security_context() -> dict[str, Any]:
-    """Every container's: no root, no privilege, no capability (a new dict: YAML would alias a shared one)."""
-    return {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"}}
-
-
-def service_ref(options: KnativeOptions, suffix: str) -> dict[str, str]:
-    """A reference to the Knative Service `<name>-<suffix>`."""
-    return {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": f"{options.name}-{suffix}"}
-
-
-def broker_ref(options: KnativeOptions) -> dict[str, str]:
-    return {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": options.name}
-
-
-def destination(options: KnativeOptions, ref: dict[str, str], service_suffix: str) -> dict[str, Any]:
-    """A subscriber: `ref`, and with an OIDC issuer the audience its Service checks.
-
-    A Kubernetes or Knative Serving Service announces no audience of its own, so the
-    Trigger or Subscription names it.
-    """
-    found: dict[str, Any] = {"ref": ref}
-    if options.oidc_issuer:
-        found["audience"] = audience(options, service_suffix)
-    return found
-
-
-def metadata(options: KnativeOptions, name: str, role: str = "", **extra: Any) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/name": "botless", "app.kubernetes.io/instance": options.name}
-    if role:
-        labels["botless.dev/role"] = role
-    labels.update(extra.pop("labels", {}))
-    found: dict[str, Any] = {"name": name}
-    if options.namespace:
-        found["namespace"] = options.namespace
-    found["labels"] = labels
-    found.update(extra)
-    return found
 
 
 def _secret(options: KnativeOptions) -> dict[str, Any]:

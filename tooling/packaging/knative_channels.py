@@ -16,15 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.channels import channel_subscriptions, channels_of, entry_channel
-from tooling.packaging.knative import (
-    DELIVERY,
-    PUBLIC_SERVICES,
-    KnativeOptions,
-    destination,
-    metadata,
-    service_ref,
-    services,
-)
+from tooling.packaging.knative import PUBLIC_SERVICES, services
+from tooling.packaging.knative_options import DELIVERY, KnativeOptions, destination, metadata, service_ref
 
 CHANNEL_API = "messaging.knative.dev/v1"
 

@@ -27,8 +27,8 @@ from typing import Any
 
 from core import events as ev
 from core.sources.definition import SourceDefinition
-from tooling.packaging.knative import (
-    STORE_SECRETS,
+from tooling.packaging.knative import STORE_SECRETS
+from tooling.packaging.knative_options import (
     KnativeOptions,
     broker_ref,
     destination,
