@@ -1,9 +1,14 @@
 """Signed Slack messages with retries and twins against two `botless serve` sharing one store.
 
 Run: python bench/load.py [--messages 5000] [--clients 50] [--retries 0.2] [--twins 0.05]
-                          [--store sqlite|redis]
+                          [--store sqlite|redis] [--rate-limit]
 Prints replies per message (0, 1, 2+), non-2xx answers, p50/p99 latency and each server's
 peak RSS. Asserts nothing (tests/local/test_load.py runs 300 messages and checks the counts).
+
+`--rate-limit` makes the stand-in enforce Slack's one message per second per channel (429
+with Retry-After past it) over the 10 channels the messages use; it then also prints the
+429s answered and the delay from each message's first send to its reply's acceptance.
+Try `--rate-limit --messages 100`: about ten replies queue on each channel.
 
 Each message is `/echo m<N>` as a signed Events API callback. A retry is the same signed
 body re-sent with X-Slack-Retry-Num/-Reason, to either server, half of them at once with
@@ -52,6 +57,9 @@ class LoadResult:
     statuses: Counter[int] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
     peak_rss_mb: list[float] = field(default_factory=list)
+    sent_at: dict[int, float] = field(default_factory=dict)  # message -> monotonic time of its first send
+    refused: int = 0  # the stand-in's 429s (--rate-limit)
+    delays_s: list[float] = field(default_factory=list)  # first send -> reply accepted (--rate-limit)
 
     @property
     def non_2xx(self) -> int:
@@ -109,6 +117,7 @@ async def drive(urls: list[str], plans: list[list[tuple[int, bytes, int]]], clie
         queue.put_nowait(groups)
 
     async def send(client: httpx.AsyncClient, server: int, body: bytes, retry: int) -> None:
+        result.sent_at.setdefault(_index_of(body), time.monotonic())
         started = time.perf_counter()
         try:
             answer = await client.post(urls[server] + "/slack/events", content=body, headers=signed(body, retry))
@@ -127,6 +136,10 @@ async def drive(urls: list[str], plans: list[list[tuple[int, bytes, int]]], clie
     await asyncio.gather(*(client_loop() for _ in range(clients)))
 
 
+def _index_of(body: bytes) -> int:
+    return int(json.loads(body)["event"]["text"].rpartition("m")[2])
+
+
 def settle(api: SlackApi, expected: int, quiet_seconds: float = 1.5, limit_seconds: float = 60) -> None:
     """Wait until the replies stop coming (every message answered, or nothing new for a while)."""
     deadline, last, last_change = time.monotonic() + limit_seconds, -1, time.monotonic()
@@ -139,11 +152,15 @@ def settle(api: SlackApi, expected: int, quiet_seconds: float = 1.5, limit_secon
         time.sleep(0.05)
 
 
-def run_load(messages: int, clients: int, retries: float, twins: float, store: str) -> LoadResult:
-    """Start the stand-in API, the store and two servers; send the load; count the replies."""
+def run_load(messages: int, clients: int, retries: float, twins: float, store: str,
+             rate_limit: bool = False) -> LoadResult:
+    """Start the stand-in API, the store and two servers; send the load; count the replies.
+
+    With `rate_limit`, the stand-in allows one post per second per channel (Slack's limit).
+    """
     result = LoadResult(messages)
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        api = stack.enter_context(SlackApi())
+        api = stack.enter_context(SlackApi(per_channel_interval=1.0 if rate_limit else 0.0))
         if store == "redis":
             dedupe = f"redis://127.0.0.1:{stack.enter_context(RedisServer(free_port())).port}/0"
         else:
@@ -153,10 +170,15 @@ def run_load(messages: int, clients: int, retries: float, twins: float, store: s
         servers = [stack.enter_context(BotlessServer(free_port(), env)) for _ in range(2)]
         asyncio.run(drive([server.url for server in servers], plan(messages, retries, twins, len(servers)),
                           clients, result))
-        settle(api, messages)
+        # Rate-limited replies arrive a second apart per channel, some after a bus redelivery.
+        settle(api, messages, quiet_seconds=8 if rate_limit else 1.5,
+               limit_seconds=60 + (messages if rate_limit else 0))
         result.peak_rss_mb = [server.peak_rss_mb() for server in servers]
         replies = {index: api.texts.get(f"m{index}", 0) for index in range(messages)}
         result.replies = Counter(min(count, 2) for count in replies.values())
+        result.refused = api.refused
+        result.delays_s = sorted(api.first_accepted[f"m{index}"] - result.sent_at[index]
+                                 for index in range(messages) if f"m{index}" in api.first_accepted)
     return result
 
 
@@ -170,7 +192,21 @@ def report(result: LoadResult) -> str:
         f"statuses {dict(sorted(result.statuses.items()))}",
         f"latency p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms",
         "peak RSS: " + ", ".join(f"server {i + 1} {mb:.0f} MB" for i, mb in enumerate(result.peak_rss_mb)),
+        *(_rate_limit_lines(result) if result.refused else []),
     ])
+
+
+def _rate_limit_lines(result: LoadResult) -> list[str]:
+    delays = result.delays_s or [0.0]
+
+    def at(share: float) -> float:
+        return delays[min(len(delays) - 1, int(len(delays) * share))]
+
+    return [
+        f"rate limit: {result.refused} posts answered 429; delivered {result.replies[1] + result.replies[2]}, "
+        f"duplicates {result.replies[2]} (goal 0), lost {result.replies[0]} (goal 0)",
+        f"delay to the reply: p50 {at(0.5):.1f} s, p90 {at(0.9):.1f} s, max {delays[-1]:.1f} s",
+    ]
 
 
 def main() -> int:
@@ -180,12 +216,14 @@ def main() -> int:
     parser.add_argument("--retries", type=float, default=0.2, help="share of messages re-sent as Slack retries")
     parser.add_argument("--twins", type=float, default=0.05, help="share with an app_mention twin")
     parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite")
+    parser.add_argument("--rate-limit", action="store_true",
+                        help="the stand-in allows one message per second per channel (429 past it)")
     args = parser.parse_args()
     if args.store == "redis" and not shutil.which("redis-server"):
         print("--store redis needs redis-server on PATH (bash .ci/services.sh installs it)", file=sys.stderr)
         return 2
     try:
-        result = run_load(args.messages, args.clients, args.retries, args.twins, args.store)
+        result = run_load(args.messages, args.clients, args.retries, args.twins, args.store, args.rate_limit)
     except RuntimeError as error:  # a server that would not start says why
         print(error, file=sys.stderr)
         return 2

@@ -34,6 +34,7 @@ from cloudevents.http import CloudEvent
 from core import events as ev
 from core.bot import Bot
 from core.chat.base import PermanentDeliveryError, RateLimited
+from core.chat.rate_limits import waiting_up_to
 from core.logs import log_event
 from core.roles import CHAIN_ROLE, Step
 from providers.runtime import ConfigurationError, Deferrer, run_role
@@ -65,7 +66,10 @@ class MonoChain:
         """Run the chain for `event` now, deferring a slow command instead of running it."""
         # A webhook's event: its adapter deduplicated the delivery, so no claim here.
         try:
-            await run_role(self.bot, CHAIN_ROLE, event, None, deduplicate=False, guard=self._within_budget)
+            # A platform's rate limit is waited for only within the ack budget here: the
+            # webhook's answer waits for this chain (the resumed invocation has a fresh budget).
+            with waiting_up_to(self.budget):
+                await run_role(self.bot, CHAIN_ROLE, event, None, deduplicate=False, guard=self._within_budget)
         except RateLimited as limited:
             if limited.pending is None:
                 raise

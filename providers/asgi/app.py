@@ -147,6 +147,10 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore
         if received.deferred and received.events and defer is None:
             task = BackgroundTask(_publish_all, publish, received.events)
             return to_starlette(received.response, background=task)
+        if received.events and defer is None:
+            # Locally `publish` is the embedded broker, which runs the whole flow, a platform's
+            # rate-limit waits included: the platform's ack waits for it no longer than the budget.
+            return await _answered_in_ack(adapter, received, publish, budget, on_cloud=False)
         try:
             await _publish_all(defer if received.deferred and defer else publish, received.events)
         except Exception as error:  # noqa: BLE001 - every failure here is a 5xx the platform retries
@@ -158,7 +162,7 @@ def _webhook(adapter: ChatAdapter, publish: Publish, limit: int,  # type: ignore
 
 async def _answered_in_ack(adapter: ChatAdapter, received: Received, publish: Publish, budget: float, *,
                            on_cloud: bool) -> Response:
-    """Run the events with the delivery's answer open, and answer with its reply if it came in time.
+    """Run the events with the delivery's answer open (if any), and answer with its reply if it came in time.
 
     On a cloud target `publish` is the mono chain, which defers a command that overruns the
     budget (so it ends within it), or the bus (the reply comes from another invocation, and
