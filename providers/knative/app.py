@@ -3,9 +3,11 @@
 receive  chat webhooks; events go to the sink (a SinkBinding to the Broker)
 mono     two faces of one image, chosen by BOTLESS_KNATIVE_ROUTES:
          `webhooks` (the default, the public Service): chat webhooks, all roles inline,
-         slow work deferred to the Broker;
+         slow work deferred to the Broker, and so is a reply the platform rate-limited past
+         the budget (providers/mono.py; the bus face delivers it);
          `bus` (a cluster-local Service, the mono Triggers' subscriber): `POST /`, where
-         the Broker brings the deferred work back;
+         the Broker brings the deferred work back (a rate-limited reply is answered 429
+         with Retry-After, providers/knative/reply.py);
          `all`: both, for one cluster-local Service or a test
 parse, command, respond
          `POST /` under Knative's reply contract (cluster-local Services)
@@ -25,6 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.bot import Bot
+from core.chat.base import RateLimited
+from core.logs import log_event
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot, role_of
 from providers.knative.dedupe import store_from_env
@@ -65,7 +69,17 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
     async def resume(event: CloudEvent) -> list[CloudEvent]:
         # MonoChain.resume: the deferred work runs the whole chain and never defers again,
         # so the bus face needs no sink.
-        await run_role(bot, "mono", event, None)
+        try:
+            await run_role(bot, "mono", event, None)
+        except RateLimited as limited:
+            if limited.pending is None or limited.pending["id"] == event["id"]:
+                raise  # the reply itself: 429 + Retry-After, the Broker redelivers it later
+            # A resumed command's reply: it is the answer, which the Broker publishes (the
+            # mono-response Trigger brings it back), so only the reply is tried again and not
+            # the command. The Broker has no delayed publish: its respond step waits within
+            # its budget, and past that it is this 429's turn.
+            log_event(event, "mono", 0.0, "rate-limited", target="knative", handed_on=limited.pending["id"])
+            return [limited.pending]
         return []
 
     def bus_endpoint() -> Endpoint:
