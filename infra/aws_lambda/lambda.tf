@@ -36,6 +36,9 @@ resource "aws_lambda_function" "role" {
       BOTLESS_DEDUPE_LEASE_SECONDS = tostring(var.timeout + 15)
       # The path, not the secrets: the function reads them from SSM in its init phase.
       BOTLESS_SSM_PREFIX = var.secrets_ssm_path
+      # A reply the chat platform refused for good (a 4xx) goes here at once, not retried:
+      # the queue that also keeps the invocations below that failed every retry.
+      BOTLESS_DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
     }
   }
 

@@ -11,7 +11,9 @@
 The table is `LambdaApp.triggers`, tried in that order (each source's `infer` is its
 module's pure check). Failures are raised, so Lambda retries them and then hands them to
 the function's on-failure destination or DLQ; in an SQS batch only the failed records are
-reported (`batchItemFailures`). Nothing is acknowledged that was not handled.
+reported (`batchItemFailures`). Nothing is acknowledged that was not handled. A reply the
+platform rate-limits goes back with its wait, one it refuses for good to the dead-letter
+queue at once (redelivery.py); respond's wait never outlives the invocation.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from typing import Any, TypeVar
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
+from core.chat.base import PermanentDeliveryError, RateLimited
 from core.logs import log_event
 from core.role_table import HTTP_ROLES, PUBLISHING_ROLES
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot, role_of
-from providers.aws import eventbridge, http, invoke, sqs, warmup
+from providers.aws import eventbridge, http, invoke, redelivery, sqs, warmup
 from providers.aws.dedupe import store_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.aws.secrets import load_chat_secrets
@@ -48,12 +51,14 @@ class LambdaApp:
     """The handler of one role: dispatches a payload, runs the role, answers Lambda."""
 
     def __init__(self, bot: Bot, role: str, *, publisher: Publisher | None = None,
-                 deferrer: Deferrer | None = None, source: str = eventbridge.DEFAULT_SOURCE) -> None:
+                 deferrer: Deferrer | None = None, source: str = eventbridge.DEFAULT_SOURCE,
+                 dead_letters: redelivery.DeadLetters | None = None) -> None:
         self.doors = RoleDoors(bot, role, target="aws-lambda", publisher=publisher, deferrer=deferrer)
         self.bot = bot
         self.role = role
         self.publisher = publisher
         self.source = source
+        self.dead_letters = dead_letters or redelivery.DeadLetters()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._mangum: Handler | None = None
         self.triggers: tuple[Trigger[Any], ...] = (
@@ -66,9 +71,10 @@ class LambdaApp:
 
     def __call__(self, payload: Any, context: Any = None) -> Any:
         """Handle one invocation (the Lambda handler signature)."""
-        return dispatch(self.triggers, payload, context, expected=(
-            f"the {self.role} function cannot read this payload; it takes HTTP events (receive, mono), "
-            "EventBridge events or SQS batches of them (parse, command, respond), or a Botless resume"))
+        with redelivery.within_remaining_time(context):
+            return dispatch(self.triggers, payload, context, expected=(
+                f"the {self.role} function cannot read this payload; it takes HTTP events (receive, mono), "
+                "EventBridge events or SQS batches of them (parse, command, respond), or a Botless resume"))
 
     def http_handler(self) -> Handler:
         """mangum around the shared ASGI app, built on first use."""
@@ -104,7 +110,7 @@ class LambdaApp:
         return answer
 
     def _resume(self, payload: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        return self._bus_event(invoke.event_from_resume(payload), "invoke")
+        return self._bus_event(invoke.event_from_resume(payload), "invoke", payload)
 
     def _eventbridge(self, payload: Mapping[str, Any], context: Any) -> dict[str, Any]:
         if payload["source"] != self.source:
@@ -112,30 +118,48 @@ class LambdaApp:
                                        "source": payload.get("source"), "detail-type": payload.get("detail-type"),
                                        "reason": f"EventBridge source is not {self.source!r}"}))
             return {"ignored": payload.get("id")}
-        return self._bus_event(eventbridge.event_from_eventbridge(payload), "eventbridge")
+        return self._bus_event(eventbridge.event_from_eventbridge(payload), "eventbridge", payload)
 
     def _sqs(self, payload: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
-        failed: list[str] = []
-        for record in payload["Records"]:
-            try:
-                event = sqs.event_from_record(record, self.source)
-                if event is None:
-                    logger.warning(json.dumps({"role": self.role, "target": "aws-lambda",
-                                               "outcome": "ignored", "sqs": record.get("messageId"),
-                                               "reason": "an EventBridge event of another source"}))
-                    continue
-                self._run(self.doors.on_bus(event))
-            except Exception as error:  # reported, so SQS retries this record alone
-                logger.error(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "failed",
-                                         "sqs": record.get("messageId"),
-                                         "reason": f"{type(error).__name__}: {error}"}))
-                failed.append(str(record.get("messageId", "")))
+        failed = [str(record.get("messageId", "")) for record in payload["Records"] if not self._record(record)]
         return sqs.batch_response(failed)
 
-    def _bus_event(self, event: CloudEvent, source: str) -> dict[str, Any]:
+    def _record(self, record: Mapping[str, Any]) -> bool:
+        """Handle one SQS record; False when it must be reported, so SQS retries it alone."""
+        try:
+            event = sqs.event_from_record(record, self.source)
+            if event is None:
+                logger.warning(json.dumps({"role": self.role, "target": "aws-lambda",
+                                           "outcome": "ignored", "sqs": record.get("messageId"),
+                                           "reason": "an EventBridge event of another source"}))
+                return True
+            try:
+                self._run(self.doors.on_bus(event))
+            except RateLimited as limited:
+                # Reported failed, and back in the queue only once the platform's wait is over.
+                redelivery.delay_record(record, limited.retry_after, event, self.role)
+                return False
+            except PermanentDeliveryError as refused:
+                # Not reported (SQS deletes it): a retry would only be refused again.
+                return self.dead_letters.keep(str(record.get("body") or ""), event, refused, self.role)
+        except Exception as error:
+            logger.error(json.dumps({"role": self.role, "target": "aws-lambda", "outcome": "failed",
+                                     "sqs": record.get("messageId"),
+                                     "reason": f"{type(error).__name__}: {error}"}))
+            return False
+        return True
+
+    def _bus_event(self, event: CloudEvent, source: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         try:
             emitted = self._run(self.doors.on_bus(event))
+        except PermanentDeliveryError as refused:
+            # Returned, so Lambda does not retry it; raised when the dead-letter queue refused it.
+            if self.dead_letters.keep(redelivery.payload_text(payload), event, refused, self.role):
+                return {"dead-lettered": event["id"], "code": refused.code}
+            raise
         except Exception as error:
+            # A RateLimited too: Lambda's async retry (about 1 min, then 2 min) comes after the
+            # wait a reply would have fitted here; the claim is released, so the retry runs.
             log_event(event, self.role, 0.0, "failed", target="aws-lambda", trigger=source,
                       reason=f"{type(error).__name__}: {error}")
             raise
@@ -166,7 +190,8 @@ def app_from_env(role: str | None, env: Mapping[str, str], bot: Bot | None = Non
     source = env.get("BOTLESS_EVENT_SOURCE", "") or eventbridge.DEFAULT_SOURCE
     if bot is None:
         bot = build_bot(settings, load_chat_secrets(env, settings), store_from_env(env))
-    app = LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source)
+    app = LambdaApp(bot, role, publisher=publisher, deferrer=deferrer, source=source,
+                    dead_letters=redelivery.DeadLetters.from_env(env))
     if role in HTTP_ROLES:
         app.http_handler()  # mangum and the ASGI app, in the init phase: the first request needs them
     return app

@@ -1,0 +1,220 @@
+"""Rate limits on Lambda (issue 14): a 429 past respond's budget goes back to SQS with its wait,
+or to mono's deferrer; a permanent refusal is dead-lettered at once, never retried.
+
+The real handlers against moto (SQS, DynamoDB, Lambda) through tests/targets/drivers/aws_lambda.py,
+replying through the stand-in Telegram Bot API (tests/chat/platform_api.py), which answers 429
+in Telegram's documented shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from core.chat.base import RateLimited
+from providers.aws import clients, redelivery
+from tests.chat.helpers import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_headers, to_body
+from tests.chat.platform_api import PlatformApi
+from tests.chat.test_rate_limits import TELEGRAM_429
+from tests.targets.drivers.aws_lambda import AwsLambdaDriver, LambdaContext, start_aws_lambda
+
+TELEGRAM_403 = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+
+
+@pytest.fixture
+def platform_api() -> Iterator[PlatformApi]:
+    api = PlatformApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def botless_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The JSON lines the `botless` logger wrote so far, whatever another test configured."""
+    logger = logging.getLogger("botless")
+    level = logger.level
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.INFO)
+
+    def lines() -> list[dict[str, Any]]:
+        records = {id(r): r for r in caplog.records}.values()  # caplog may hold a record twice
+        return [json.loads(r.getMessage()) for r in records if r.name == "botless" and r.getMessage().startswith("{")]
+
+    yield lines
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def dead_letter_queue(aws_env: dict[str, str], unique: str) -> str:
+    return str(clients.client("sqs").create_queue(QueueName=f"botless-dlq-{unique}")["QueueUrl"])
+
+
+@pytest.fixture
+def env(platform_api: PlatformApi, aws_env: dict[str, str], dedupe_table: str,
+        dead_letter_queue: str) -> dict[str, str]:
+    return {**aws_env, "BOTLESS_ENTRY_POINTS": "0", "BOTLESS_DEDUPE_TABLE": dedupe_table,
+            "BOTLESS_DEAD_LETTER_QUEUE_URL": dead_letter_queue, "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_API_URL": platform_api.url}
+
+
+@pytest.fixture
+def visibility_changes() -> Iterator[list[int]]:
+    """The VisibilityTimeout of every ChangeMessageVisibility the functions send."""
+    changes: list[int] = []
+
+    def record(params: dict[str, Any], **kwargs: Any) -> None:
+        changes.append(params["VisibilityTimeout"])
+
+    events = clients.client("sqs").meta.events
+    events.register("provide-client-params.sqs.ChangeMessageVisibility", record)
+    yield changes
+    events.unregister("provide-client-params.sqs.ChangeMessageVisibility", record)
+
+
+def update(unique: str) -> bytes:
+    return to_body({"update_id": int(unique), "message": {
+        "message_id": 7, "date": 1700000000, "text": "/echo hi",
+        "chat": {"id": 42, "type": "private"}, "from": {"id": 99, "is_bot": False, "first_name": "Ada"}}})
+
+
+def sent(platform_api: PlatformApi) -> list[str]:
+    return [call.json["text"] for call in platform_api.calls if call.path.endswith("/sendMessage")]
+
+
+def failures(driver: AwsLambdaDriver) -> list[str]:
+    return [item["itemIdentifier"] for answer in driver.batch_answers for item in answer["batchItemFailures"]]
+
+
+def queue_counts(url: str) -> tuple[int, int]:
+    """(visible, in flight) messages of the queue."""
+    attributes = clients.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def wait_until_visible(url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while queue_counts(url)[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def dead_letters(url: str) -> list[dict[str, Any]]:
+    return clients.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                                 MessageAttributeNames=["All"]).get("Messages", [])
+
+
+# -- pipeline: respond on an SQS batch ---------------------------------------------------
+
+async def test_a_429_past_the_budget_is_redelivered_by_sqs_after_its_wait(env, platform_api, visibility_changes,
+                                                                         unique, botless_logs):
+    with start_aws_lambda("pipeline", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        await driver.settle()
+        [failed] = failures(driver)
+        assert visibility_changes == [1]  # ceil(retry_after): redelivered after the wait, not at once
+        respond_queue = driver.queues["respond"][0]
+        assert queue_counts(respond_queue) == (0, 1)  # held back by SQS, not dropped
+        assert sent(platform_api) == ["hi"]
+        wait_until_visible(respond_queue)
+        await driver.settle()
+    assert sent(platform_api) == ["hi", "hi"]  # refused once, then delivered once
+    assert failures(driver) == [failed]  # the redelivery succeeded
+    assert queue_counts(respond_queue) == (0, 0)
+    [limited] = [line for line in botless_logs() if line.get("outcome") == "rate-limited"]
+    assert limited["retry_after"] == 1 and limited["visibility_timeout"] == 1 and limited["sqs"] == failed
+
+
+async def test_a_429_that_fits_the_budget_is_waited_out_in_the_same_invocation(env, platform_api,
+                                                                               visibility_changes, unique):
+    with start_aws_lambda("pipeline", env) as driver:  # the default budget: 5 s
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        await driver.settle()
+    assert sent(platform_api) == ["hi", "hi"]
+    assert failures(driver) == [] and visibility_changes == []
+
+
+async def test_the_budget_is_narrowed_to_the_invocations_remaining_time(env, platform_api, visibility_changes,
+                                                                        unique, monkeypatch):
+    # 1.5 s left, less the margin: a 1 s wait no longer fits, so it goes back to SQS.
+    left = int((redelivery.SAFETY_MARGIN_SECONDS + 0.5) * 1000)
+    monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", lambda self: left)
+    with start_aws_lambda("pipeline", env) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        await driver.settle()
+    assert sent(platform_api) == ["hi"] and len(failures(driver)) == 1 and visibility_changes == [1]
+
+
+async def test_a_permanent_refusal_is_dead_lettered_and_not_retried(env, platform_api, dead_letter_queue,
+                                                                    visibility_changes, unique, botless_logs):
+    with start_aws_lambda("pipeline", env) as driver:
+        platform_api.fail("/sendMessage", 403, TELEGRAM_403)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        await driver.settle()
+        assert failures(driver) == [] and visibility_changes == []
+        assert queue_counts(driver.queues["respond"][0]) == (0, 0)  # deleted by SQS, not redelivered
+    assert sent(platform_api) == ["hi"]  # one call to the platform
+    [letter] = dead_letters(dead_letter_queue)
+    assert letter["MessageAttributes"]["ErrorCode"]["StringValue"] == "403"
+    body = json.loads(letter["Body"])  # the record's body: the EventBridge event, as delivered
+    assert body["detail-type"] == "botless.bot.response" and body["detail"]["data"]["text"] == "hi"
+    [line] = [line for line in botless_logs() if line.get("outcome") == "dead-lettered"]
+    assert line["code"] == "403" and line["queue"] == dead_letter_queue and line["role"] == "respond"
+    assert TELEGRAM_TOKEN not in json.dumps(line)
+
+
+# -- mono: the webhook runs the chain; deferred work resumes by an Event invoke -----------
+
+async def test_mono_defers_a_rate_limited_reply_and_answers_the_webhook(env, platform_api, unique, botless_logs):
+    with start_aws_lambda("mono", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        assert driver.deferred == ["botless.bot.response"]  # only the reply, not the chain
+        assert sent(platform_api) == ["hi"]
+        await driver.settle()
+    assert sent(platform_api) == ["hi", "hi"] and driver.raised == []
+    commands = [line for line in botless_logs() if line.get("role") == "command" and line["outcome"] == "ok"]
+    assert len(commands) == 1
+
+
+async def test_mono_resume_rate_limited_again_raises_and_lambdas_retry_delivers_once(env, platform_api, unique,
+                                                                                     botless_logs):
+    with start_aws_lambda("mono", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=2)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        [payload] = [json.loads(raw) for raw in driver.invocations]
+        with pytest.raises(RateLimited):  # Lambda's async retry redelivers it, with its backoff
+            await driver.settle()
+        # Lambda's retry: the same payload again; the claim was released, so it runs.
+        answer = await asyncio.to_thread(driver.apps["mono"], payload, LambdaContext("botless-mono"))
+    assert answer["handled"] == payload["botless-resume"]["id"]
+    assert sent(platform_api) == ["hi", "hi", "hi"]  # refused twice, then delivered once
+    assert not [line for line in botless_logs() if line.get("outcome") == "duplicate"]
+
+
+async def test_mono_permanent_refusals_are_acknowledged_on_the_webhook_and_dead_lettered_on_resume(
+        env, platform_api, dead_letter_queue, unique, botless_logs):
+    with start_aws_lambda("mono", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
+        platform_api.fail("/sendMessage", 403, TELEGRAM_403)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(unique))).status == 200
+        assert driver.deferred == [] and dead_letters(dead_letter_queue) == []  # logged (the webhook's side)
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        next_update = str(int(unique) + 500_000)
+        assert (await driver.post("/telegram/webhook", telegram_headers(), update(next_update))).status == 200
+        platform_api.fail("sendMessage", 403, TELEGRAM_403)  # another suffix: the 429 above is spent
+        await driver.settle()  # the resumed reply meets the 403: dead-lettered, returned, not retried
+        assert driver.raised == []
+    assert sent(platform_api) == ["hi", "hi", "hi"]
+    [letter] = dead_letters(dead_letter_queue)
+    assert "botless-resume" in json.loads(letter["Body"])
+    codes = [line["code"] for line in botless_logs() if line.get("outcome") == "dead-lettered"]
+    assert codes == ["403", "403"]
