@@ -112,8 +112,9 @@ def platform_routes(options: KnativeOptions, suffix: str) -> list[tuple[str, str
     """(Trigger name suffix, platform or "") of the Triggers that deliver responses to respond.
 
     Without sources, one Trigger takes every response. With sources, respond takes only the
-    responses of the platforms no source serves, one Trigger each (a Trigger's filter is an
-    exact match, with no "not"): a source's responses go to the source alone, which posts
+    responses of the platforms no source serves, one Trigger each (the portable `filter` is
+    an exact match with no "not"; `filters`' `not` depends on the Broker class and the
+    new-trigger-filters feature): a source's responses go to the source alone, which posts
     them on its connection (respond has no responder for irc, and would post a Slack reply twice).
     """
     served = {source.name for source in options.sources}
