@@ -29,7 +29,7 @@ class KnativeOptions:
     min_scale: int = 0
     max_scale: int = 10
     # What the Secret holds (`secrets_from(settings)`: the platforms' secrets and STORE_SECRETS that are set).
-    secrets: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     # False: leave the Secret out (it is managed elsewhere, e.g. by External Secrets).
     with_secret: bool = True
     # The cluster's service-account issuer: set, the bus routes check Knative's OIDC sender tokens.
@@ -37,9 +37,10 @@ class KnativeOptions:
     oidc_jwks_url: str = ""
     # "broker" (Triggers) or "channels" (a Channel per hop, Subscriptions with replies).
     wiring: str = "broker"
-    # Connection-mode chat sources (core/sources/registry.py) and the values of their non-secret settings.
+    # Connection-mode chat sources (core/sources/registry.py), and where the values of their
+    # non-secret settings are read (the CLI passes its whole environment, so never in a repr).
     sources: tuple[SourceDefinition, ...] = ()
-    source_settings: Mapping[str, str] = field(default_factory=dict)
+    source_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     # The bot's webhook platforms: with sources, respond gets one Trigger per platform no source serves.
     platforms: tuple[str, ...] = ()
 
