@@ -10,6 +10,10 @@ HTTP routes go through `func.AsgiMiddleware` to the shared ASGI app (host.json s
 empty route prefix, so the paths are the platforms' own: /slack/events, ...). A failed
 Event Grid invocation raises, so Event Grid retries it and, past its policy, dead-letters
 it; Event Grid's own validation events and foreign event types are acknowledged.
+A reply the platform rate-limits past respond's budget raises too: Event Grid has no
+per-event delay, so it comes back on Event Grid's own schedule (10 s, 30 s, 1 min, 5 min,
+...), where a wait that fits is waited out. One the platform refuses for good is logged
+dead-lettered with its code and acknowledged: a retry would only be refused again.
 """
 
 import json
@@ -22,7 +26,9 @@ from azure.functions.warmup import WarmUpContext  # not re-exported as func.Warm
 from cloudevents.http import CloudEvent
 
 from core.bot import Bot
+from core.chat.base import PermanentDeliveryError, RateLimited
 from core.events import EventValidationError
+from core.logs import log_event
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
 from providers.azure.config import AzureConfig
@@ -99,7 +105,16 @@ def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler) -> None:
         if botless_event is None:
             logger.info(json.dumps({"function": name, "outcome": "ignored", "reason": "Event Grid lifecycle event"}))
             return
-        await handle(botless_event)
+        try:
+            await handle(botless_event)
+        except RateLimited as limited:
+            log_event(botless_event, name, 0.0, "rate-limited", target="azure", retry_after=limited.retry_after,
+                      redelivery="Event Grid's retry schedule")
+            raise
+        except PermanentDeliveryError as refused:
+            # Acknowledged: Event Grid would retry it for a day, then put it in the dead-letter container.
+            log_event(botless_event, name, 0.0, "dead-lettered", target="azure", code=refused.code,
+                      reason=str(refused))
 
 
 def _warmup(app: func.FunctionApp, bot: Bot) -> None:
