@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from core.chat.base import RateLimited
+from core.chat.base import PermanentDeliveryError, RateLimited
 from providers.aws import clients, redelivery
 from tests.chat.helpers import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_headers, to_body
 from tests.chat.platform_api import PlatformApi
@@ -218,3 +218,59 @@ async def test_mono_permanent_refusals_are_acknowledged_on_the_webhook_and_dead_
     assert "botless-resume" in json.loads(letter["Body"])
     codes = [line["code"] for line in botless_logs() if line.get("outcome") == "dead-lettered"]
     assert codes == ["403", "403"]
+
+
+# -- pipeline: respond invoked by EventBridge itself (asynchronously, as infra/aws_lambda wires it) --
+
+def response_envelope(unique: str) -> dict[str, Any]:
+    """An EventBridge event carrying a Telegram reply, as Lambda receives it."""
+    from cloudevents.conversion import to_dict
+
+    from core import events as ev
+
+    reply = ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(text="hi", platform="telegram", channel="42"),
+                         extensions={"botreplyto": f"42:{unique}"})
+    return {"version": "0", "id": f"eb-{unique}", "detail-type": ev.BOT_RESPONSE, "source": "botless",
+            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": to_dict(reply)}
+
+
+def test_an_eventbridge_delivery_rate_limited_past_the_budget_raises_and_lambdas_retry_delivers_once(
+        env, platform_api, unique, botless_logs):
+    with start_aws_lambda("pipeline", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        respond, payload = driver.apps["respond"], response_envelope(unique)
+        with pytest.raises(RateLimited):  # Lambda's async retry (about a minute later) redelivers it
+            respond(payload, LambdaContext("botless-respond"))
+        answer = respond(payload, LambdaContext("botless-respond"))  # that retry: the claim was released
+    assert answer["handled"] == payload["detail"]["id"]
+    assert sent(platform_api) == ["hi", "hi"]
+
+
+def test_an_eventbridge_delivery_refused_for_good_is_dead_lettered_and_returned(env, platform_api, unique,
+                                                                               dead_letter_queue):
+    with start_aws_lambda("pipeline", env) as driver:
+        platform_api.fail("/sendMessage", 403, TELEGRAM_403)
+        payload = response_envelope(unique)
+        answer = driver.apps["respond"](payload, LambdaContext("botless-respond"))  # returned: not retried
+    assert answer == {"dead-lettered": payload["detail"]["id"], "code": "403"}
+    assert sent(platform_api) == ["hi"]
+    [letter] = dead_letters(dead_letter_queue)
+    assert json.loads(letter["Body"]) == payload  # the invocation's payload, as Lambda's own DLQ keeps it
+
+
+def test_a_refused_dead_letter_fails_the_invocation_so_it_is_never_lost(env, platform_api, unique, botless_logs):
+    gone = "http://127.0.0.1:9/000000000000/no-such-queue"  # nothing listens on port 9
+    with start_aws_lambda("pipeline", {**env, "BOTLESS_DEAD_LETTER_QUEUE_URL": gone}) as driver:
+        platform_api.fail("/sendMessage", 403, TELEGRAM_403)
+        with pytest.raises(PermanentDeliveryError):  # Lambda retries it, then its own dead-letter queue keeps it
+            driver.apps["respond"](response_envelope(unique), LambdaContext("botless-respond"))
+    assert [line["outcome"] for line in botless_logs() if line.get("code") == "403"] == ["dead-letter-refused"]
+
+
+# -- the arithmetic, without services ------------------------------------------------------
+
+@pytest.mark.parametrize("retry_after, seconds", [(0, 1), (0.2, 1), (1, 1), (1.5, 2), (30, 30),
+                                                  (86_400, redelivery.MAX_VISIBILITY_SECONDS)])
+def test_the_visibility_timeout_is_the_wait_rounded_up_within_sqs_limits(retry_after, seconds):
+    assert redelivery.visibility_for(retry_after) == seconds
