@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
 from collections.abc import Mapping
@@ -219,6 +220,9 @@ def build(env: Mapping[str, str], dedupe: DedupeStore, settings: Settings) -> Sl
     config = SlackConfig.from_env(env)
     if not config.bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-...) posts the replies")
+    if importlib.util.find_spec("aiohttp") is None or importlib.util.find_spec("slack_sdk") is None:
+        # Said at start, not at the first connect: Socket Mode's asyncio client runs on aiohttp.
+        raise SettingsError("Slack Socket Mode needs slack_sdk and aiohttp: pip install 'botless[sources]'")
     return SlackSocketSource(app_token, config, dedupe, settings)
 
 
