@@ -308,6 +308,15 @@ def test_build_names_the_setting_it_cannot_use(env: dict[str, str], named: str) 
         SOURCE.build(values, MemoryDedupeStore(), Settings())
 
 
+def test_without_aiohttp_build_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a))
+    with pytest.raises(SettingsError, match=r"botless\[sources\]"):
+        SOURCE.build({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN}, MemoryDedupeStore(), Settings())
+
+
 def test_describe_says_how_to_talk_to_the_bot_and_hides_the_tokens() -> None:
     source = SOURCE.build({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN}, MemoryDedupeStore(),
                           Settings())
