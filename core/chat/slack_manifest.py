@@ -2,7 +2,8 @@
 
 Paste the output into api.slack.com/apps → Create New App → From a manifest. The
 slash commands come from the bot's registry; all of them, and the Events API, use the
-one endpoint `/slack/events`.
+one endpoint `/slack/events`. Without a URL (`url=None`) the manifest is for Socket Mode
+(`botless connect slack`): no request URLs, `socket_mode_enabled: true`.
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ def usage_hint(spec: CommandSpec) -> str:
     return usage
 
 
-def slack_manifest(registry: Registry, url: str, name: str = "Botless") -> dict[str, Any]:
-    """The manifest as a dict: bot user, slash commands, scopes and event subscriptions."""
+def slack_manifest(registry: Registry, url: str | None, name: str = "Botless") -> dict[str, Any]:
+    """The manifest as a dict: bot user, slash commands, scopes and event subscriptions.
+
+    `url` None: for Socket Mode, where Slack sends everything over the bot's own socket.
+    """
     try:
-        events_url = public_endpoint(url, EVENTS_PATH)
+        events_url = public_endpoint(url, EVENTS_PATH) if url is not None else ""
     except ValueError as error:
         raise ManifestError(str(error)) from None
     too_long = [spec.name for spec in registry.specs if len(spec.name) + 1 > MAX_COMMAND_NAME]
@@ -48,8 +52,10 @@ def slack_manifest(registry: Registry, url: str, name: str = "Botless") -> dict[
         raise ManifestError(f"Slack allows {MAX_COMMANDS} slash commands per app; this bot has {len(registry)}")
     commands = []
     for spec in registry.specs:
-        command: dict[str, Any] = {"command": f"/{spec.name}", "url": events_url,
-                                   "description": spec.help[:2000], "should_escape": False}
+        command: dict[str, Any] = {"command": f"/{spec.name}", "description": spec.help[:2000],
+                                   "should_escape": False}
+        if events_url:
+            command["url"] = events_url
         hint = usage_hint(spec)
         if hint:
             command["usage_hint"] = hint[:1000]
@@ -64,9 +70,10 @@ def slack_manifest(registry: Registry, url: str, name: str = "Botless") -> dict[
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": {"request_url": events_url, "bot_events": list(BOT_EVENTS)},
+            "event_subscriptions": {**({"request_url": events_url} if events_url else {}),
+                                    "bot_events": list(BOT_EVENTS)},
             "org_deploy_enabled": False,
-            "socket_mode_enabled": False,
+            "socket_mode_enabled": not events_url,
             "token_rotation_enabled": False,
         },
     }

@@ -52,6 +52,19 @@ def test_slack_manifest_lists_the_registrys_commands_and_the_events_url():
     assert {"commands", "chat:write", "app_mentions:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+def test_slack_manifest_for_socket_mode_has_no_urls_and_turns_socket_mode_on():
+    result = botless("slack", "manifest", "--socket-mode")
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load(result.stdout)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_mention", "message.im"]}
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == [f"/{spec.name}" for spec in REGISTRY.specs]
+    assert all("url" not in c for c in commands)
+    both = botless("slack", "manifest", "--socket-mode", "--url", "https://bot.example.com")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
 def test_slack_manifest_takes_the_full_events_url_too_but_only_https():
     full = botless("slack", "manifest", "--url", "https://bot.example.com/slack/events")
     request_url = yaml.safe_load(full.stdout)["settings"]["event_subscriptions"]["request_url"]
