@@ -274,3 +274,9 @@ def test_a_refused_dead_letter_fails_the_invocation_so_it_is_never_lost(env, pla
                                                   (86_400, redelivery.MAX_VISIBILITY_SECONDS)])
 def test_the_visibility_timeout_is_the_wait_rounded_up_within_sqs_limits(retry_after, seconds):
     assert redelivery.visibility_for(retry_after) == seconds
+
+
+@pytest.mark.parametrize("arn", ["", "arn:aws:sns:us-east-1:123456789012:topic", "arn:aws:sqs:us-east-1:q"])
+def test_a_record_without_an_sqs_queue_arn_names_no_queue(arn):
+    with pytest.raises(ValueError, match="not an SQS queue ARN"):
+        redelivery.queue_url(arn)
