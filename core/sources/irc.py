@@ -137,7 +137,7 @@ class IrcSource:
             self._ready.clear()
             self._writer = None
             writer.close()
-            with contextlib.suppress(OSError, ssl.SSLError, asyncio.CancelledError):
+            with contextlib.suppress(OSError, ssl.SSLError):  # never CancelledError: the source must stop
                 await writer.wait_closed()
 
     async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Line:

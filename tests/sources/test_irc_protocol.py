@@ -222,6 +222,9 @@ async def test_a_bouncer_replaying_its_buffer_after_a_reconnect_is_not_answered_
         writer.write(b":srv 001 botless :welcome\r\n")
         await _until(reader, heard, "JOIN")
         # the same buffered line on every connection, then one new line on the second
+        writer.write(b":botless!b@h PRIVMSG #team :/echo my own line\r\n")  # ignored: the bot's own
+        writer.write(b":ann!a@h NOTICE #team :/echo a notice\r\n")  # ignored: a NOTICE is never answered
+        writer.write(b":ann!a@h PRIVMSG #team :\x01VERSION\x01\r\n")  # ignored: CTCP
         writer.write(b"@time=2026-12-03T10:00:00.000Z :ann!a@h PRIVMSG #team :/uptime\r\n")
         writer.write(b"@msgid=m1 :ann!a@h PRIVMSG botless :/echo private\r\n")
         if len(connections) > 1:
@@ -259,3 +262,15 @@ async def test_a_reply_is_split_and_can_inject_nothing(peer) -> None:  # type: i
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert received == ["PRIVMSG #team :one", "PRIVMSG #team :QUIT :bye", "PRIVMSG #team :three END"]
+
+
+def test_botless_connect_irc_help_shows_the_flags_and_no_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    from functions.local.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["connect", "irc", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--server", "--tls", "--nick", "--channel", "--sasl-user", "--topology"):
+        assert flag in out
+    assert "--password" not in out and "IRC_PASSWORD" in out and "IRC_SASL_PASSWORD" in out
