@@ -157,9 +157,19 @@ class LambdaApp:
             if self.dead_letters.keep(redelivery.payload_text(payload), event, refused, self.role):
                 return {"dead-lettered": event["id"], "code": refused.code}
             raise
+        except RateLimited as limited:
+            pending = limited.pending
+            if self.doors.chain is None or pending is None or pending["id"] == event["id"]:
+                # The reply itself: Lambda's async retry (about 1 min, then 2 min) brings it back
+                # after the wait; its claim was released, so that retry runs.
+                log_event(event, self.role, 0.0, "rate-limited", target="aws-lambda", trigger=source,
+                          retry_after=limited.retry_after, redelivery="Lambda's asynchronous retry")
+                raise
+            # A resumed command whose reply was refused: only the reply goes on, to an invocation
+            # of its own (a fresh budget, then that invocation's retries), so the command runs once.
+            self._run(self.doors.chain.defer(pending))
+            return {"handled": event["id"], "deferred": pending["id"]}
         except Exception as error:
-            # A RateLimited too: Lambda's async retry (about 1 min, then 2 min) comes after the
-            # wait a reply would have fitted here; the claim is released, so the retry runs.
             log_event(event, self.role, 0.0, "failed", target="aws-lambda", trigger=source,
                       reason=f"{type(error).__name__}: {error}")
             raise

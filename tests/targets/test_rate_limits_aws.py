@@ -201,6 +201,22 @@ async def test_mono_resume_rate_limited_again_raises_and_lambdas_retry_delivers_
     assert not [line for line in botless_logs() if line.get("outcome") == "duplicate"]
 
 
+async def test_mono_resumed_command_whose_reply_is_rate_limited_defers_only_the_reply(env, platform_api, unique,
+                                                                                      botless_logs):
+    slow = {"BOTLESS_COMMANDS": "tests.targets.slow_commands", "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}
+    with start_aws_lambda("mono", {**env, **slow}) as driver:
+        platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+        body = json.loads(update(unique))
+        body["message"]["text"] = "/report q3"
+        assert (await driver.post("/telegram/webhook", telegram_headers(), to_body(body))).status == 200
+        await driver.settle()
+    # The command ran in the first resumed invocation; its refused reply got an invocation of its own.
+    assert driver.deferred == ["botless.bot.command.report", "botless.bot.response"] and driver.raised == []
+    assert sent(platform_api) == ["report for q3 is ready"] * 2  # refused once, then delivered once
+    commands = [line for line in botless_logs() if line.get("role") == "command" and line["outcome"] == "ok"]
+    assert len(commands) == 1
+
+
 async def test_mono_permanent_refusals_are_acknowledged_on_the_webhook_and_dead_lettered_on_resume(
         env, platform_api, dead_letter_queue, unique, botless_logs):
     with start_aws_lambda("mono", {**env, "BOTLESS_RATE_LIMIT_WAIT_SECONDS": "0"}) as driver:
