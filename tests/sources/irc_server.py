@@ -30,10 +30,13 @@ SERVER_NAME = "irc.test.local"
 class Ngircd:
     """One ngircd process: `port` stays the same across `restart`."""
 
-    def __init__(self, directory: Path, *, password: str = "") -> None:
+    def __init__(self, directory: Path, *, password: str = "", tls: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
         self.password = password
+        # With `tls`, a second port speaks TLS with a certificate for 127.0.0.1 (`ca_file` trusts it).
+        self.tls_port = free_port() if tls else 0
+        self.ca_file = directory / "irc-cert.pem"
         self.process: subprocess.Popen[bytes] | None = None
         # ngircd drops root for `nobody` after reading its config: the pid file's folder must be writable.
         run = directory / "run"
@@ -46,8 +49,14 @@ class Ngircd:
             *([f"Password = {password}"] if password else []),
             "[Limits]", "PingTimeout = 120", "MaxNickLength = 30",
             "[Options]", "PAM = no", "DNS = no", "Ident = no",
-            "[Channel]", "Name = #team", "",
+            "[Channel]", "Name = #team",
+            *(self._tls_section() if tls else []), "",
         ]))
+
+    def _tls_section(self) -> list[str]:
+        key_file = self.directory / "irc-key.pem"
+        write_certificate(self.ca_file, key_file)
+        return ["[SSL]", f"CertFile = {self.ca_file}", f"KeyFile = {key_file}", f"Ports = {self.tls_port}"]
 
     def start(self) -> Ngircd:
         log = (self.directory / "ngircd.log").open("ab")
@@ -57,9 +66,8 @@ class Ngircd:
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ngircd exited: {(self.directory / 'ngircd.log').read_text()[-2000:]}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
+            if all(_listening(port) for port in (self.port, self.tls_port) if port):
+                return self
             if time.monotonic() > deadline:
                 raise RuntimeError("ngircd did not listen within 15 s")
             time.sleep(0.05)
@@ -81,6 +89,36 @@ class Ngircd:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def write_certificate(cert_file: Path, key_file: Path) -> None:
+    """A self-signed certificate for 127.0.0.1 (its own CA), valid for a day."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
 
 
 @pytest.fixture

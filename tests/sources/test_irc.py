@@ -164,6 +164,29 @@ async def test_a_server_password_is_sent_when_set_and_refusal_names_it(tmp_path:
         server.stop()
 
 
+async def test_tls_verifies_the_server_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    server = Ngircd(tmp_path, tls=True).start()
+    try:
+        store = MemoryDedupeStore()
+        env = {"IRC_SERVER": f"127.0.0.1:{server.tls_port}", "IRC_TLS": "1"}
+        untrusted = IrcSource(IrcConfig.from_env(env), store, Settings(), backoff=Backoff(0.05, 0.1))
+        task = asyncio.create_task(untrusted.run(lambda event: asyncio.sleep(0)))
+        # an unknown certificate is refused, and retried (a server may fix its certificate)
+        async with asyncio.timeout(20):
+            while not any("CERTIFICATE_VERIFY_FAILED" in record.getMessage() for record in caplog.records):
+                await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))  # OpenSSL's default trust: the test's CA
+        async with running(_source(server, store, IRC_SERVER=f"127.0.0.1:{server.tls_port}", IRC_TLS="1"), store):
+            ann = await _person(server)  # the person on the plain port, the bot on the TLS one
+            await _ask_once(ann, "#team", "/echo over TLS", "over TLS")
+            await ann.close()
+    finally:
+        server.stop()
+
+
 def test_botless_connect_irc_answers_and_exits_0_on_sigterm(ngircd: Ngircd, tmp_path: Path) -> None:  # noqa: F811
     env = {**os.environ, "BOTLESS_DEDUPE": f"sqlite:{tmp_path / 'dedupe.sqlite3'}"}
     process = subprocess.Popen(
