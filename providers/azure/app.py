@@ -71,7 +71,7 @@ def build_function_app(bot: Bot, config: AzureConfig,
         doors = RoleDoors(bot, role, target="azure", publisher=publisher, deferrer=publisher)
         if role == "mono":
             _http(app, "mono", doors.webhooks())
-            _event_grid(app, "mono_deferred", doors.on_bus)
+            _event_grid(app, "mono_deferred", doors.on_bus, defer=publisher.defer)
         elif role == "receive":
             # Deferred events are sent before the ack too: the host answers only when the function returns.
             _http(app, "receive", doors.webhooks())
@@ -92,7 +92,8 @@ def _http(app: func.FunctionApp, name: str, asgi: Any) -> None:
         return response
 
 
-def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler) -> None:
+def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler,
+                defer: EventHandler | None = None) -> None:
     @app.function_name(name=name)
     @app.event_grid_trigger(arg_name="event")
     async def trigger(event: func.CloudEvent) -> None:
@@ -108,6 +109,14 @@ def _event_grid(app: func.FunctionApp, name: str, handle: EventHandler) -> None:
         try:
             await handle(botless_event)
         except RateLimited as limited:
+            pending = limited.pending
+            if defer is not None and pending is not None and pending["id"] != botless_event["id"]:
+                # mono resumed a command and its reply was refused: only the reply goes on, as an
+                # event of its own (a fresh budget, then Event Grid's retries), so the command runs once.
+                await defer(pending)
+                log_event(pending, name, 0.0, "rate-limited", target="azure", retry_after=limited.retry_after,
+                          redelivery="deferred as its own event")
+                return
             log_event(botless_event, name, 0.0, "rate-limited", target="azure", retry_after=limited.retry_after,
                       redelivery="Event Grid's retry schedule")
             raise

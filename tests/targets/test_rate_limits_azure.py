@@ -144,3 +144,21 @@ async def test_a_permanent_refusal_of_a_deferred_reply_is_acknowledged(env, plat
     assert sent(platform_api) == ["hi", "hi"]
     [line] = [line for line in botless_logs() if line.get("outcome") == "dead-lettered"]
     assert line["role"] == "mono_deferred" and line["code"] == "403" and line["target"] == "azure"
+
+
+async def test_mono_resumed_command_whose_reply_is_rate_limited_defers_only_the_reply(env, platform_api, unique,
+                                                                                      botless_logs):
+    slow = {"BOTLESS_COMMANDS": "tests.targets.slow_commands", **NO_WAIT}
+    platform_api.fail("/sendMessage", 429, TELEGRAM_429, times=1)
+    with azure_driver("mono", {**env, **slow}) as driver:
+        body = json.loads(update(unique))
+        body["message"]["text"] = "/report q3"
+        answer = await driver.post("/telegram/webhook", telegram_headers(), to_body(body))
+        assert answer.status == 200
+        await driver.settle()
+        assert driver.failures == []
+        assert [event["type"] for _, event in driver.delivered] == ["botless.bot.command.report",
+                                                                     "botless.bot.response"]
+    assert sent(platform_api) == ["report for q3 is ready"] * 2  # refused once, then delivered once
+    commands = [line for line in botless_logs() if line.get("role") == "command" and line["outcome"] == "ok"]
+    assert len(commands) == 1
