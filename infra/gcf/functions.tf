@@ -57,6 +57,9 @@ resource "google_cloudfunctions2_function" "role" {
   }
 
   # parse, command, respond: a CloudEvent per Pub/Sub message of their family's topic.
+  # RETRY_POLICY_RETRY: Eventarc's (Google-managed) subscription redelivers a failed delivery
+  # with exponential backoff, 10 s to 600 s; that is how a reply the platform rate-limited (the
+  # function answers 429) is tried again later. A permanent refusal is acknowledged and logged.
   dynamic "event_trigger" {
     for_each = contains(keys(local.trigger_topic), each.key) ? [local.trigger_topic[each.key]] : []
     content {

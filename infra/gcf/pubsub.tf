@@ -42,6 +42,7 @@ resource "google_pubsub_subscription" "deferred" {
     }
   }
 
+  # A deferred reply the platform rate-limited is answered 429: redelivered after this backoff.
   retry_policy {
     minimum_backoff = "10s"
     maximum_backoff = "600s"

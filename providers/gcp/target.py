@@ -14,7 +14,8 @@ Failures answer so that Pub/Sub redelivers and, past the subscription's attempts
 dead-letters: 400 for a payload that carries no Botless event, 500 for a refused
 publish or a failed delivery, 503 (mono's deferred push) or a raised InFlightError (the
 CloudEvent functions: 500) for a redelivery whose claim is still another invocation's
-lease. A foreign event type or a warm-up ping is acknowledged.
+lease, 429 for a reply the platform rate-limited. A reply the platform refused for good,
+a foreign event type or a warm-up ping is acknowledged (providers/gcp/refusals.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.bot import Bot
+from core.chat.base import PermanentDeliveryError, RateLimited
 from core.logs import configure_logging
 from core.role_table import HTTP_ROLES, TARGET_ROLES
 from core.settings import Settings
@@ -45,6 +47,7 @@ from providers.gcp.dedupe import store_from_env
 from providers.gcp.delivery import MalformedTriggerError, delivered_event, message_from_http, message_from_trigger
 from providers.gcp.publisher import PubSubPublisher
 from providers.gcp.push_auth import CertsUnavailableError, PushTokenError, PushVerifier, verifier_from_env
+from providers.gcp.refusals import log_dead_lettered, log_rate_limited, retry_after
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, InFlightError
 
@@ -157,7 +160,23 @@ class GcfTarget:
             await chain.resume(event)
         except InFlightError as error:  # not acknowledged: Pub/Sub pushes it again later
             return JSONResponse({"error": str(error)}, status_code=503)
+        except RateLimited as limited:
+            return await self._rate_limited(chain, event, limited)
+        except PermanentDeliveryError as permanent:
+            log_dead_lettered(event, "mono", permanent)  # acknowledged, never retried
         return Response(status_code=204)
+
+    async def _rate_limited(self, chain: MonoChain, event: CloudEvent, limited: RateLimited) -> Response:
+        if limited.pending is not None and limited.pending["id"] != event["id"]:
+            # A resumed command's reply: deferred on its own and this push acknowledged, so only
+            # the reply is tried again, not the command (its respond step waits within its
+            # budget; past that, that push is answered 429 below).
+            await chain.defer(limited.pending)  # PublishError: 500, this push is redelivered
+            log_rate_limited(event, "mono", limited, handed_on=limited.pending["id"])
+            return Response(status_code=204)
+        log_rate_limited(event, "mono", limited)
+        return JSONResponse({"error": str(limited)}, status_code=429,
+                            headers={"Retry-After": str(retry_after(limited))})
 
     async def _push_refusal(self, request: Request) -> Response | None:
         """None when the push's OIDC token is the subscription's (or the check is off), else the answer."""
@@ -189,8 +208,17 @@ class GcfTarget:
             from werkzeug.exceptions import BadRequest
 
             raise BadRequest(str(error)) from None
-        if event is not None:
+        if event is None:
+            return
+        try:
             self.loop.run(self._doors[role].on_bus(event))
+        except RateLimited as limited:
+            log_rate_limited(event, role, limited)
+            from werkzeug.exceptions import TooManyRequests
+
+            raise TooManyRequests(str(limited), retry_after=retry_after(limited)) from None
+        except PermanentDeliveryError as refused:
+            log_dead_lettered(event, role, refused)  # returned: acknowledged, never retried
 
 
 def role_of_instance(env: Mapping[str, str]) -> str | None:

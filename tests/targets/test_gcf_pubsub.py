@@ -123,11 +123,13 @@ async def test_a_malformed_message_is_refused_400_and_redelivered_never_acknowle
     assert "data is not CloudEvent JSON" in pipeline.log("parse")
 
 
-async def test_a_reply_that_cannot_be_delivered_is_500_and_redelivered(pipeline):
+async def test_a_reply_no_responder_can_send_is_acknowledged_and_dead_lettered_in_the_log(pipeline):
+    # Permanent (issue 14): never redelivered; tests/targets/test_rate_limits_gcf.py has the rest.
     reply = ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(text="hi", platform="nowhere"))
     message_id = publish_raw(pipeline, "response", message_from_event(reply))
-    found = await deliveries_of(pipeline, message_id, 2)
-    assert [d.status for d in found[:2]] == [500, 500]
+    [delivery] = await deliveries_of(pipeline, message_id, 1)
+    assert delivery.status == 200  # acknowledged: Pub/Sub does not push it again
+    assert '"outcome": "dead-lettered"' in pipeline.log("respond")
     assert "no responder for platform 'nowhere'" in pipeline.log("respond")
 
 
