@@ -3,7 +3,8 @@
 Each scenario builds a signed platform request (Slack's v0 HMAC, Discord's Ed25519),
 posts it to a target's HTTP-facing entrypoint through its driver (tests/targets/driver.py),
 waits until the target is quiet and compares what reached the stand-in Slack/Discord API
-with the same expectation on every target and topology.
+with the same expectation on every target and topology, and the functions it invoked
+(the driver's count, `role <- trigger` each) with what the scenario declares per topology.
 
 The stand-in is a real HTTP server on 127.0.0.1 (uvicorn in a thread) serving Slack's
 `chat.postMessage`, a Slack `response_url` and Discord's interaction follow-up webhook.
@@ -34,7 +35,7 @@ from core.dedupe import DedupeStore
 from core.settings import Settings
 from providers.app_factory import build_bot
 from tests.servers import uvicorn_server
-from tests.targets.driver import TargetDriver
+from tests.targets.driver import BUS, WEBHOOK, TargetDriver, invocation
 
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's published example secret
 DISCORD_KEY = SigningKey(bytes(range(32)))  # a fixed test key; the bot gets its public half
@@ -201,6 +202,19 @@ class Scenario:
     # On mono, a platform that takes the reply in its answer gets it there (one invocation,
     # no API call): the answer must pass this check and the stand-in sees no reply.
     mono_answer: Callable[[bytes], bool] | None = None
+    # The functions it invokes, per topology, on every target (order aside).
+    invocations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Mono runs the whole chain in the webhook's invocation (a fast command defers nothing);
+# the pipeline invokes each role once, handing on through its bus.
+MONO = (invocation("mono", WEBHOOK),)
+WEBHOOK_ONLY = {"mono": MONO, "pipeline": (invocation("receive", WEBHOOK),)}  # refused at the door
+WHOLE_CHAIN = {"mono": MONO, "pipeline": (invocation("receive", WEBHOOK), invocation("parse", BUS),
+                                          invocation("command", BUS), invocation("respond", BUS))}
+# An unknown command: parse answers it itself ("Did you mean"), so no command role runs.
+NO_COMMAND = {"mono": MONO, "pipeline": (invocation("receive", WEBHOOK), invocation("parse", BUS),
+                                         invocation("respond", BUS))}
 
 
 def answer_text(key: str, text: str | re.Pattern[str]) -> Callable[[bytes], bool]:
@@ -220,12 +234,14 @@ SCENARIOS = [
         200,
         lambda unique: [Expected(f"/slack/response/T111/{unique}/xxxxx", UPTIME)],
         mono_answer=answer_text("text", UPTIME),
+        invocations=WHOLE_CHAIN,
     ),
     Scenario(
         "slack-message-define", "/slack/events",
         lambda url, unique: slack_message("/define crd", event_id=f"Ev{unique}", ts=f"{unique}.0001"),
         200,
         lambda unique: [Expected("/slack/api/chat.postMessage", DEFINE_CRD)],
+        invocations=WHOLE_CHAIN,
     ),
     Scenario(
         "discord-define", "/discord/interactions",
@@ -236,35 +252,42 @@ SCENARIOS = [
                                  body_key="content")],
         answer=lambda body: json.loads(body) == {"type": 5},
         mono_answer=lambda body: json.loads(body)["type"] == 4 and answer_text("data.content", DEFINE_CRD)(body),
+        invocations=WHOLE_CHAIN,
     ),
     Scenario(
         "slack-unknown-command", "/slack/events",
         lambda url, unique: slack_message("/uptme", event_id=f"Ev{unique}", ts=f"{unique}.0002"),
         200,
         lambda unique: [Expected("/slack/api/chat.postMessage", "I don't know `/uptme`. Did you mean `uptime`?")],
+        invocations=NO_COMMAND,
     ),
     Scenario(
         "slack-forged-signature", "/slack/events",
         lambda url, unique: slack_slash_command(url, "/uptime", "", trigger=unique, secret="not-the-secret"),
         401,
+        invocations=WEBHOOK_ONLY,
     ),
 ]
 
 
 async def run_scenario(driver: TargetDriver, stand_in: StandInPlatformApi, scenario: Scenario,
                        unique: str) -> list[Call]:
-    """Play `scenario` on `driver`; assert the HTTP answer and the replies; return the calls."""
+    """Play `scenario` on `driver`; assert the HTTP answer, the replies and the invocations; return the calls."""
     stand_in.reset()
+    driver.reset_invocations()
     headers, body = scenario.request(stand_in.url, unique)
     result = await driver.post(scenario.path, headers, body)
+    await driver.settle()  # first: a failed check must leave no work behind for the next scenario
     assert result.status == scenario.status, (scenario.name, result.status, result.body[:300])
     in_ack = driver.topology == "mono" and scenario.mono_answer is not None
     check = scenario.mono_answer if in_ack and scenario.mono_answer else scenario.answer
-    assert check(result.body), (scenario.name, result.body[:300])
-    await driver.settle()
+    assert check(result.body), (scenario.name, result.body[:300], driver.invoked())
     expected = [] if in_ack else scenario.replies(unique)
     calls = stand_in.wait_for(len(expected), timeout=10.0 if expected else 0.0)
     assert len(calls) == len(expected), (scenario.name, calls)
     for want, got in zip(expected, calls, strict=True):
         assert want.matches(got), (scenario.name, want, got)
+    assert driver.topology in scenario.invocations, f"{scenario.name} declares no invocations on {driver.topology}"
+    invoked = sorted(driver.invoked())
+    assert invoked == sorted(scenario.invocations[driver.topology]), (scenario.name, driver.target, invoked)
     return calls

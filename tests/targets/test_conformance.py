@@ -7,6 +7,22 @@ EventBridge and SQS, Azure's indexed FunctionApp behind an Event Grid topic on l
 Every scenario must end in exactly the same calls at the stand-in platform API
 (tests/targets/scenarios.py), whatever the target and topology; on mono, a fast slash
 command's or interaction's reply is in the HTTP answer itself, and the stand-in sees none.
+
+Every scenario also ends in exactly the function invocations it declares for the topology
+(`Scenario.invocations`), the same on every target. The driver counts them where its
+platform stand-in makes them (tests/targets/driver.py; each driver's docstring says how)
+from just before the webhook until the target has settled, one `role <- trigger` each:
+
+                          mono               pipeline
+  slash command, fast     1 (mono webhook)   4 (receive webhook; parse, command, respond by bus)
+  Events API message      1                  4
+  Discord interaction     1                  4
+  unknown command         1                  3 (no command role: parse answers it)
+  forged signature        1                  1 (refused by the webhook; nothing further)
+
+On mono a fast command is answered in the webhook's own invocation (in the ack, or via the
+Web API for an Events API message): a deferral would show as a second, `mono <- deferred`,
+invocation (a self-invoke on Lambda, the deferred topic or Trigger elsewhere), and fails.
 """
 
 from __future__ import annotations
@@ -56,6 +72,10 @@ def start(target: str, topology: str, stand_in: StandInPlatformApi,
 def assert_nothing_failed(driver: TargetDriver) -> None:
     """Nothing the target's bus would retry or dead-letter (each driver says what that is)."""
     assert driver.failed_deliveries() == []
+
+
+def test_every_scenario_declares_its_invocations_in_every_topology() -> None:
+    assert [(s.name, sorted(s.invocations)) for s in SCENARIOS] == [(s.name, sorted(TOPOLOGIES)) for s in SCENARIOS]
 
 
 @pytest.fixture(scope="module", params=CONFIGURATIONS, ids=lambda c: f"{c[0]}-{c[1]}")

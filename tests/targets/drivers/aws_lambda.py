@@ -9,6 +9,11 @@ self-invoke goes to moto's Lambda (the Docker-free backend, which echoes the pay
 received); the echo is what the driver hands to the mono handler, as Lambda would.
 
 Lambda runs one request per instance at a time; so does this driver.
+
+The driver is Lambda here: it calls the handlers, and counts each call as an invocation:
+the HTTP function's `webhook` (a Function URL or API Gateway event), a pipeline role's
+`bus` delivery (one SQS batch, or one EventBridge event), mono's `deferred` one (the
+asynchronous self-invoke, handed over as Lambda would).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from core import events as ev
 from providers.aws import clients
 from providers.aws.dedupe import store_from_env
 from providers.aws.lambda_app import LambdaApp, app_from_env
-from tests.targets.driver import HttpResult
+from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
 from tests.targets.scenarios import bot_for
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "aws"
@@ -106,7 +111,7 @@ def sqs_batch(messages: list[Mapping[str, Any]], queue_arn: str) -> dict[str, An
     return {"Records": records}
 
 
-class AwsLambdaDriver:
+class AwsLambdaDriver(CountsInvocations):
     """A TargetDriver for Lambda in one topology, HTTP payload shape and bus delivery."""
 
     target = "aws-lambda"
@@ -122,6 +127,7 @@ class AwsLambdaDriver:
         self.deferred: list[str] = []  # the type of every event deferred by an Event invoke
         self.batch_answers: list[Any] = []
         self.raised: list[str] = []  # the asynchronous deliveries whose handler raised
+        self.invocation_log = InvocationLog()  # every handler call (`invocations` are moto's pending invokes)
 
     def failed_deliveries(self) -> list[str]:
         """The SQS records a batch reported, and the deliveries that raised (Lambda retries both)."""
@@ -130,6 +136,7 @@ class AwsLambdaDriver:
 
     def _invoke(self, role: str, payload: Any) -> Any:
         """One asynchronous delivery to `role`; what raises is recorded, then raised on."""
+        self.invocation_log.record(role, DEFERRED if role == "mono" else BUS)
         try:
             return self.apps[role](payload, LambdaContext("botless-" + role))
         except Exception as error:
@@ -137,7 +144,9 @@ class AwsLambdaDriver:
             raise
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
-        entry = self.apps["mono" if self.topology == "mono" else "receive"]
+        role = "mono" if self.topology == "mono" else "receive"
+        entry = self.apps[role]
+        self.invocation_log.record(role, WEBHOOK)
         answer = await asyncio.to_thread(entry, http_event(self.shape, path, headers, body),
                                          LambdaContext("botless-" + self.topology))
         raw = answer.get("body") or ""

@@ -8,6 +8,10 @@ function. What the functions publish goes through the Azure SDK over HTTP to a s
 Event Grid topic on 127.0.0.1 that checks the key and records each CloudEvent;
 `settle` delivers them to the subscribed functions (by type, as Event Grid filters do)
 until nothing is left.
+
+The driver is the Functions host here: each call of an indexed function is counted as an
+invocation, the HTTP function's a `webhook`, an Event Grid trigger's a `bus` delivery
+(pipeline) or a `deferred` one (mono_deferred, counted as the mono role it continues).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from starlette.routing import Route
 
 from core import events as ev
 from tests.servers import uvicorn_server
-from tests.targets.driver import HttpResult
+from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
 
 REPO = Path(__file__).resolve().parents[3]
 FUNCTION_APP = REPO / "functions" / "azure" / "function_app.py"
@@ -149,7 +153,7 @@ def subscriber_of(topology: str, event_type: str) -> str | None:
     return None
 
 
-class AzureDriver:
+class AzureDriver(CountsInvocations):
     """One Azure Functions app, in one topology, its Event Grid topic a stand-in on loopback."""
 
     target = "azure"
@@ -163,6 +167,7 @@ class AzureDriver:
         self.functions = {fn.get_function_name(): fn for fn in self.app.get_functions()}
         self.delivered: list[tuple[str, dict[str, Any]]] = []
         self.failures: list[tuple[str, dict[str, Any], BaseException]] = []
+        self.invocation_log = InvocationLog()
 
     @property
     def entry(self) -> str:
@@ -170,6 +175,7 @@ class AzureDriver:
 
     async def call_http(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> func.HttpResponse:
         user_function = self.functions[self.entry].get_user_function()
+        self.invocation_log.record(self.entry, WEBHOOK)
         return await user_function(http_request(method, path, headers, body), FakeContext(self.entry))
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
@@ -178,6 +184,10 @@ class AzureDriver:
 
     async def deliver(self, function: str, cloud_event: Mapping[str, Any]) -> None:
         """Invoke an Event Grid trigger the way the host does for one delivery."""
+        if function == "mono_deferred":
+            self.invocation_log.record("mono", DEFERRED)
+        else:
+            self.invocation_log.record(function, BUS)
         await self.functions[function].get_user_function()(trigger_input(cloud_event))
 
     def failed_deliveries(self) -> list[str]:

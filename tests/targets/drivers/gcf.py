@@ -8,6 +8,13 @@ between the emulator and the functions only to count deliveries and their answer
 (it forwards headers and body untouched), which is how `settle` knows the pipeline
 is quiet: every message published on a topic (seen through a pull "tap" subscription
 on it) has been acknowledged by its push subscriber.
+
+Invocations are counted where the requests to the functions come from, since
+functions-framework's gunicorn keeps no access log (its CLI passes gunicorn no options):
+the driver's `post` is the HTTP function's only client (but for the `/healthz` probe at
+start), a `webhook`; the relay is the only way a push reaches a function, a `bus`
+delivery (pipeline) or a `deferred` one (mono's deferred topic). A push the relay could
+not connect to its function with invoked nothing and is not counted.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.servers import free_port, uvicorn_server
-from tests.targets.driver import HttpResult
+from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
 from tooling.pubsub_emulator import PubSubEmulator, emulator_command
 from tooling.pubsub_emulator import stop_process_group as stop_group
 
@@ -66,11 +73,16 @@ class Delivery:
 
 
 class PushRelay:
-    """Forwards each push, bytes untouched, to the function it names, and records the answer."""
+    """Forwards each push, bytes untouched, to the function it names, and records the answer.
 
-    def __init__(self) -> None:
+    Each push that reached its function is recorded in `invocation_log` as `trigger` (when given).
+    """
+
+    def __init__(self, invocation_log: InvocationLog | None = None, trigger: str = BUS) -> None:
         self.functions: dict[str, str] = {}
         self.deliveries: list[Delivery] = []
+        self.invocation_log = invocation_log
+        self.trigger = trigger
         self.in_flight = 0
         self._lock = threading.Lock()
         self.url = ""
@@ -89,6 +101,12 @@ class PushRelay:
                 status, content = answer.status_code, answer.content
             except httpx.HTTPError as error:
                 status, content = 502, str(error).encode()
+                # Only a push that never reached its function (no connection) invoked nothing.
+                reached = not isinstance(error, httpx.ConnectError)
+            else:
+                reached = True
+            if reached and self.invocation_log is not None:
+                self.invocation_log.record(function, self.trigger)
             with self._lock:
                 self.deliveries.append(Delivery(function, _message_id(body), status, body, headers))
                 self.in_flight -= 1
@@ -110,7 +128,7 @@ def _message_id(body: bytes) -> str:
         return ""
 
 
-class GcfDriver:
+class GcfDriver(CountsInvocations):
     """Cloud Functions in one topology, with its own topics, subscriptions and processes."""
 
     target = "gcf"
@@ -133,7 +151,8 @@ class GcfDriver:
             "BOTLESS_PUBSUB_TOPIC_DEFERRED": self.topics["deferred"],
             "BOTLESS_DEFER_TOKEN": self.token,
         }
-        self.relay = PushRelay()
+        self.invocation_log = InvocationLog()
+        self.relay = PushRelay(self.invocation_log, DEFERRED if topology == "mono" else BUS)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.urls: dict[str, str] = {}
         self._published: set[str] = set()
@@ -223,6 +242,7 @@ class GcfDriver:
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
         async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(f"{self.urls[self.entry]}{path}", headers=dict(headers), content=body)
+        self.invocation_log.record(self.entry, WEBHOOK)  # answered, so the function ran
         return HttpResult(answer.status_code, dict(answer.headers), answer.content)
 
     async def settle(self, timeout: float = 20.0) -> None:

@@ -6,6 +6,11 @@ subscriber's reply event re-entering the Broker) and nothing else: no ordering, 
 persistence, and no retries unless asked for (`retries`: a 5xx answer is delivered again
 after `backoff` seconds, as a Trigger's delivery spec does). A delivery that fails (past
 its retries) is recorded as a dead letter; every answer is in `answers`.
+
+Invocations are counted by each role service itself (`counted`, in front of its app in
+the same uvicorn server): every request but `GET /healthz` is one, the public service's
+a `webhook`, a pipeline role's a `bus` delivery (a Broker Trigger's), mono's bus face's
+a `deferred` one (the mono Triggers bring deferred work back).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from cloudevents.http import CloudEvent, from_http
@@ -30,7 +36,7 @@ from providers.knative.app import build_app
 from providers.knative.dedupe import store_from_env
 from providers.knative.sink import KnativeSink
 from tests.servers import uvicorn_server
-from tests.targets.driver import HttpResult
+from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
 from tests.targets.scenarios import bot_for
 
 
@@ -110,16 +116,28 @@ class RecordingBroker:
                 self._idle.notify_all()
 
 
-class KnativeDriver:
+def counted(app: Any, role: str, trigger: str, log: InvocationLog) -> Any:
+    """`app` (ASGI), recording each request it serves, but `GET /healthz`, as an invocation of `role`."""
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] != "/healthz":
+            log.record(role, trigger)
+        await app(scope, receive, send)
+
+    return serve
+
+
+class KnativeDriver(CountsInvocations):
     """A TargetDriver for Knative: posts to the receive (or mono) service, waits on the Broker."""
 
     target = "knative"
 
-    def __init__(self, topology: str, entry_url: str, broker: RecordingBroker, broker_url: str = "") -> None:
+    def __init__(self, topology: str, entry_url: str, broker: RecordingBroker, broker_url: str = "",
+                 invocation_log: InvocationLog | None = None) -> None:
         self.topology = topology
         self.entry_url = entry_url
         self.broker = broker
         self.broker_url = broker_url  # the Broker's ingress (POST a CloudEvent to publish it)
+        self.invocation_log = invocation_log or InvocationLog()  # the role services record into it
 
     async def post(self, path: str, headers: Mapping[str, str], body: bytes) -> HttpResult:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -146,11 +164,14 @@ def start_knative(topology: str, env: Mapping[str, str],
     with ExitStack() as stack:
         broker = RecordingBroker(retries=retries)
         broker_url = stack.enter_context(uvicorn_server(broker.app()))
+        log = InvocationLog()
 
         def serve(role: str, sink: bool, routes: str = "webhooks") -> str:
             app = build_app(bot_for(env, store_from_env(env)), role,
                             KnativeSink(broker_url, overrides) if sink else None, routes=routes)
-            return stack.enter_context(uvicorn_server(app))
+            # The services with a sink are the public ones; the others are the Triggers' subscribers.
+            trigger = WEBHOOK if sink else DEFERRED if role == "mono" else BUS
+            return stack.enter_context(uvicorn_server(counted(app, role, trigger, log)))
 
         if topology == "mono":
             # As deployed: the public Service serves the webhooks, a cluster-local one `POST /`.
@@ -166,4 +187,4 @@ def start_knative(topology: str, env: Mapping[str, str],
                 Trigger("command", serve("command", sink=False) + "/", prefix=ev.COMMAND_PREFIX),
                 Trigger("respond", serve("respond", sink=False) + "/", exact=ev.BOT_RESPONSE),
             ]
-        yield KnativeDriver(topology, entry, broker, broker_url)
+        yield KnativeDriver(topology, entry, broker, broker_url, log)
