@@ -77,9 +77,13 @@ def parse_line(text: str) -> Line:
 
 
 def _unescape_tag(value: str) -> str:
+    # IRCv3 message-tags: `\\x` for an unknown x is x itself; a trailing `\\` is dropped.
     out, chars = [], iter(value)
     for char in chars:
-        out.append(_TAG_ESCAPES.get(next(chars, ""), "") if char == "\\" else char)
+        if char == "\\":
+            escaped = next(chars, "")
+            char = _TAG_ESCAPES.get(escaped, escaped)
+        out.append(char)
     return "".join(out)
 
 

@@ -16,11 +16,13 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.bot import Bot
 from core.commands import BUILTIN_COMMAND_SETS
+from core.conversation import ask
 from core.dedupe import DedupeStore, MemoryDedupeStore, SqliteDedupeStore
 from core.registry import CommandSet
 from core.settings import Settings
@@ -45,17 +47,31 @@ def long(command: object) -> str:
     return LONG_TEXT
 
 
+# Released by the test that runs `/wait`: a command that is slow until told to finish.
+released: dict[str, asyncio.Event] = {}
+
+
+@long_commands.command(help="Answer once released")
+async def wait(command: object) -> str:
+    await released["wait"].wait()
+    return "released"
+
+
 def _source(server: Ngircd, store: DedupeStore, *, nick: str = "botless", **env: str) -> IrcSource:
     config = IrcConfig.from_env({"IRC_SERVER": f"127.0.0.1:{server.port}", "IRC_NICK": nick,
                                  "IRC_CHANNELS": "#team", **env})
     return IrcSource(config, store, Settings(), backoff=Backoff(0.05, 0.5), line_interval=0.01)
 
 
+def bot(**kwargs: Any) -> Bot:
+    return Bot(Settings(), command_sets=[*BUILTIN_COMMAND_SETS, long_commands], **kwargs)
+
+
 @asynccontextmanager
 async def running(source: IrcSource, store: DedupeStore) -> AsyncIterator[None]:
-    bot = Bot(Settings(), command_sets=[*BUILTIN_COMMAND_SETS, long_commands], responders=[source], dedupe=store)
+    broker = bot(responders=[source], dedupe=store).broker("mono")
     stop = asyncio.Event()
-    session = asyncio.create_task(run_source(source, bot.broker("mono").publish, stop=stop, grace_seconds=5))
+    session = asyncio.create_task(run_source(source, broker.publish, stop=stop, grace_seconds=5))
     try:
         yield
     finally:
@@ -92,10 +108,9 @@ async def test_commands_in_the_channel_and_in_private_are_answered_once(ngircd: 
     source = _source(ngircd, store)
     async with running(source, store):
         ann = await _person(ngircd)
-        ann.say("#team", "/help")
-        help_lines = [line for _, line in await ann.messages_from("botless", until="/uptime:")]
-        assert help_lines[0].param(0) == "#team" and help_lines[0].param(1) == HELP_FIRST
-        assert len(help_lines) == 7  # one line per command
+        console = bot()
+        (expected_help,) = await ask(console, console.broker("mono"), "/help")  # what the console answers
+        await _ask_once(ann, "#team", "/help", expected_help.text)  # one line per command, in #team
         await _ask_once(ann, "#team", "/echo hello IRC", "hello IRC")
         ann.say("botless", "/echo just you")
         private = await ann.messages_from("botless", until="just you")
@@ -118,6 +133,18 @@ async def test_a_long_reply_arrives_whole_in_lines_of_at_most_512_bytes(ngircd: 
         assert len(lines) >= 5
         assert all(len(raw) <= LINE_LIMIT for raw in raw_lines)
         assert " ".join(line.param(1) for line in lines) == LONG_TEXT  # every cut at one space
+        await ann.close()
+
+
+async def test_a_slow_command_never_holds_the_connection(ngircd: Ngircd) -> None:  # noqa: F811
+    released["wait"] = asyncio.Event()
+    store = MemoryDedupeStore()
+    async with running(_source(ngircd, store), store):
+        ann = await _person(ngircd)
+        ann.say("#team", "/wait")
+        await _ask_once(ann, "#team", "/echo meanwhile", "meanwhile")  # answered while /wait still runs
+        released["wait"].set()
+        assert [line.param(1) for _, line in await ann.messages_from("botless", until="released")] == ["released"]
         await ann.close()
 
 

@@ -60,6 +60,7 @@ def test_parse_line_reads_tags_prefix_params_and_trailing() -> None:
     line = parse_line("@time=2026-12-03T10:00:00.000Z;msgid=a\\sb :ann!~a@host PRIVMSG #team :/help me\r\n")
     assert line.tags == {"time": "2026-12-03T10:00:00.000Z", "msgid": "a b"}
     assert (line.nick, line.command, line.params) == ("ann", "PRIVMSG", ("#team", "/help me"))
+    assert parse_line("@a=x\\:y\\b\\;b= :s PING").tags == {"a": "x;yb", "b": ""}
     assert parse_line("PING :irc.test.local").params == ("irc.test.local",)
     assert parse_line(":srv 433 * botless :Nickname already in use").params == ("*", "botless",
                                                                                  "Nickname already in use")
