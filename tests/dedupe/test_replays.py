@@ -170,9 +170,11 @@ class NoDeferral:
         raise AssertionError("nothing should be deferred here")
 
 
-async def test_a_mono_chain_that_fails_answers_500_and_its_retry_is_answered(bot, platform_api):
+async def test_a_mono_chain_that_fails_answers_500_and_its_retry_is_answered(make_bot, platform_api):
+    # A transient failure (Slack's internal_error), tried once: no wait budget inside respond.
+    bot = make_bot(BOTLESS_RATE_LIMIT_WAIT_SECONDS="0")
     chain = MonoChain(bot.bot, NoDeferral(), target="test")
-    platform_api.fail("/chat.postMessage", 200, {"ok": False, "error": "ratelimited"})
+    platform_api.fail("/chat.postMessage", 200, {"ok": False, "error": "internal_error"})
     async with client_for(create_app(bot.bot, chain.run, defer=chain.defer)) as client:
         body = message_payload("/echo the reply failed once")
         first = await client.post(SLACK, content=body, headers=slack_headers(body))
