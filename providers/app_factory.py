@@ -15,12 +15,13 @@ defers) and the bus door of the others (mono resumes deferred work, a pipeline r
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
 
 from core.bot import Bot
+from core.chat.base import Responder
 from core.chat.platforms import adapters_from_env
 from core.dedupe import DedupeStore, dedupe_from_env
 from core.role_table import HTTP_ROLES, ROLE_TABLE
@@ -43,15 +44,16 @@ def with_secrets(settings: Settings, secrets: Mapping[str, str]) -> Settings:
 
 
 def build_bot(settings: Settings, secrets: Mapping[str, str] | None = None,
-              dedupe: DedupeStore | None = None) -> Bot:
+              dedupe: DedupeStore | None = None, responders: Iterable[Responder] = ()) -> Bot:
     """The deployment's bot: `settings` with `secrets`, its chat adapters and one dedupe store.
 
     `dedupe` is the target's shared store (None: the one `BOTLESS_DEDUPE` names, this
-    instance's memory by default). Constructors do no network I/O.
+    instance's memory by default); `responders` take over their platforms from the adapters.
+    Constructors do no network I/O.
     """
     settings = with_secrets(settings, secrets or {})
     store = dedupe if dedupe is not None else dedupe_from_env(settings.extra)
-    return Bot(settings, adapters=adapters_from_env(settings, store), dedupe=store)
+    return Bot(settings, adapters=adapters_from_env(settings, store), responders=responders, dedupe=store)
 
 
 def role_of(settings: Settings, default: str = "mono") -> str:

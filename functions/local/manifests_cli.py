@@ -30,11 +30,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wiring", choices=WIRINGS, default=WIRINGS[0],
                         help="broker (default): a Broker and a Trigger per event type; channels: a Channel per "
                              "hop and Subscriptions whose reply is the next Channel")
+    parser.add_argument("--retry-after-max", default="", metavar="DURATION",
+                        help="delivery.retryAfterMax on the Broker (or Channels), e.g. PT600S: a rate-limited "
+                             "reply is retried after the platform's Retry-After (needs delivery-retryafter: "
+                             "enabled in config-features; the webhook refuses the field otherwise)")
     # Not `choices`: the registry's error names the sources and says what to do.
     parser.add_argument("--source", action="append", default=[], metavar="NAME",
                         help=f"add a connection-mode chat source ({', '.join(SOURCES) or 'none installed'}), "
                              "bound to the Broker; repeatable. Its settings are read from this environment "
-                             "into a ConfigMap, its secrets into the Secret (needs --topology pipeline)")
+                             "into a ConfigMap, its secrets into the Secret (needs --wiring broker)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         image=args.image, commands=tuple(command_names()), topology=args.topology, name=args.name,
         namespace=args.namespace, memory=args.memory, secrets=secrets, with_secret=not args.no_secret,
         oidc_issuer=args.oidc_issuer, oidc_jwks_url=args.oidc_jwks_url, wiring=args.wiring, sources=sources,
-        source_settings=settings.extra, platforms=platforms,
+        source_settings=settings.extra, platforms=platforms, retry_after_max=args.retry_after_max,
     )
     try:
         objects = manifests(options)

@@ -25,7 +25,7 @@ resource "kubernetes_manifest" "channel" {
     kind       = "Channel"
     metadata   = { name = each.value, namespace = local.namespace, labels = local.labels }
     # The cluster's default channel implementation (InMemoryChannel unless default-ch-webhook says otherwise).
-    spec = { delivery = { retry = 5, backoffPolicy = "linear", backoffDelay = "PT30S" } }
+    spec = { delivery = local.delivery }
   }
 }
 

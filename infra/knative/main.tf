@@ -24,8 +24,8 @@ locals {
   audience_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}.${var.namespace}" }
 
   # Trigger name suffix -> subscriber Service and the event type it filters on. mono gets its
-  # deferred work back from the Broker on the cluster-local mono-bus; pipeline routes each
-  # type to its role.
+  # deferred work back from the Broker on the cluster-local mono-bus (and a reply the platform
+  # rate-limited past the webhook's budget); pipeline routes each type to its role.
   routes = local.pipeline ? merge(
     { "parse" = { role = "parse", type = "botless.chat.message" } },
     { for name, type in local.commands : "command-${name}" => { role = "command", type = type } },
@@ -33,7 +33,15 @@ locals {
     ) : merge(
     { "mono-message" = { role = "mono-bus", type = "botless.chat.message" } },
     { for name, type in local.commands : "mono-command-${name}" => { role = "mono-bus", type = type } },
+    { "mono-response" = { role = "mono-bus", type = "botless.bot.response" } },
   )
+  # The route that takes the responses: with sources, one Trigger per platform no source serves (sources.tf).
+  response_route = local.pipeline ? "respond" : "mono-response"
+  response_role  = local.routes[local.response_route].role
+  # The Broker's (or each Channel's) delivery; retryAfterMax only when asked: Knative's
+  # webhook refuses it unless config-features has delivery-retryafter: enabled.
+  delivery = merge({ retry = 5, backoffPolicy = "linear", backoffDelay = "PT30S" },
+  var.retry_after_max == "" ? {} : { retryAfterMax = var.retry_after_max })
 }
 
 resource "kubernetes_namespace_v1" "bot" {
@@ -93,6 +101,8 @@ resource "kubernetes_manifest" "service" {
               # Above timeoutSeconds (60), below the Broker's retry span (5 x 30 s).
               { name = "BOTLESS_DEDUPE_LEASE_SECONDS", value = "75" },
               ], each.value.routes == "" ? [] : [{ name = "BOTLESS_KNATIVE_ROUTES", value = each.value.routes }],
+              # mono hands the replies of the sources' platforms to the Broker (providers/knative/relay.py).
+              local.sourced && !local.pipeline ? [{ name = "BOTLESS_SOURCES", value = join(",", var.sources) }] : [],
               # The second layer on the bus routes: the Broker's OIDC sender token for this audience.
               local.oidc && !contains(local.public, each.key) ? concat([
                 { name = "BOTLESS_KNATIVE_OIDC_AUDIENCE", value = local.audience_of[each.key] },
@@ -121,7 +131,7 @@ resource "kubernetes_manifest" "broker" {
     apiVersion = "eventing.knative.dev/v1"
     kind       = "Broker"
     metadata   = { name = var.name, namespace = local.namespace, labels = local.labels }
-    spec       = { delivery = { retry = 5, backoffPolicy = "linear", backoffDelay = "PT30S" } }
+    spec       = { delivery = local.delivery }
   }
 }
 
@@ -132,8 +142,8 @@ moved {
 }
 
 resource "kubernetes_manifest" "trigger" {
-  # With sources, respond's Triggers filter on each platform no source serves (sources.tf).
-  for_each = local.broker ? { for k, v in local.routes : k => v if !(local.sourced && v.role == "respond") } : {}
+  # With sources, the response Triggers filter on each platform no source serves (sources.tf).
+  for_each = local.broker ? { for k, v in local.routes : k => v if !(local.sourced && k == local.response_route) } : {}
   manifest = {
     apiVersion = "eventing.knative.dev/v1"
     kind       = "Trigger"
@@ -176,8 +186,8 @@ resource "kubernetes_manifest" "sink_binding" {
   depends_on = [kubernetes_manifest.broker, kubernetes_manifest.channel, kubernetes_manifest.service]
   lifecycle {
     precondition {
-      condition     = !local.sourced || (local.pipeline && local.broker)
-      error_message = "sources need topology = \"pipeline\" (mono posts every reply itself, in-process) and wiring = \"broker\" (a Channel has no filter, so respond and the source would both get every response)."
+      condition     = !local.sourced || local.broker
+      error_message = "sources need wiring = \"broker\" (a Channel has no filter, so the bot and the source would both get every response)."
     }
   }
 }

@@ -2,8 +2,10 @@
 # Each source is a Deployment of the bot's image running `python -m functions.knative.source
 # <name>`: one replica replaced with Recreate (one chat connection at a time; a ContainerSource
 # rolls out with RollingUpdate and is not addressable), a SinkBinding to the Broker, a Service
-# in front of its POST / and a Trigger on botless.bot.response for its platform. respond then
-# takes only the responses of the webhook platforms no source serves, one Trigger each.
+# in front of its POST / and a Trigger on botless.bot.response for its platform. The bot (respond,
+# or mono's bus face) then takes only the responses of the webhook platforms no source serves,
+# one Trigger each. Under mono both faces relay a source's replies to the Broker, so the bus
+# face gets K_SINK too (relay_binding).
 locals {
   sourced = length(var.sources) > 0
   # The webhook platforms (core/chat/platforms.py's PLATFORMS) and each source's Options
@@ -17,7 +19,7 @@ locals {
   source_of = { for s in var.sources : s => "${var.name}-${s}-source" }
   # Trigger name suffix -> the subscriber Service (its API and name), the platform it filters on, its label.
   platform_routes = local.sourced ? merge(
-    { for p in local.platforms : "respond-${p}" => { api = "serving.knative.dev/v1", service = "${var.name}-respond", platform = p, label = { "botless.dev/role" = "respond" } } if !contains(var.sources, p) },
+    { for p in local.platforms : "${local.response_route}-${p}" => { api = "serving.knative.dev/v1", service = local.service_of[local.response_role], platform = p, label = { "botless.dev/role" = local.services[local.response_role].role } } if !contains(var.sources, p) },
     { for s, name in local.source_of : "${s}-source" => { api = "v1", service = name, platform = s, label = { "botless.dev/source" = s } } },
   ) : {}
 }
@@ -103,7 +105,22 @@ resource "kubernetes_manifest" "source_service" {
   }
 }
 
-# respond's Triggers for the platforms no source serves, and each source's own.
+# mono's bus face runs a source's chat message and relays its reply to the Broker: it needs K_SINK.
+resource "kubernetes_manifest" "relay_binding" {
+  count = local.sourced && !local.pipeline ? 1 : 0
+  manifest = {
+    apiVersion = "sources.knative.dev/v1"
+    kind       = "SinkBinding"
+    metadata   = { name = local.service_of["mono-bus"], namespace = local.namespace, labels = merge(local.labels, { "botless.dev/role" = "mono" }) }
+    spec = {
+      subject = { apiVersion = "serving.knative.dev/v1", kind = "Service", name = local.service_of["mono-bus"] }
+      sink    = { ref = { apiVersion = "eventing.knative.dev/v1", kind = "Broker", name = var.name } }
+    }
+  }
+  depends_on = [kubernetes_manifest.broker, kubernetes_manifest.service]
+}
+
+# The bot's response Triggers for the platforms no source serves, and each source's own.
 resource "kubernetes_manifest" "platform_trigger" {
   for_each = local.platform_routes
   manifest = {

@@ -24,7 +24,7 @@ variable "wiring" {
 }
 
 variable "sources" {
-  description = "Connection-mode chat sources to run (irc, slack, telegram), each a Deployment bound to the Broker; needs topology pipeline and wiring broker. Their secrets go in chat_secrets, their other settings in source_settings."
+  description = "Connection-mode chat sources to run (irc, slack, telegram), each a Deployment bound to the Broker; needs wiring broker (either topology: mono relays their replies through the Broker). Their secrets go in chat_secrets, their other settings in source_settings."
   type        = list(string)
   default     = []
   validation {
@@ -37,6 +37,12 @@ variable "source_settings" {
   description = "The sources' non-secret settings by variable name (IRC_SERVER, IRC_NICK, IRC_CHANNELS, ...), put in each source's ConfigMap; unset ones take the source's defaults."
   type        = map(string)
   default     = {}
+}
+
+variable "retry_after_max" {
+  description = "delivery.retryAfterMax of the Broker (or the Channels), e.g. PT600S: a rate-limited reply is retried after the platform's Retry-After. Needs delivery-retryafter: enabled in knative-eventing's config-features (the webhook refuses the field otherwise). Empty: the linear 30 s backoff alone."
+  type        = string
+  default     = ""
 }
 
 variable "commands" {

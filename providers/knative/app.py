@@ -9,6 +9,9 @@ mono     two faces of one image, chosen by BOTLESS_KNATIVE_ROUTES:
          the Broker brings the deferred work back (a rate-limited reply is answered 429
          with Retry-After, providers/knative/reply.py);
          `all`: both, for one cluster-local Service or a test
+         With connection-mode sources (BOTLESS_SOURCES), both faces hand each reply
+         for a source's platform to the Broker, for the source to post
+         (providers/knative/relay.py), so both need K_SINK.
 parse, command, respond
          `POST /` under Knative's reply contract (cluster-local Services)
 Every role serves `GET /healthz`. Every `POST /` also checks Knative Eventing's OIDC
@@ -33,6 +36,7 @@ from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot, role_of
 from providers.knative.dedupe import store_from_env
 from providers.knative.oidc import Endpoint, SenderVerifier, require_sender, verifier_from_env
+from providers.knative.relay import relays_from_env
 from providers.knative.reply import reply_endpoint
 from providers.knative.sink import KnativeSink
 from providers.runtime import ConfigurationError, run_role
@@ -121,10 +125,15 @@ def app_from_env(env: Mapping[str, str]) -> Starlette:
 
     The bot remembers deliveries in Redis when `BOTLESS_REDIS_URL` is set; mono serves the
     face `BOTLESS_KNATIVE_ROUTES` names; `POST /` checks sender tokens when
-    `BOTLESS_KNATIVE_OIDC_AUDIENCE` is set.
+    `BOTLESS_KNATIVE_OIDC_AUDIENCE` is set. mono relays the replies of the platforms
+    `BOTLESS_SOURCES` names to the Broker, for their sources to post.
     """
     settings = Settings.from_env(env)
     role = role_of(settings)
     routes = env.get("BOTLESS_KNATIVE_ROUTES", "").strip() or "webhooks"
-    return build_app(build_bot(settings, dedupe=store_from_env(env)), role, KnativeSink.from_env(env),
+    sink = KnativeSink.from_env(env)
+    # Only mono runs respond in-process for a source's platform; pipeline's respond never
+    # gets those replies (the source's own Trigger takes them).
+    relays = relays_from_env(env, sink) if role == "mono" else []
+    return build_app(build_bot(settings, dedupe=store_from_env(env), responders=relays), role, sink,
                      routes=routes, verifier=verifier_from_env(env))

@@ -64,10 +64,13 @@ def test_pipeline_triggers_route_every_type_the_code_emits_to_its_role(capsys):
     assert routes == expected
 
 
-def test_mono_gets_its_deferred_work_back(capsys):
+def test_mono_gets_its_deferred_work_and_its_rate_limited_replies_back(capsys):
     objects = printed(capsys, "mono")
-    types = {o["spec"]["filter"]["attributes"]["type"] for o in objects if o["kind"] == "Trigger"}
-    assert types == {ev.CHAT_MESSAGE, *(ev.command_type(n) for n in command_names())}
+    routes = {o["spec"]["filter"]["attributes"]["type"]: o["spec"]["subscriber"]["ref"]["name"]
+              for o in objects if o["kind"] == "Trigger"}
+    # The webhook defers a reply the platform rate-limited (RateLimited.pending) as a response event.
+    assert routes == dict.fromkeys((ev.CHAT_MESSAGE, ev.BOT_RESPONSE, *(ev.command_type(n) for n in command_names())),
+                                   "botless-mono-bus")
     roles = {e["value"] for o in objects if o["kind"] == "Service" for e in
              o["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"] == "BOTLESS_ROLE"}
     assert roles == {"mono"}
@@ -202,3 +205,17 @@ def test_infra_knative_declares_the_same_split_and_audiences():
     assert audience(options, "mono-bus") == "botless-mono-bus.botless"
     assert 'audience_of = { for suffix, _ in local.services : suffix => "${var.name}-${suffix}.${var.namespace}" }' \
         in squeezed
+
+
+@pytest.mark.parametrize("wiring", ["broker", "channels"])
+def test_retry_after_max_is_on_every_delivery_only_when_asked_and_validates(capsys, wiring):
+    # Knative's webhook refuses retryAfterMax unless delivery-retryafter is enabled, so it is opt-in.
+    plain = printed(capsys, "mono", "--wiring", wiring)
+    asked = printed(capsys, "mono", "--wiring", wiring, "--retry-after-max", "PT600S")
+    carriers = {"Broker", "Channel"}
+    assert all("retryAfterMax" not in o["spec"]["delivery"] for o in plain if o["kind"] in carriers)
+    with_delivery = [o for o in asked if o["kind"] in carriers]
+    assert with_delivery and all(o["spec"]["delivery"]["retryAfterMax"] == "PT600S" and validate(o)
+                                 for o in with_delivery)
+    # No Trigger or Subscription has a delivery of its own, so the Broker's (the Channel's) applies to each.
+    assert all("delivery" not in o["spec"] for o in asked if o["kind"] in {"Trigger", "Subscription"})

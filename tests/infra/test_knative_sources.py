@@ -10,6 +10,7 @@ from core.chat.platforms import PLATFORMS
 from core.sources import registry
 from core.sources.definition import Option, SourceDefinition
 from functions.local.cli import main
+from providers.knative.relay import SOURCES_SETTING
 from tests.infra.knative_schemas import validate
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -58,9 +59,10 @@ def container(objects: list[dict], source: str) -> dict:
     return named(objects, "Deployment", f"botless-{source}-source")["spec"]["template"]["spec"]["containers"][0]
 
 
+@pytest.mark.parametrize("topology", ["pipeline", "mono"])
 @pytest.mark.parametrize("oidc", [(), ("--oidc-issuer", ISSUER)], ids=["plain", "oidc"])
-def test_every_object_validates_against_its_upstream_schema(capsys, oidc):
-    objects = printed(capsys, "--source", "fakeirc", "--source", "slack", *oidc)
+def test_every_object_validates_against_its_upstream_schema(capsys, oidc, topology):
+    objects = printed(capsys, "--source", "fakeirc", "--source", "slack", "--topology", topology, *oidc)
     kinds = {o["kind"] for o in objects if validate(o)}
     assert {"Service", "Broker", "Trigger", "SinkBinding"} <= kinds
     assert "&id" not in yaml.safe_dump_all(objects)  # no YAML aliases from shared dicts
@@ -96,21 +98,57 @@ def subscribers_of(objects: list[dict], attributes: dict[str, str]) -> list[str]
             and all(attributes.get(key) == value for key, value in t["spec"]["filter"]["attributes"].items())]
 
 
+# Who posts a webhook platform's reply, and who takes chat messages (a source's too), per topology.
+BOT = {"pipeline": ("botless-respond", "botless-parse"), "mono": ("botless-mono-bus", "botless-mono-bus")}
+
+
+@pytest.mark.parametrize("topology", BOT)
 @pytest.mark.parametrize("sources", [("fakeirc",), ("slack",), ("fakeirc", "slack")])
-def test_each_response_reaches_exactly_one_subscriber_the_source_for_its_platform(capsys, sources):
-    objects = printed(capsys, *(arg for name in sources for arg in ("--source", name)))
+def test_each_response_reaches_exactly_one_subscriber_the_source_for_its_platform(capsys, sources, topology):
+    objects = printed(capsys, "--topology", topology, *(arg for name in sources for arg in ("--source", name)))
+    responder, parser = BOT[topology]
     for platform in {*PLATFORMS, *sources}:
-        expected = f"botless-{platform}-source" if platform in sources else "botless-respond"
+        expected = f"botless-{platform}-source" if platform in sources else responder
         response = {"type": ev.BOT_RESPONSE, ev.EXT_PLATFORM: platform}
         assert subscribers_of(objects, response) == [expected], platform
-    # The rest of the flow is untouched: chat messages (the source's too) go to parse.
-    assert subscribers_of(objects, {"type": ev.CHAT_MESSAGE, ev.EXT_PLATFORM: sources[0]}) == ["botless-parse"]
+    # The rest of the flow is untouched: chat messages (the source's too) go to parse, or mono's bus face.
+    assert subscribers_of(objects, {"type": ev.CHAT_MESSAGE, ev.EXT_PLATFORM: sources[0]}) == [parser]
 
 
-def test_without_a_source_respond_keeps_one_trigger_for_every_response(capsys):
-    objects = printed(capsys)
-    assert [t["spec"]["filter"]["attributes"] for t in objects if t["kind"] == "Trigger"
-            and t["spec"]["subscriber"]["ref"]["name"] == "botless-respond"] == [{"type": ev.BOT_RESPONSE}]
+def env_of(objects: list[dict], service: str) -> dict[str, str]:
+    [box] = named(objects, "Service", service)["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e.get("value", "") for e in box["env"]}
+
+
+def test_under_mono_both_faces_relay_the_sources_platforms_to_the_broker(capsys):
+    objects = printed(capsys, "--topology", "mono", "--source", "fakeirc", "--source", "slack")
+    for face in ("botless-mono", "botless-mono-bus"):
+        assert env_of(objects, face)[SOURCES_SETTING] == "fakeirc,slack"
+        # Each face has K_SINK: the public one defers through the Broker, the bus face relays there.
+        [binding] = [o for o in objects if o["kind"] == "SinkBinding" and o["spec"]["subject"]["name"] == face]
+        assert binding["spec"]["sink"]["ref"] == {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
+                                                 "name": "botless"}
+    # A relayed reply has a subscriber, its source, and it is not mono (that would loop).
+    relayed = {"type": ev.BOT_RESPONSE, ev.EXT_PLATFORM: "fakeirc"}
+    assert subscribers_of(objects, relayed) == ["botless-fakeirc-source"]
+
+
+@pytest.mark.parametrize("topology", BOT)
+def test_without_a_source_mono_relays_nothing(capsys, topology):
+    objects = printed(capsys, "--topology", topology)
+    services = [o["metadata"]["name"] for o in objects if o["kind"] == "Service"]
+    assert all(SOURCES_SETTING not in env_of(objects, name) for name in services)
+    assert [o["spec"]["subject"]["name"] for o in objects if o["kind"] == "SinkBinding"] == [
+        "botless-mono" if topology == "mono" else "botless-receive"]
+
+
+@pytest.mark.parametrize("topology", BOT)
+def test_without_a_source_the_bot_keeps_one_trigger_for_every_response(capsys, topology):
+    objects = printed(capsys, "--topology", topology)
+    responder, _ = BOT[topology]
+    assert [(t["spec"]["filter"]["attributes"], t["spec"]["subscriber"]["ref"]["name"]) for t in objects
+            if t["kind"] == "Trigger" and t["spec"]["filter"]["attributes"]["type"] == ev.BOT_RESPONSE] == [
+        ({"type": ev.BOT_RESPONSE}, responder)]
 
 
 def test_secrets_reach_the_source_only_by_secret_key_ref_never_as_values(capsys, monkeypatch):
@@ -154,8 +192,8 @@ def test_each_registered_source_gets_every_option_it_declares(capsys, name, monk
 
 
 @pytest.mark.parametrize("extra, says", [
-    (("--topology", "mono"), "--topology pipeline"),
     (("--wiring", "channels"), "--wiring broker"),
+    (("--topology", "mono", "--wiring", "channels"), "--wiring broker"),
 ])
 def test_a_source_the_wiring_cannot_answer_is_refused_saying_what_to_change(capsys, extra, says):
     code, out, err = run(capsys, "--source", "fakeirc", *extra)

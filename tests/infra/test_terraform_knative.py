@@ -96,6 +96,9 @@ CASES = {
     "mono-channels": {"topology": "mono", "wiring": "channels"},
     "pipeline-sources": {"topology": "pipeline", "sources": ["irc", "slack"], "oidc_issuer": "https://issuer",
                          "source_settings": {"IRC_SERVER": "irc.example.org:6697", "UNRELATED": "x"}},
+    "mono-sources": {"topology": "mono", "sources": ["irc", "slack"], "oidc_issuer": "https://issuer",
+                     "retry_after_max": "PT600S", "source_settings": {"IRC_NICK": "botless"}},
+    "mono-channels-retry-after": {"topology": "mono", "wiring": "channels", "retry_after_max": "PT120S"},
 }
 
 
@@ -109,6 +112,7 @@ def test_the_module_plans_the_objects_the_manifests_print(stand_in, case):
         wiring=variables.get("wiring", "broker"), oidc_issuer=variables.get("oidc_issuer", ""),
         sources=tuple(restated(name) for name in variables.get("sources", ())),
         source_settings=variables.get("source_settings", {}), platforms=PLATFORMS,
+        retry_after_max=variables.get("retry_after_max", ""),
     )
     printed = {(o["kind"], o["metadata"]["name"]): o for o in manifests(options) if o["kind"] != "Secret"}
     assert planned(stand_in, variables) == printed
@@ -116,9 +120,9 @@ def test_the_module_plans_the_objects_the_manifests_print(stand_in, case):
 
 @needs_terraform
 @pytest.mark.slow  # terraform, in a subprocess
-@pytest.mark.parametrize("variables", [{"sources": ["irc"]}, {"topology": "pipeline", "wiring": "channels",
-                                                               "sources": ["irc"]}])
-def test_sources_the_wiring_cannot_answer_fail_the_plan_saying_what_to_change(stand_in, variables):
+@pytest.mark.parametrize("topology", ["mono", "pipeline"])
+def test_sources_the_wiring_cannot_answer_fail_the_plan_saying_what_to_change(stand_in, topology):
+    variables = {"topology": topology, "wiring": "channels", "sources": ["irc"]}
     module, env = stand_in
     (module / "refused.tfvars.json").write_text(json.dumps({"image": "i", "commands": [], **variables}))
     assert TERRAFORM is not None
@@ -126,4 +130,4 @@ def test_sources_the_wiring_cannot_answer_fail_the_plan_saying_what_to_change(st
                           cwd=module, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode != 0
     said = " ".join(done.stderr.split())
-    assert 'sources need topology = "pipeline"' in said and 'wiring = "broker"' in said
+    assert 'sources need wiring = "broker"' in said and "a Channel has no filter" in said

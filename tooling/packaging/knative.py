@@ -12,8 +12,9 @@ subscriber's audience and every bus Service checks the Broker's sender token for
 BOTLESS_REDIS_URL (the dedupe store: Redis is the operator's, its URL may hold a
 password), from one Secret. `wiring="channels"` joins the roles with Channels and
 Subscriptions instead of the Broker (knative_channels.py); each of `sources` adds a
-connection-mode chat source bound to the Broker (knative_sources.py). infra/knative
-declares the same objects through Terraform.
+connection-mode chat source bound to the Broker (knative_sources.py), under either
+topology (mono relays a source's replies to it through the Broker, providers/knative/relay.py).
+infra/knative declares the same objects through Terraform.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from core.chat.platforms import chat_secrets
 from core.role_table import HTTP_ROLES, roles_of
 from core.settings import Settings
 from core.sources.definition import SourceDefinition
+from providers.knative.relay import SOURCES_SETTING
 from tooling.packaging.knative_options import (
-    DELIVERY,
     KnativeOptions,
     audience,
     broker_ref,
+    delivery,
     destination,
     metadata,
     oidc_env,
@@ -82,6 +84,7 @@ def manifests(options: KnativeOptions) -> list[dict[str, Any]]:
     objects.append(_sink_binding(options, broker_ref(options)))
     for source in options.sources:
         objects.extend(knative_sources.source_objects(options, source))
+    objects.extend(knative_sources.relay_bindings(options))
     return objects
 
 
@@ -100,22 +103,26 @@ def routes(topology: str, commands: tuple[str, ...] | list[str]) -> list[tuple[s
     per_command = [(name.replace("_", "-"), ev.command_type(name)) for name in commands]
     if topology == "mono":
         # mono defers a slow command (or a webhook the platform wants acked first) to the
-        # Broker, which brings it back to the cluster-local face, never the public one.
+        # Broker, which brings it back to the cluster-local face, never the public one; so
+        # is a reply the platform rate-limited past the webhook's budget (RateLimited.pending).
         return [("mono-message", "mono-bus", ev.CHAT_MESSAGE),
-                *((f"mono-command-{name}", "mono-bus", kind) for name, kind in per_command)]
+                *((f"mono-command-{name}", "mono-bus", kind) for name, kind in per_command),
+                ("mono-response", "mono-bus", ev.BOT_RESPONSE)]
     return [("parse", "parse", ev.CHAT_MESSAGE),
             *((f"command-{name}", "command", kind) for name, kind in per_command),
             ("respond", "respond", ev.BOT_RESPONSE)]
 
 
 def platform_routes(options: KnativeOptions, suffix: str) -> list[tuple[str, str]]:
-    """(Trigger name suffix, platform or "") of the Triggers that deliver responses to respond.
+    """(Trigger name suffix, platform or "") of the Triggers that deliver responses to the bot.
 
-    Without sources, one Trigger takes every response. With sources, respond takes only the
-    responses of the platforms no source serves, one Trigger each (the portable `filter` is
-    an exact match with no "not"; `filters`' `not` depends on the Broker class and the
-    new-trigger-filters feature): a source's responses go to the source alone, which posts
-    them on its connection (respond has no responder for irc, and would post a Slack reply twice).
+    The bot is respond (pipeline) or mono's bus face (mono). Without sources, one Trigger
+    takes every response. With sources, the bot takes only the responses of the platforms
+    no source serves, one Trigger each (the portable `filter` is an exact match with no
+    "not"; `filters`' `not` depends on the Broker class and the new-trigger-filters
+    feature): a source's responses go to the source alone, which posts them on its
+    connection (respond has no responder for irc, and would post a Slack reply twice; mono,
+    which relays them to the Broker, would get its own relayed reply back).
     """
     served = {source.name for source in options.sources}
     if not served:
@@ -150,6 +157,9 @@ def _service(options: KnativeOptions, suffix: str, role: str, face: str) -> dict
     ]
     if face:
         env.append({"name": "BOTLESS_KNATIVE_ROUTES", "value": face})
+    if options.topology == "mono" and options.sources:
+        # mono hands the replies of these platforms to their sources (providers/knative/relay.py).
+        env.append({"name": SOURCES_SETTING, "value": ",".join(source.name for source in options.sources)})
     if not public:
         env += oidc_env(options, suffix)
     return {
@@ -192,7 +202,7 @@ def _broker(options: KnativeOptions) -> dict[str, Any]:
         "apiVersion": "eventing.knative.dev/v1",
         "kind": "Broker",
         "metadata": metadata(options, options.name),
-        "spec": {"delivery": dict(DELIVERY)},
+        "spec": {"delivery": delivery(options)},
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.channels import channel_subscriptions, channels_of, entry_channel
 from tooling.packaging.knative import PUBLIC_SERVICES, services
-from tooling.packaging.knative_options import DELIVERY, KnativeOptions, destination, metadata, service_ref
+from tooling.packaging.knative_options import KnativeOptions, delivery, destination, metadata, service_ref
 
 CHANNEL_API = "messaging.knative.dev/v1"
 
@@ -45,7 +45,7 @@ def channel_objects(options: KnativeOptions) -> list[dict[str, Any]]:
         "apiVersion": CHANNEL_API,
         "kind": "Channel",
         "metadata": metadata(options, channel_ref(options, channel)["name"]),
-        "spec": {"delivery": dict(DELIVERY)},
+        "spec": {"delivery": delivery(options)},
     } for channel in channels_of(options.topology)]
     for subscription in channel_subscriptions(options.topology):
         subscriber = subscriber_service(options.topology, subscription.role)

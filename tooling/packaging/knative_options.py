@@ -14,6 +14,9 @@ from core.sources.definition import SourceDefinition
 
 # What the Broker and each Channel do with a failed delivery: retried, then dropped (or dead-lettered).
 DELIVERY = {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}
+# Knative Eventing's delivery-retryafter feature: the longest Retry-After a 429 (a reply the
+# platform rate-limited, providers/knative/reply.py) makes the Broker wait before it retries.
+RETRY_AFTER_MAX = "PT600S"
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,26 @@ class KnativeOptions:
     source_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     # The bot's webhook platforms: with sources, respond gets one Trigger per platform no source serves.
     platforms: tuple[str, ...] = ()
+    # delivery.retryAfterMax (an ISO 8601 duration, e.g. RETRY_AFTER_MAX), or "" for none. Only
+    # for a cluster with `delivery-retryafter: enabled` in config-features: without it,
+    # Knative's webhook refuses the field, and the Broker and Channels are not created.
+    retry_after_max: str = ""
 
     @property
     def secret_name(self) -> str:
         """The one Secret every Service and source reads its secrets from."""
         return f"{self.name}-chat"
+
+
+def delivery(options: KnativeOptions) -> dict[str, Any]:
+    """The Broker's and each Channel's delivery: DELIVERY, and retryAfterMax when it is set.
+
+    Set on the Broker, it applies to every Trigger (none has a delivery of its own).
+    """
+    found: dict[str, Any] = dict(DELIVERY)
+    if options.retry_after_max:
+        found["retryAfterMax"] = options.retry_after_max
+    return found
 
 
 def audience(options: KnativeOptions, service_suffix: str) -> str:

@@ -15,6 +15,12 @@ replies need a Service in front of its pods anyway, and the Deployment it genera
 out with RollingUpdate, briefly holding two connections; a Deployment of our own with a
 SinkBinding is one object more and says replicas and strategy itself.
 
+Under mono, both mono Services get BOTLESS_SOURCES (the sources' platforms) and the
+Broker as K_SINK (the public one through its own SinkBinding, the bus face through
+`relay_bindings`'): mono runs respond in-process, and hands each reply for a source's
+platform to the Broker (providers/knative/relay.py) for the source's Trigger to bring
+here. mono's own response Triggers leave those platforms out (platform_routes).
+
 Its settings come from the source's Options (core/sources/definition.py): the non-secret
 ones from the ConfigMap, the secrets (and the dedupe store's URL) from the bot's one
 Secret by secretKeyRef, so no secret value is ever in a manifest. A source's platform is
@@ -35,19 +41,19 @@ from tooling.packaging.knative_options import (
     metadata,
     oidc_env,
     security_context,
+    service_ref,
 )
 
 PORT = 8080
+# mono's cluster-local face (tooling/packaging/knative.py's services), where a source's messages arrive.
+RELAY_SERVICE = "mono-bus"
 
 
 def check_sources(options: KnativeOptions) -> None:
-    """ValueError, saying what to change, for sources the chosen topology or wiring cannot answer."""
+    """ValueError, saying what to change, for sources the chosen wiring cannot answer."""
     if not options.sources:
         return
     names = ", ".join(source.name for source in options.sources)
-    if options.topology != "pipeline":
-        raise ValueError(f"--source {names} needs --topology pipeline: mono posts every reply itself, "
-                         "in-process, and has no connection to hand a source's replies to")
     if options.wiring != "broker":
         raise ValueError(f"--source {names} needs --wiring broker: a Channel has no filter, so respond and "
                          "the source would both get every response, and a Trigger can pick the source's")
@@ -59,7 +65,7 @@ def source_objects(options: KnativeOptions, source: SourceDefinition) -> list[di
     labels = {"botless.dev/source": source.name}
     selector = {"app.kubernetes.io/instance": options.name, **labels}
     deployment_ref = {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
-    service_ref = {"apiVersion": "v1", "kind": "Service", "name": name}
+    own_service = {"apiVersion": "v1", "kind": "Service", "name": name}
     settings = {option.env: options.source_settings[option.env] for option in source.options
                 if not option.secret and options.source_settings.get(option.env)}
     return [
@@ -83,9 +89,23 @@ def source_objects(options: KnativeOptions, source: SourceDefinition) -> list[di
          "spec": {
              "broker": options.name,
              "filter": {"attributes": {"type": ev.BOT_RESPONSE, ev.EXT_PLATFORM: source.name}},
-             "subscriber": destination(options, service_ref, suffix(source)),
+             "subscriber": destination(options, own_service, suffix(source)),
          }},
     ]
+
+
+def relay_bindings(options: KnativeOptions) -> list[dict[str, Any]]:
+    """Under mono with sources, the SinkBinding that gives mono's bus face the Broker.
+
+    The bus face runs the chain of a source's chat message, whose reply it relays to the
+    Broker; the public face has K_SINK already (it defers through the Broker).
+    """
+    if options.topology != "mono" or not options.sources:
+        return []
+    name = f"{options.name}-{RELAY_SERVICE}"
+    return [{"apiVersion": "sources.knative.dev/v1", "kind": "SinkBinding",
+             "metadata": metadata(options, name, "mono"),
+             "spec": {"subject": service_ref(options, RELAY_SERVICE), "sink": {"ref": broker_ref(options)}}}]
 
 
 def suffix(source: SourceDefinition) -> str:
