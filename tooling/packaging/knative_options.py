@@ -14,9 +14,6 @@ from core.sources.definition import SourceDefinition
 
 # What the Broker and each Channel do with a failed delivery: retried, then dropped (or dead-lettered).
 DELIVERY = {"retry": 5, "backoffPolicy": "linear", "backoffDelay": "PT30S"}
-# Knative Eventing's delivery-retryafter feature: the longest Retry-After a 429 (a reply the
-# platform rate-limited, providers/knative/reply.py) makes the Broker wait before it retries.
-RETRY_AFTER_MAX = "PT600S"
 
 
 @dataclass(frozen=True)
@@ -46,9 +43,11 @@ class KnativeOptions:
     source_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     # The bot's webhook platforms: with sources, respond gets one Trigger per platform no source serves.
     platforms: tuple[str, ...] = ()
-    # delivery.retryAfterMax (an ISO 8601 duration, e.g. RETRY_AFTER_MAX), or "" for none. Only
-    # for a cluster with `delivery-retryafter: enabled` in config-features: without it,
-    # Knative's webhook refuses the field, and the Broker and Channels are not created.
+    # delivery.retryAfterMax, the longest Retry-After of a 429 (a reply the platform rate-limited,
+    # providers/knative/reply.py) the Broker waits before it retries: an ISO 8601 duration
+    # ("PT600S"), or "" for none. Only for a cluster with `delivery-retryafter: enabled` in
+    # config-features: without it, Knative's webhook refuses the field, and the Broker and
+    # Channels are not created.
     retry_after_max: str = ""
 
     @property
