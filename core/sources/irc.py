@@ -227,8 +227,12 @@ class IrcSource:
                 writer = self._writer
                 if writer is None:
                     raise DeliveryError(f"the connection to {self.config.address} was lost while replying")
-                writer.write(raw)
-                await writer.drain()
+                try:
+                    writer.write(raw)
+                    await writer.drain()
+                except OSError as error:  # the reader sees the loss too and reconnects
+                    raise DeliveryError(f"the connection to {self.config.address} was lost while replying: "
+                                        f"{error}") from error
 
 
 def build(env: Mapping[str, str], dedupe: DedupeStore, settings: Settings) -> IrcSource:
