@@ -6,7 +6,8 @@ command: responses). A Channel has no filters: every Subscription to it gets eve
 So each role that consumes subscribes to every Channel whose producer emits a type it
 handles, and its Subscription's `reply` is the role's own Channel: parse -> commands ->
 responses, as the seed wires parser -> commands -> replies. mono defers to itself, so its
-one Subscription takes its own Channel and has no reply (its bus face answers nothing).
+one Subscription takes its own Channel and replies to it too: its bus face answers nothing,
+except a rate-limited reply it hands on alone, which then comes back to it once.
 
 `botless manifests --wiring channels` (Knative's messaging.knative.dev/v1 objects) and the
 embedded bus's ChannelBus (core/channel_bus.py) both read `channel_subscriptions`.
@@ -66,7 +67,7 @@ def channel_subscriptions(topology: str) -> tuple[ChannelSubscription, ...]:
             if not any(role.handles(kind) for kind in ROLE_TABLE[producer].emits):
                 continue
             channel = channel_of(producer)
-            reply = channel_of(consumer) if role.emits and channel_of(consumer) != channel else None
+            reply = channel_of(consumer) if role.emits else None
             found.append(ChannelSubscription(channel, consumer, reply))
     return tuple(found)
 

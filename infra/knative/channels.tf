@@ -3,7 +3,8 @@
 # Each publishing role's Channel carries what it emits; each consumer subscribes to every
 # Channel carrying a type it handles, replying to its own Channel: parse -> commands ->
 # responses. parse answers an unknown command itself, so respond takes the commands Channel
-# too. mono defers to itself: one Channel, taken back by the cluster-local mono-bus.
+# too. mono defers to itself: one Channel, taken back by the cluster-local mono-bus, which
+# replies to it (a rate-limited reply it hands on comes back to it).
 locals {
   channels   = local.broker ? [] : (local.pipeline ? ["chat-messages", "commands", "responses"] : ["chat-messages"])
   channel_of = { for c in local.channels : c => "${var.name}-${c}" }
@@ -14,7 +15,7 @@ locals {
     "commands-respond"    = { channel = "commands", service = "respond", reply = "" }
     "responses-respond"   = { channel = "responses", service = "respond", reply = "" }
     } : {
-    "chat-messages-mono-bus" = { channel = "chat-messages", service = "mono-bus", reply = "" }
+    "chat-messages-mono-bus" = { channel = "chat-messages", service = "mono-bus", reply = "chat-messages" }
   })
 }
 

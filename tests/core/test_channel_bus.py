@@ -25,8 +25,10 @@ def test_pipeline_chains_parse_commands_responses_as_the_seed_does() -> None:
     )
 
 
-def test_mono_takes_its_own_channel_and_replies_nowhere() -> None:
-    assert channel_subscriptions("mono") == (ChannelSubscription("botless-chat-messages", "mono", None),)
+def test_mono_takes_its_own_channel_and_replies_to_it() -> None:
+    # Its bus face answers nothing but a rate-limited reply it hands on, which comes back to it.
+    assert channel_subscriptions("mono") == (
+        ChannelSubscription("botless-chat-messages", "mono", "botless-chat-messages"),)
 
 
 def test_a_role_that_emits_nothing_has_no_channel() -> None:

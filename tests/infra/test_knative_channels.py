@@ -66,7 +66,8 @@ def test_pipeline_is_wired_as_the_seed_wires_it_parse_then_commands_then_replies
 
 def test_mono_defers_onto_one_channel_that_its_bus_face_takes_back(capsys):
     objects = printed(capsys, "mono")
-    assert wiring(objects) == {("botless-chat-messages", "botless-mono-bus"): None}
+    # mono-bus replies to its own Channel: a rate-limited reply it hands on alone comes back to it.
+    assert wiring(objects) == {("botless-chat-messages", "botless-mono-bus"): "botless-chat-messages"}
     [binding] = of_kind(objects, "SinkBinding")
     assert binding["spec"]["subject"]["name"] == "botless-mono"
     assert binding["spec"]["sink"]["ref"]["name"] == "botless-chat-messages"

@@ -58,6 +58,7 @@ class StandInPlatformApi:
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self.url = ""
+        self._limited: dict[str, RateLimit] = {}  # path prefix -> the 429 its next call gets
 
     def app(self) -> Starlette:
         async def record(request: Request) -> Response:
@@ -69,6 +70,10 @@ class StandInPlatformApi:
             with self._changed:
                 self.calls.append(Call(request.method, request.url.path, body))
                 self._changed.notify_all()
+                limited = next((self._limited.pop(prefix) for prefix in list(self._limited)
+                                if request.url.path.startswith(prefix)), None)
+            if limited is not None:
+                return JSONResponse(limited.body, status_code=429, headers=dict(limited.headers))
             if request.url.path.startswith("/slack/api/"):
                 return JSONResponse({"ok": True, "channel": "C1", "ts": "1.1"})
             if request.url.path.startswith("/slack/response/"):
@@ -80,6 +85,12 @@ class StandInPlatformApi:
     def reset(self) -> None:
         with self._changed:
             self.calls.clear()
+            self._limited.clear()
+
+    def rate_limit_next(self, limit: RateLimit) -> None:
+        """Answer the next call under `limit.prefix` with the platform's documented 429."""
+        with self._changed:
+            self._limited[limit.prefix] = limit
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Call]:
         """The calls so far, once there are at least `count` (or when `timeout` is up)."""
@@ -190,6 +201,24 @@ class Expected:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """A platform's 429 as it documents it: the stand-in answers the next call under `prefix` so."""
+
+    prefix: str
+    body: Any
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# Slack's Web API (https://api.slack.com/apis/rate-limits) and Discord's
+# (https://discord.com/developers/docs/topics/rate-limits), each with a wait that fits
+# respond's budget: the reply is sent again in the same invocation, once.
+SLACK_RATE_LIMIT = RateLimit("/slack/api/", {"ok": False, "error": "ratelimited"}, (("Retry-After", "1"),))
+DISCORD_RATE_LIMIT = RateLimit("/discord/api/webhooks/", {"message": "You are being rate limited.",
+                                                         "retry_after": 0.4, "global": False},
+                               (("Retry-After", "1"), ("X-RateLimit-Scope", "user")))
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One chat exchange: the request, the HTTP answer and the replies at the platform API."""
 
@@ -204,6 +233,8 @@ class Scenario:
     mono_answer: Callable[[bytes], bool] | None = None
     # The functions it invokes, per topology, on every target (order aside).
     invocations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The platform answers the reply's first call with this 429 (the refused call is among `replies`).
+    rate_limit: RateLimit | None = None
 
 
 # Mono runs the whole chain in the webhook's invocation (a fast command defers nothing);
@@ -262,6 +293,27 @@ SCENARIOS = [
         invocations=NO_COMMAND,
     ),
     Scenario(
+        "slack-message-rate-limited", "/slack/events",
+        lambda url, unique: slack_message("/define crd", event_id=f"Ev{unique}", ts=f"{unique}.0003"),
+        200,
+        lambda unique: [Expected("/slack/api/chat.postMessage", DEFINE_CRD)] * 2,  # refused, then posted once
+        invocations=WHOLE_CHAIN,
+        rate_limit=SLACK_RATE_LIMIT,
+    ),
+    Scenario(
+        "discord-define-rate-limited", "/discord/interactions",
+        lambda url, unique: discord_interaction("define", [{"type": 3, "name": "term", "value": "crd"}],
+                                                interaction_id=unique, token=f"tok{unique}"),
+        200,
+        lambda unique: [Expected(f"/discord/api/webhooks/{DISCORD_APPLICATION_ID}/tok{unique}", DEFINE_CRD,
+                                 body_key="content")] * 2,
+        answer=lambda body: json.loads(body) == {"type": 5},
+        # On mono the reply is the interaction's answer: no follow-up, so no rate limit to meet.
+        mono_answer=lambda body: json.loads(body)["type"] == 4 and answer_text("data.content", DEFINE_CRD)(body),
+        invocations=WHOLE_CHAIN,
+        rate_limit=DISCORD_RATE_LIMIT,
+    ),
+    Scenario(
         "slack-forged-signature", "/slack/events",
         lambda url, unique: slack_slash_command(url, "/uptime", "", trigger=unique, secret="not-the-secret"),
         401,
@@ -275,6 +327,8 @@ async def run_scenario(driver: TargetDriver, stand_in: StandInPlatformApi, scena
     """Play `scenario` on `driver`; assert the HTTP answer, the replies and the invocations; return the calls."""
     stand_in.reset()
     driver.reset_invocations()
+    if scenario.rate_limit is not None:
+        stand_in.rate_limit_next(scenario.rate_limit)
     headers, body = scenario.request(stand_in.url, unique)
     result = await driver.post(scenario.path, headers, body)
     await driver.settle()  # first: a failed check must leave no work behind for the next scenario
