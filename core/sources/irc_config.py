@@ -64,9 +64,14 @@ class IrcConfig:
                 raise SettingsError(f"IRC_CHANNELS: {channel!r} is no IRC channel: it starts with # (or &, +, !) "
                                     "and holds no space, comma or ':'")
         sasl_user, sasl_password = env.get("IRC_SASL_USER", "").strip(), env.get("IRC_SASL_PASSWORD", "")
-        if bool(sasl_user) != bool(sasl_password):
-            raise SettingsError("IRC_SASL_USER and IRC_SASL_PASSWORD go together: set both or neither")
         password = env.get("IRC_PASSWORD", "")
+        if sasl_user and not sasl_password and password:
+            # `--sasl-user NAME` with IRC_PASSWORD: the password is the account's, logged in with
+            # SASL, and no PASS is sent (a server without a password of its own may refuse one).
+            sasl_password, password = password, ""
+        if bool(sasl_user) != bool(sasl_password):
+            raise SettingsError("IRC_SASL_USER needs a password: set IRC_SASL_PASSWORD (or IRC_PASSWORD), "
+                                "or unset IRC_SASL_USER")
         for name, value in (("IRC_PASSWORD", password), ("IRC_SASL_USER", sasl_user),
                             ("IRC_SASL_PASSWORD", sasl_password)):
             if clean(value) != value:

@@ -89,7 +89,14 @@ async def run_source(source: ChatSource, sink: Sink, *, stop: asyncio.Event | No
         for signum in handled:
             loop.remove_signal_handler(signum)
         stopping.cancel()
-        await session.drain(grace_seconds)
-        connection.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await connection  # re-raises what ended a source that stopped by itself
+        try:
+            await session.drain(grace_seconds)
+        finally:
+            connection.cancel()  # also when the drain itself was cancelled: no connection is left open
+            try:
+                await connection  # re-raises what ended a source that stopped by itself
+            except asyncio.CancelledError:
+                # The connection's own cancel is expected; a cancel of this session must not be lost.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise

@@ -275,3 +275,12 @@ def test_botless_connect_irc_help_shows_the_flags_and_no_secret(capsys: pytest.C
     for flag in ("--server", "--tls", "--nick", "--channel", "--sasl-user", "--topology"):
         assert flag in out
     assert "--password" not in out and "IRC_PASSWORD" in out and "IRC_SASL_PASSWORD" in out
+
+
+def test_sasl_user_with_irc_password_logs_in_with_it_and_sends_no_pass() -> None:
+    # `botless connect irc --sasl-user ann` with IRC_PASSWORD: the account's password, by SASL.
+    config = IrcConfig.from_env({"IRC_SERVER": "h", "IRC_SASL_USER": "ann", "IRC_PASSWORD": "pw"})
+    assert (config.sasl_user, config.sasl_password, config.password) == ("ann", "pw", "")
+    both = IrcConfig.from_env({"IRC_SERVER": "h", "IRC_SASL_USER": "ann", "IRC_SASL_PASSWORD": "acct",
+                               "IRC_PASSWORD": "server"})
+    assert (both.sasl_password, both.password) == ("acct", "server")

@@ -13,7 +13,7 @@ from core.events import ChatMessage, data_of
 from core.registry import CommandSet
 from core.settings import Settings
 from core.sources.backoff import Backoff
-from core.sources.base import ChatSource, SourceRefused
+from core.sources.base import ChatSource, Emit, SourceRefused
 from core.sources.session import run_source
 from tests.sources.scripted import ScriptedSource
 
@@ -138,3 +138,30 @@ def test_backoff_draws_below_the_cap() -> None:
 def test_backoff_refuses_nonsense(initial: float, maximum: float) -> None:
     with pytest.raises(ValueError):
         Backoff(initial, maximum)
+
+
+async def test_a_cancel_while_the_connection_closes_is_not_swallowed() -> None:
+    closing = asyncio.Event()
+
+    class SlowToClose(ScriptedSource):
+        async def run(self, emit: Emit) -> None:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                closing.set()
+                await asyncio.sleep(0.2)  # a polite QUIT, a socket flush
+                self.closed = True
+
+    source = SlowToClose([])
+
+    async def sink(event: CloudEvent) -> None:
+        return None
+
+    stop = asyncio.Event()
+    session = asyncio.create_task(run_source(source, sink, stop=stop))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await closing.wait()
+    session.cancel()  # the session itself is cancelled while it waits for the close
+    with pytest.raises(asyncio.CancelledError):
+        await session
