@@ -1,0 +1,63 @@
+"""BENCHMARKS.md: what was measured, how, on what machine, and how to rerun it."""
+
+from __future__ import annotations
+
+from bench.report import Machine
+from bench.rounds import Figures
+
+METHOD = """\
+## How it is measured
+
+- **One fixture**: a `/uptime` slash command, form-encoded and signed like Slack signs
+  (bench/fixture.py), the same bytes for every contestant (re-signed each round).
+- **Botless as shipped**: `botless package --target aws-lambda|gcf|azure|knative --platform slack`
+  into a temp dir, unpacked, run from there. Lambda contestants run with `python -I -S` and
+  only their folder plus a folder holding the runtime's boto3 on the path (bolt-python and
+  mangum + Starlette with their packages copied in, as a user's zip would hold them); the
+  handler string is the one infra/aws_lambda names; each event is a Function URL event.
+  GCF, Azure and Knative run with `-I` on this venv's site-packages (the `bench` extra)
+  with their folder first: functions-framework's `create_app` with the request as a WSGI
+  environ (an ASGI scope for Botless's `aio` function), function_app.py indexed and its
+  HTTP function called with an `azure.functions.HttpRequest`, the ASGI app after its
+  lifespan startup. The Knative context gets its Dockerfile's hash-based compile step.
+- **Peers** (bench/peers.py): bolt-python with its Lambda adapter and its Cloud Functions
+  adapter (under functions-framework), and bare functions — functions-framework, mangum +
+  Starlette, an Azure v2 FunctionApp with one HTTP route, a plain Starlette service, and the
+  stdlib floor — each checking the signature with `hmac` and answering in the ack.
+- **Cold**: each round runs `python -c pass` with each flag set, then every contestant in
+  turn (round-robin), each figure in a fresh process: import (teardown at exit counted),
+  import then `os._exit` (no teardown), import + first answer (then `os._exit`). Medians
+  of the rounds, in ms above the baseline.
+- **Warm**: per contestant and round, one process answers the fixture `events` times;
+  p50/p99 of the pooled per-event times, in µs. No call leaves a fast slash command
+  (bolt-python's one `auth.test` at its first request goes to a loopback stand-in).
+  Peak RSS is the warm process's VmHWM after its events.
+- **Artifact**: the unpacked folder's bytes (Lambda: with its dependencies; GCF, Azure and
+  Knative: the source the platform installs requirements for).
+- **Knative HTTP**: Botless's context under uvicorn (its CMD's flags), the plain Starlette
+  service under the same uvicorn, and a bare function under the `functions-framework` CLI,
+  taking turns under wrk (1 thread, 16 connections) or, without wrk, a bounded asyncio
+  loader of the same shape. Median of the turns.
+- Ratios in parentheses are to bolt-python: its Cloud Functions adapter for the GCF
+  contestants, its Lambda adapter for the others.
+"""
+
+
+def document(machine: Machine, table: str, http: str, goals: list[str], figures: dict[str, Figures], *,
+             rounds: int, warm_rounds: int, events: int, quick: bool) -> str:
+    refused = [f"{name} ({f.non_200})" for name, f in figures.items() if f.non_200]
+    return "\n".join([
+        "# Benchmarks", "",
+        "Written by `python -m bench` (bench/__main__.py); rerun it to get this machine's figures:", "",
+        "```", "pip install -e '.[bench]'   # the peers", "apt-get install -y wrk     # optional: the HTTP loader",
+        "python -m bench            # --rounds N, --quick (a smoke run), --only NAME (repeatable)", "```", "",
+        f"Machine: {machine.line()}. The machine may be shared: ratios from one interleaved run count, "
+        "absolute figures less.", "",
+        f"Run: {rounds} cold rounds, {warm_rounds} warm rounds × {events} events"
+        + (" (--quick: a smoke run, not figures to quote)" if quick else "") + ".", "",
+        "## Figures", "", table, "",
+        *(["Warm answers other than 200: " + ", ".join(refused), ""] if refused else []),
+        *(["## Knative HTTP", "", http, ""] if http else []),
+        "## Issue 11's goals", "", *goals, "",
+        METHOD,
+    ])

@@ -1,0 +1,68 @@
+"""The one signed Slack slash command every contestant answers, and the HMAC check the bare peers use.
+
+A `/uptime` slash command, form-encoded and signed with SECRET the way Slack signs
+(v0:timestamp:body, HMAC-SHA256). It is signed once per run: every contestant gets the
+same bytes, and the timestamp stays inside Slack's five-minute window for a run's
+length (a run longer than that re-signs: `fresh()`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from urllib.parse import urlencode
+
+SECRET = "bench-signing-secret-valid-nowhere"
+TOKEN = "xoxb-bench-valid-nowhere"
+PATH = "/slack/events"
+ANSWER_TEXT = "I have been up for 1 minute."  # what the peers answer; Botless answers its own uptime
+
+# The bare peers' whole work: check Slack's signature with the standard library, answer in the ack.
+# Each peer embeds this text, so they all check exactly alike.
+VERIFY = '''
+import hashlib as _hashlib, hmac as _hmac, json as _json, time as _time
+_SECRET = SECRET_BYTES
+def verified(headers, body):
+    stamp = headers.get("x-slack-request-timestamp", "")
+    if not stamp.isdigit() or abs(_time.time() - int(stamp)) > 300:
+        return False
+    expected = "v0=" + _hmac.new(_SECRET, b"v0:" + stamp.encode() + b":" + body, _hashlib.sha256).hexdigest()
+    return _hmac.compare_digest(expected, headers.get("x-slack-signature", ""))
+ANSWER = _json.dumps({"response_type": "ephemeral", "text": TEXT}).encode()
+'''.replace("SECRET_BYTES", repr(SECRET.encode())).replace("TEXT", repr(ANSWER_TEXT))
+
+
+def signed(body: bytes, stamp: int | None = None) -> dict[str, str]:
+    """Slack's headers for `body`: content type, timestamp and v0 signature."""
+    when = str(int(time.time()) if stamp is None else stamp)
+    digest = hmac.new(SECRET.encode(), b"v0:" + when.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": when,
+            "x-slack-signature": f"v0={digest}"}
+
+
+def slash_command() -> tuple[dict[str, str], bytes]:
+    """The fixture: `/uptime`, its response_url on a port nothing listens on (a fast command never posts there)."""
+    body = urlencode({
+        "token": "verification_token", "team_id": "T111", "team_domain": "bench", "channel_id": "C111",
+        "channel_name": "random", "user_id": "W111", "user_name": "bench", "command": "/uptime", "text": "",
+        "api_app_id": "A111", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": "http://127.0.0.1:9/slack/response/T111/1/xxxxx",
+    }).encode()
+    return signed(body), body
+
+
+def function_url_event(headers: dict[str, str], body: bytes) -> dict[str, object]:
+    """A Lambda Function URL event (payload format 2.0) carrying the request."""
+    return {
+        "version": "2.0", "routeKey": "$default", "rawPath": PATH, "rawQueryString": "",
+        "headers": {**headers, "host": "bench.lambda-url.eu-west-1.on.aws", "user-agent": "Slackbot"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "bench", "domainName": "bench.lambda-url.eu-west-1.on.aws",
+            "domainPrefix": "bench", "requestId": "bench-request", "routeKey": "$default", "stage": "$default",
+            "time": "03/Dec/2026:12:00:00 +0000", "timeEpoch": 1796299200000,
+            "http": {"method": "POST", "path": PATH, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": "Slackbot"},
+        },
+        "body": body.decode(), "isBase64Encoded": False,
+    }
