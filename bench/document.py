@@ -56,7 +56,7 @@ def document(machine: Machine, table: str, http: str, goals: list[str], figures:
         f"Run: {rounds} cold rounds, {warm_rounds} warm rounds × {events} events"
         + (" (--quick: a smoke run, not figures to quote)" if quick else "") + ".", "",
         "## Figures", "", table, "",
-        *(["Warm answers other than 200: " + ", ".join(refused), ""] if refused else []),
+        *([f"Warm answers that were not a 200 with the text: {', '.join(refused)}", ""] if refused else []),
         *(["## Knative HTTP", "", http, ""] if http else []),
         "## Issue 11's goals", "", *goals, "",
         METHOD,

@@ -3,7 +3,7 @@
 `load` is the cold start: what the platform does before the first event (the runtime
 imports the handler; functions-framework builds its Flask app; the Azure worker indexes
 function_app.py; uvicorn imports the ASGI app and runs its lifespan startup). `call`
-defines `answer(headers, body) -> (status, body)`: one event the way the platform
+defines `answer(headers, body, event) -> (status, body)`: one event the way the platform
 delivers it (a Function URL event through the handler; a request through Flask's test
 client, as the framework's WSGI server would hand it; an azure.functions.HttpRequest; an
 ASGI http scope on one event loop).
@@ -19,7 +19,7 @@ def lambda_load(handler: str) -> str:
     return f"import importlib\nhandler = getattr(importlib.import_module({module!r}), {name!r})"
 
 
-# EVENT is the fixture as a Function URL event's JSON, decoded afresh per call as the runtime does.
+# `event` is the request as a Function URL event's JSON, decoded afresh per call as the runtime does.
 LAMBDA_CALL = '''
 import json
 class _Context:
@@ -28,8 +28,8 @@ class _Context:
     aws_request_id = "bench-request"; log_group_name = "/aws/lambda/bench"; log_stream_name = "bench"
     def get_remaining_time_in_millis(self):
         return 3000
-def answer(headers, body):
-    out = handler(json.loads(EVENT), _Context())  # the runtime decodes each event's JSON
+def answer(headers, body, event):
+    out = handler(json.loads(event), _Context())  # the runtime decodes each event's JSON
     return out["statusCode"], out.get("body", "").encode()
 '''
 
@@ -46,7 +46,7 @@ def gcf_call(asgi: bool) -> str:
 # gunicorn's part: a WSGI environ per request, the answer's status and body.
 _WSGI_CALL = f'''
 import io
-def answer(headers, body):
+def answer(headers, body, event):
     environ = {{"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": {PATH!r}, "QUERY_STRING": "",
                "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_PROTOCOL": "HTTP/1.1",
                "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
@@ -79,7 +79,7 @@ _loop = asyncio.new_event_loop()  # the worker runs async functions on its one l
 class _Context:  # what the worker passes as `context`
     function_name = _http.get_function_name(); invocation_id = str(uuid.uuid4())
     function_directory = sys.path[0]; trace_context = retry_context = thread_local_storage = None
-def answer(headers, body):
+def answer(headers, body, event):
     request = func.HttpRequest(method="POST", url="https://bench.azurewebsites.net" + {PATH!r}, headers=headers,
                                params={{}}, route_params={{"path": {PATH[1:]!r}}}, body=body)
     got = _user(request, _Context()) if _wants_context else _user(request)
@@ -116,7 +116,7 @@ _lifespan_task = _loop.run_until_complete(_start())
 '''
 
 ASGI_CALL = f'''
-def answer(headers, body):
+def answer(headers, body, event):
     scope = {{"type": "http", "asgi": {{"version": "3.0"}}, "http_version": "1.1", "method": "POST",
               "scheme": "http", "path": {PATH!r}, "raw_path": {PATH.encode()!r}, "query_string": b"",
               "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),

@@ -1,15 +1,19 @@
 """Knative's figure: HTTP req/s and p99 of the signed slash command against a served app, over loopback.
 
-Botless's Knative build context runs as its Dockerfile's CMD does (uvicorn, the context
-as the working directory), beside a plain Starlette service under the same uvicorn and a
+Botless's Knative build context runs its Dockerfile's CMD (uvicorn, the context as the
+working directory, PORT set), beside a plain Starlette service under the same uvicorn and a
 bare function under the `functions-framework` CLI. The load is wrk when installed (one
 thread, `connections` keep-alive connections), else a bounded asyncio loader of the same
-shape. Servers take turns, `rounds` times, so noise hits all alike.
+shape. Servers take turns, `rounds` times, so noise hits all alike. Every request is
+its own slash command (own trigger_id, own signature): a repeat would meet Botless's
+dedupe and be answered with an empty ack, cheaper than a command.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
 import shutil
 import socket
@@ -24,15 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.contestants import Contestant
-from bench.fixture import PATH, slash_command
+from bench.fixture import PATH, signed, slash_command
 from bench.peers import FUNCTIONS_FRAMEWORK, write
+
+POOL_PER_SECOND = 8000  # distinct requests per second of load: past them, a server would see repeats
 
 
 @dataclass
 class Served:
     requests_per_s: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
-    failed: int = 0  # non-2xx answers and socket errors
+    failed: int = 0  # answers that were not a 200 with the text, and requests past the pool (repeats)
 
 
 def _free_port() -> int:
@@ -42,30 +48,44 @@ def _free_port() -> int:
 
 
 def commands(contestants: list[Contestant], work: Path) -> dict[str, tuple[list[str], Path, dict[str, str]]]:
-    """name -> (command without the port, working directory, env) for the served contestants."""
+    """name -> (command, working directory, env) of the served contestants; `{port}` is filled in at start."""
     bindir = Path(sys.executable).parent
+    path = f"{bindir}:/usr/bin:/bin"  # the venv's uvicorn and functions-framework, as the image's pip put them
     found: dict[str, tuple[list[str], Path, dict[str, str]]] = {}
-    uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--port"]
     for contestant in contestants:
         if contestant.name == "botless-knative":
-            found["botless-knative"] = ([*uvicorn[:3], "functions.knative.app:app", *uvicorn[3:]], contestant.folder,
-                                        contestant.env)
-        elif contestant.name == "starlette":
-            found["starlette"] = ([*uvicorn[:3], "service:app", *uvicorn[3:]], contestant.folder, contestant.env)
+            found[contestant.name] = (dockerfile_cmd(contestant.folder / "Dockerfile"), contestant.folder,
+                                      {**contestant.env, "PATH": path, "PORT": "{port}"})
+        elif contestant.name == "starlette":  # the same uvicorn flags as Botless's CMD
+            uvicorn = [str(bindir / "uvicorn"), "service:app", "--host", "127.0.0.1", "--port", "{port}",
+                       "--no-access-log"]
+            found[contestant.name] = (uvicorn, contestant.folder, {**contestant.env, "PATH": path})
     if found:  # the functions-framework reference is served whenever a Knative app is
         folder = write(work / "ff-served", "main.py", FUNCTIONS_FRAMEWORK)
         ff = [str(bindir / "functions-framework"), "--target", "slack", "--source", "main.py", "--host", "127.0.0.1",
-              "--port"]
-        env = dict(next(iter(found.values()))[2])
-        found["functions-framework"] = (ff, folder, {**env, "PATH": f"{bindir}:/usr/bin:/bin"})
+              "--port", "{port}"]
+        found["functions-framework"] = (ff, folder, {**next(iter(found.values()))[2], "PATH": path})
     return found
+
+
+def dockerfile_cmd(dockerfile: Path) -> list[str]:
+    """The image's CMD, bound to loopback instead of every interface."""
+    found = re.search(r"^CMD\s+(\[.*\])\s*$", dockerfile.read_text(), re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"{dockerfile} has no exec-form CMD")
+    command: list[str] = json.loads(found.group(1))
+    bound = [part.replace("--host 0.0.0.0", "--host 127.0.0.1") for part in command]
+    if bound == command:
+        raise RuntimeError(f"{dockerfile}'s CMD no longer binds --host 0.0.0.0: translate its host here")
+    return bound
 
 
 @contextmanager
 def serving(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the server
-    process = subprocess.Popen([*command, str(port)], cwd=cwd, env=env, stdout=log, stderr=log)
+    process = subprocess.Popen([part.replace("{port}", str(port)) for part in command], cwd=cwd,
+                               env={k: v.replace("{port}", str(port)) for k, v in env.items()}, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -96,9 +116,9 @@ def measure(contestants: list[Contestant], work: Path, rounds: int, seconds: flo
     loader = "wrk" if shutil.which("wrk") else "asyncio"
     with _all_serving(served) as urls:
         for _ in range(rounds):
-            headers, body = slash_command()
+            variants = pool(*slash_command(), POOL_PER_SECOND * math.ceil(seconds))
             for name, url in urls.items():
-                rate, p99, failed = (_wrk if loader == "wrk" else _asyncio)(url, headers, body, seconds, connections)
+                rate, p99, failed = (_wrk if loader == "wrk" else _asyncio)(url, variants, seconds, connections)
                 results[name].requests_per_s.append(rate)
                 results[name].p99_ms.append(p99)
                 results[name].failed += failed
@@ -113,31 +133,69 @@ def _all_serving(served: dict[str, tuple[list[str], Path, dict[str, str]]]) -> I
         yield {name: stack.enter_context(serving(*spec)) for name, spec in served.items()}
 
 
-def _wrk(url: str, headers: dict[str, str], body: bytes, seconds: float, connections: int) -> tuple[float, float, int]:
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua(body.decode())}"]
-    lines += [f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()]
+def pool(headers: dict[str, str], body: bytes, size: int) -> list[tuple[dict[str, str], bytes]]:
+    """`size` variants of the fixture, each its own trigger_id and signature: a repeat would be a duplicate."""
+    variants = []
+    for number in range(size):
+        varied = body.replace(b"trigger_id=", b"trigger_id=%d." % number, 1)
+        variants.append((signed(varied, int(headers["x-slack-request-timestamp"])), varied))
+    return variants
+
+
+# wrk cycles through the pool; every answer that is not a 200 carrying a text is counted.
+_WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  bad, sent, pool = 0, 0, {}
+  for i, body in ipairs(bodies) do
+    local headers = {["content-type"] = "application/x-www-form-urlencoded",
+                     ["x-slack-request-timestamp"] = stamp, ["x-slack-signature"] = signatures[i]}
+    pool[i] = wrk.format("POST", path, headers, body)
+  end
+end
+function request() sent = sent + 1; return pool[(sent - 1) % #pool + 1] end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, '"text"', 1, true) then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  io.write("BAD " .. total .. "\\n")
+end
+"""
+
+
+def _wrk(url: str, variants: list[tuple[dict[str, str], bytes]], seconds: float,
+         connections: int) -> tuple[float, float, int]:
+    stamp = variants[0][0]["x-slack-request-timestamp"]
+    data = [f"path = {_lua(PATH)}", f"stamp = {_lua(stamp)}",
+            "bodies = {" + ",".join(_lua(body.decode()) for _, body in variants) + "}",
+            "signatures = {" + ",".join(_lua(h["x-slack-signature"]) for h, _ in variants) + "}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write("\n".join(lines) + "\n")
+        script.write("\n".join(data) + _WRK_SCRIPT)
         script.flush()
         done = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
                                "-s", script.name, url], capture_output=True, text=True, check=True)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", done.stdout).groups()  # type: ignore[union-attr]
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    failed = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?):\s*(\d+)", done.stdout))
-    return rate, p99, failed
+    total = int(re.search(r"(\d+) requests in", done.stdout).group(1))  # type: ignore[union-attr]
+    bad = int(re.search(r"BAD (\d+)", done.stdout).group(1))  # type: ignore[union-attr]
+    return rate, p99, bad + max(0, total - len(variants))  # past the pool, answers are to repeats
 
 
 def _lua(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _asyncio(url: str, headers: dict[str, str], body: bytes, seconds: float,
+def _asyncio(url: str, variants: list[tuple[dict[str, str], bytes]], seconds: float,
              connections: int) -> tuple[float, float, int]:
     """Keep-alive HTTP/1.1 POSTs from `connections` clients for `seconds`; req/s, p99 ms, failures."""
     port = int(url.split(":")[2].split("/")[0])
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = (f"POST {PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\n{head}content-length: {len(body)}\r\n\r\n").encode() + body
+    requests = [(f"POST {PATH} HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                 + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                 + f"content-length: {len(body)}\r\n\r\n").encode() + body for headers, body in variants]
     latencies: list[float] = []
     failed = 0
 
@@ -146,15 +204,15 @@ def _asyncio(url: str, headers: dict[str, str], body: bytes, seconds: float,
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while time.perf_counter() < until:
             started = time.perf_counter()
-            writer.write(request)
+            writer.write(requests[len(latencies) % len(requests)])
             status_line = await reader.readline()
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            await reader.readexactly(length)
+            said = await reader.readexactly(length)
             latencies.append((time.perf_counter() - started) * 1000)
-            failed += not status_line.split(b" ")[1].startswith(b"2")
+            failed += not status_line.split(b" ")[1].startswith(b"2") or b'"text"' not in said
         writer.close()
 
     async def main() -> float:
@@ -164,7 +222,8 @@ def _asyncio(url: str, headers: dict[str, str], body: bytes, seconds: float,
 
     elapsed = asyncio.run(main())
     ordered = sorted(latencies) or [0.0]
-    return len(latencies) / elapsed, ordered[int(len(ordered) * 0.99) - 1 if len(ordered) > 1 else 0], failed
+    repeats = max(0, len(latencies) - len(requests))
+    return len(latencies) / elapsed, ordered[max(0, int(len(ordered) * 0.99) - 1)], failed + repeats
 
 
 def median(values: list[float]) -> float:
