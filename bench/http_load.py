@@ -134,10 +134,14 @@ def _all_serving(served: dict[str, tuple[list[str], Path, dict[str, str]]]) -> I
 
 
 def pool(headers: dict[str, str], body: bytes, size: int) -> list[tuple[dict[str, str], bytes]]:
-    """`size` variants of the fixture, each its own trigger_id and signature: a repeat would be a duplicate."""
-    variants = []
+    """`size` variants of the fixture, each its own trigger_id and signature: a repeat would be a duplicate.
+
+    The trigger_ids are unique to the call (a nanosecond stamp leads them): a server that
+    met one in an earlier round would answer its repeat as a duplicate.
+    """
+    variants, nonce = [], time.time_ns()
     for number in range(size):
-        varied = body.replace(b"trigger_id=", b"trigger_id=%d." % number, 1)
+        varied = body.replace(b"trigger_id=", b"trigger_id=%d.%d." % (nonce, number), 1)
         variants.append((signed(varied, int(headers["x-slack-request-timestamp"])), varied))
     return variants
 
