@@ -28,16 +28,20 @@ METHOD = """\
   turn (round-robin), each figure in a fresh process: import (teardown at exit counted),
   import then `os._exit` (no teardown), import + first answer (then `os._exit`). Medians
   of the rounds, in ms above the baseline.
-- **Warm**: per contestant and round, one process answers the fixture `events` times;
-  p50/p99 of the pooled per-event times, in µs. No call leaves a fast slash command
+- **Warm**: per contestant and round, one process answers `events` slash commands, each
+  with its own trigger_id and signature (a repeat would meet Botless's dedupe and be
+  answered with an empty ack: cheaper, and not a command); p50/p99 of the pooled
+  per-event times, in µs. Any answer that is not a 200 carrying the text is counted. No call leaves a fast slash command
   (bolt-python's one `auth.test` at its first request goes to a loopback stand-in).
   Peak RSS is the warm process's VmHWM after its events.
 - **Artifact**: the unpacked folder's bytes (Lambda: with its dependencies; GCF, Azure and
-  Knative: the source the platform installs requirements for).
+  Knative: the source the platform installs requirements for, so a bare peer's one file
+  is about 0 and no ratio is taken to it).
 - **Knative HTTP**: Botless's context under uvicorn (its CMD's flags), the plain Starlette
   service under the same uvicorn, and a bare function under the `functions-framework` CLI,
   taking turns under wrk (1 thread, 16 connections) or, without wrk, a bounded asyncio
-  loader of the same shape. Median of the turns.
+  loader of the same shape; every request its own slash command. Median of the turns;
+  "failed answers" counts answers that were not a 200 carrying the text.
 - Ratios in parentheses are to bolt-python: its Cloud Functions adapter for the GCF
   contestants, its Lambda adapter for the others.
 """
