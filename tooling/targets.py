@@ -54,6 +54,8 @@ class Target:
     python_variable: tuple[str, str] | None = None
     # infra/<folder> takes the CPU architecture `botless package --architecture` installed for.
     architecture_variable: bool = False
+    # Other entry modules the artifact runs (Knative's chat source container).
+    more_entries: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
@@ -71,7 +73,7 @@ class Target:
 
     @property
     def entries(self) -> tuple[str, ...]:
-        return (self.entry,)
+        return (self.entry, *self.more_entries)
 
     @property
     def extras(self) -> tuple[str, ...]:
@@ -107,7 +109,7 @@ TARGETS: tuple[Target, ...] = (
            # The Dockerfile installs the project with pip, so the context is a small source tree.
            root_files={"Dockerfile": "functions/knative/Dockerfile", "pyproject.toml": "pyproject.toml",
                        "README.md": "README.md"},
-           requirements_file=False),
+           requirements_file=False, more_entries=("functions/knative/source.py",)),
     Target("gcf", "Cloud Functions", "functions/gcf/main.py", "gcp", "botless-gcf.zip", "gcp",
            plans=("gen2", "gen1"), root_files={"main.py": None}, exclude=frozenset({"uvicorn"}) | CLI_ONLY,
            python_variable=("python_runtime", "python{digits}")),

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+from core.backoff import Backoff
 from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited
-from core.sources.backoff import Backoff
 
 T = TypeVar("T")
 

@@ -45,7 +45,7 @@ class ChatSource(Protocol):
     async def run(self, emit: Emit) -> None:
         """Connect, emit every new message, reconnect with backoff; end only when cancelled or refused.
 
-        A lost connection is retried (core/sources/backoff.py); a refusal that retrying
+        A lost connection is retried (core/backoff.py); a refusal that retrying
         cannot fix raises SourceRefused.
         """
         ...

@@ -4,7 +4,7 @@ Plain asyncio streams (IRC is a line protocol, core/sources/irc_protocol.py); TL
 an ssl context. Registration sends PASS only when IRC_PASSWORD is set (servers refuse a
 PASS they do not expect), negotiates IRCv3 capabilities (SASL PLAIN when IRC_SASL_USER is
 set, server-time and message-tags when offered), appends `_` to a nick in use, and joins
-the channels; every reconnect (core/sources/backoff.py) registers and joins again.
+the channels; every reconnect (core/backoff.py) registers and joins again.
 
 Dedupe: IRC never redelivers a message and has no message ids of its own, so a claim
 key comes from what stays the same across a redelivery where one exists: the IRCv3
@@ -29,12 +29,12 @@ from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 
+from core.backoff import Backoff
 from core.chat.base import DeliveryError
 from core.chat.claims import first_delivery
 from core.dedupe import DedupeStore
 from core.events import EXT_CHANNEL, EXT_REPLY_TO, BotResponse, ChatMessage, ChatUser, chat_message_event
 from core.settings import Settings
-from core.sources.backoff import Backoff
 from core.sources.base import Emit
 from core.sources.definition import Option, SourceDefinition
 from core.sources.irc_config import ConnectionLost, IrcConfig, register

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from cloudevents.http import CloudEvent
 
-from core.sources.backoff import Backoff
+from core.backoff import Backoff
 from core.sources.base import ChatSource
 
 logger = logging.getLogger("botless")

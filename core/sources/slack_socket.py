@@ -29,6 +29,7 @@ from typing import Any
 
 from cloudevents.http import CloudEvent
 
+from core.backoff import Backoff
 from core.chat.answer import answering
 from core.chat.base import Received
 from core.chat.outcomes import Ignored, answer
@@ -46,7 +47,6 @@ from core.dedupe import DedupeStore
 from core.events import BotResponse, EventValidationError
 from core.http import HttpResponse
 from core.settings import Settings, SettingsError
-from core.sources.backoff import Backoff
 from core.sources.base import Emit, SourceRefused
 from core.sources.definition import Option, SourceDefinition
 

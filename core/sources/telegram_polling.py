@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from cloudevents.http import CloudEvent
 
+from core.backoff import Backoff
 from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited
 from core.chat.claims import first_delivery
 from core.chat.outcomes import Ignored, Rejection
@@ -38,7 +39,6 @@ from core.chat.telegram import (
 from core.dedupe import DedupeStore
 from core.events import BotResponse, chat_message_event
 from core.settings import Settings, SettingsError
-from core.sources.backoff import Backoff
 from core.sources.base import Emit, SourceRefused
 from core.sources.definition import Option, SourceDefinition
 

@@ -26,7 +26,7 @@ class BotRecorder:
     def __init__(self) -> None:
         self.stores: list[Any] = []
 
-    def __call__(self, settings: Any, secrets: Any = None, dedupe: Any = None) -> Any:
+    def __call__(self, settings: Any, secrets: Any = None, dedupe: Any = None, responders: Any = ()) -> Any:
         self.stores.append(dedupe)
         return bot_for({"BOTLESS_ENTRY_POINTS": "0"}, dedupe)
 

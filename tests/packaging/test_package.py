@@ -108,6 +108,21 @@ def test_knative_gets_a_build_context_for_its_dockerfile(tmp_path):
                 assert source in names or any(n.startswith(source.rstrip("/") + "/") for n in names), source
 
 
+@pytest.mark.parametrize("target", [t.name for t in TARGETS])
+def test_the_chat_sources_go_only_where_they_run(target):
+    # Connection-mode sources run locally and on Knative (python -m functions.knative.source),
+    # never in a function: they stay out of the serverless artifacts, whole in Knative's.
+    spec = next(t for t in TARGETS if t.name == target)
+    files = closure(ROOT, list(spec.entries)).files
+    sources = {name for name in files if name.startswith("core/sources/")}
+    if target == "knative":
+        assert "functions/knative/source.py" in files
+        assert {"core/sources/registry.py", "core/sources/irc.py", "core/sources/slack_socket.py",
+                "core/sources/telegram_polling.py"} <= sources
+    else:
+        assert sources == set(), sources
+
+
 def test_the_code_only_lambda_zip_has_the_handler_and_no_dependencies(tmp_path):
     names = set(names_of(code_only("aws-lambda", tmp_path).artifact.path))
     assert "functions/aws_lambda/handler.py" in names

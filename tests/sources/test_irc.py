@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
+from core.backoff import Backoff
 from core.bot import Bot
 from core.commands import BUILTIN_COMMAND_SETS
 from core.conversation import ask
 from core.dedupe import DedupeStore, MemoryDedupeStore, SqliteDedupeStore
 from core.registry import CommandSet
 from core.settings import Settings
-from core.sources.backoff import Backoff
 from core.sources.base import SourceRefused
 from core.sources.irc import IrcSource
 from core.sources.irc_config import IrcConfig

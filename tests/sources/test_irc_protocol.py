@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.backoff import Backoff
 from core.dedupe import MemoryDedupeStore
 from core.events import BotResponse, ChatMessage, ChatUser, chat_message_event
 from core.settings import Settings, SettingsError
-from core.sources.backoff import Backoff
 from core.sources.base import SourceRefused
 from core.sources.irc import IrcSource
 from core.sources.irc_config import IrcConfig, registration_lines

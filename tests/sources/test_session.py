@@ -8,11 +8,11 @@ import logging
 import pytest
 from cloudevents.http import CloudEvent
 
+from core.backoff import Backoff
 from core.bot import Bot
 from core.events import ChatMessage, data_of
 from core.registry import CommandSet
 from core.settings import Settings
-from core.sources.backoff import Backoff
 from core.sources.base import ChatSource, Emit, SourceRefused
 from core.sources.session import run_source
 from tests.sources.scripted import ScriptedSource

@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
+from core.backoff import Backoff
 from core.bot import Bot
 from core.chat.slack import SlackConfig
 from core.commands import BUILTIN_COMMAND_SETS
 from core.dedupe import DedupeStore, MemoryDedupeStore, SqliteDedupeStore
 from core.registry import Command, CommandSet
 from core.settings import Settings, SettingsError
-from core.sources.backoff import Backoff
 from core.sources.base import SourceRefused
 from core.sources.registry import source_definition
 from core.sources.session import run_source

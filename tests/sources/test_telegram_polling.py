@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core.backoff import Backoff
 from core.bot import Bot
 from core.chat.telegram import TelegramAdapter, TelegramConfig
 from core.commands import BUILTIN_COMMAND_SETS
@@ -25,7 +26,6 @@ from core.dedupe import DedupeStore, MemoryDedupeStore, SqliteDedupeStore
 from core.http import HttpRequest
 from core.registry import Command, CommandSet
 from core.settings import Settings, SettingsError
-from core.sources.backoff import Backoff
 from core.sources.base import ChatSource, SourceRefused
 from core.sources.session import run_source
 from core.sources.telegram_polling import SOURCE, TelegramPollingSource

@@ -3,7 +3,8 @@
 Starting from a target's entry files, follow every `import` (lazy ones inside
 functions too) that names a project package, so a Lambda zip carries
 providers/aws but never providers/gcp, and nothing of functions/local.
-`core/` is always taken whole: it is the bot, and commands are found in it by name.
+`core/` is always taken whole: it is the bot, and commands are found in it by name (but
+core/testing.py and the chat sources of core/sources/ only when something imports them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_PACKAGES = ("core", "providers", "functions")
+SOURCES_PACKAGE = "core/sources/"
 _SKIP_PARTS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
 
@@ -42,13 +44,17 @@ def module_file(root: Path, module: str) -> str | None:
 def closure(root: Path, entries: list[str]) -> ImportClosure:
     """Follow the imports of `entries` (paths relative to `root`) through the project."""
     result = ImportClosure()
-    # core/testing.py is the users' test helper: it goes in only when something imports it.
-    pending = list(entries) + [name for name in package_files(root, "core") if name != "core/testing.py"]
+    # core/testing.py is the users' test helper, and core/sources/ the connection-mode chat
+    # sources (they run locally and on Knative only): each goes in only when something imports it.
+    pending = list(entries) + [name for name in package_files(root, "core") if not _on_demand(name)]
     while pending:
         relative = pending.pop()
         if relative in result.files:
             continue
         result.files.add(relative)
+        if relative.startswith(SOURCES_PACKAGE):
+            # The registry imports each source's module by name: reached at all, taken whole.
+            pending.extend(package_files(root, SOURCES_PACKAGE.rstrip("/")))
         if not relative.endswith(".py"):
             continue
         pending.extend(_parents(root, relative))
@@ -62,6 +68,10 @@ def closure(root: Path, entries: list[str]) -> ImportClosure:
                 if top not in sys.stdlib_module_names and top != "__future__":
                     result.third_party.add(top)
     return result
+
+
+def _on_demand(name: str) -> bool:
+    return name == "core/testing.py" or name.startswith(SOURCES_PACKAGE)
 
 
 def package_files(root: Path, package: str) -> list[str]:
