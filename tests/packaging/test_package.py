@@ -108,12 +108,11 @@ def test_knative_gets_a_build_context_for_its_dockerfile(tmp_path):
                 assert source in names or any(n.startswith(source.rstrip("/") + "/") for n in names), source
 
 
-@pytest.mark.parametrize("target", [t.name for t in TARGETS])
+@pytest.mark.parametrize("target", sorted(TARGETS))
 def test_the_chat_sources_go_only_where_they_run(target):
     # Connection-mode sources run locally and on Knative (python -m functions.knative.source),
     # never in a function: they stay out of the serverless artifacts, whole in Knative's.
-    spec = next(t for t in TARGETS if t.name == target)
-    files = closure(ROOT, list(spec.entries)).files
+    files = closure(ROOT, list(TARGETS[target].entries)).files
     sources = {name for name in files if name.startswith("core/sources/")}
     if target == "knative":
         assert "functions/knative/source.py" in files
