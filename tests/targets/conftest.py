@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,23 @@ def stand_in() -> Iterator[StandInPlatformApi]:
     """The stand-in Slack/Discord API on 127.0.0.1, shared by a module's tests."""
     with stand_in_platform_api() as api:
         yield api
+
+
+@pytest.fixture
+def botless_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The JSON lines the `botless` logger wrote so far, whatever another test configured."""
+    logger = logging.getLogger("botless")
+    level = logger.level
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.INFO)
+
+    def lines() -> list[dict[str, Any]]:
+        records = {id(r): r for r in caplog.records}.values()  # caplog may hold a record twice
+        return [json.loads(r.getMessage()) for r in records if r.name == "botless" and r.getMessage().startswith("{")]
+
+    yield lines
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(level)
 
 
 @pytest.fixture

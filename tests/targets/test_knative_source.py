@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 
 import httpx
 import pytest
-from cloudevents.http import CloudEvent
 
 from core.bot import Bot
 from core.events import BOT_RESPONSE, CHAT_MESSAGE
 from core.settings import Settings
 from core.sources import registry
-from core.wire import event_from_http, event_to_http
+from core.wire import event_to_http
 from functions.knative import source as entrypoint
 from providers.runtime import ConfigurationError
 from tests.servers import free_port
 from tests.sources.scripted import ScriptedSource
-from tooling.loopback import Answer, LoopbackServer, Request
+from tests.targets.sink_recorder import SinkRecorder
 
 
 @pytest.fixture
@@ -41,18 +39,6 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedSource]:
     return built
 
 
-class Broker:
-    """K_SINK: records each event POSTed to it (binary mode), as the Broker's ingress takes them."""
-
-    def __init__(self) -> None:
-        self.events: list[CloudEvent] = []
-        self._lock = threading.Lock()
-        self.server = LoopbackServer(self.take)
-
-    def take(self, request: Request) -> Answer:
-        with self._lock:
-            self.events.append(event_from_http(request.headers, request.body))
-        return Answer(202)
 
 
 async def _until(condition: Any, timeout: float = 10.0) -> None:
@@ -64,7 +50,7 @@ async def _until(condition: Any, timeout: float = 10.0) -> None:
 
 
 async def test_messages_go_to_the_sink_and_replies_come_back_once(scripted: list[ScriptedSource]) -> None:
-    broker = Broker()
+    broker = SinkRecorder()
     port = free_port()
     env = {"K_SINK": broker.server.url, "PORT": str(port), "SCRIPTED_TEXTS": "/help",
            "BOTLESS_ENTRY_POINTS": "0"}

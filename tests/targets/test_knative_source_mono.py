@@ -11,7 +11,6 @@ and a 200 answer's event goes back into the Broker.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -26,14 +25,14 @@ from core.chat.platforms import PLATFORMS
 from core.events import BotResponse
 from core.settings import Settings
 from core.sources.registry import source_definition
-from core.wire import event_from_http, event_to_http
+from core.wire import event_to_http
 from providers.knative.app import app_from_env
 from providers.knative.relay import SOURCES_SETTING
 from providers.knative.source_app import build_source_app
 from providers.runtime import ConfigurationError
 from tests.chat.helpers import bot_env, slack_headers
 from tests.chat.platform_api import PlatformApi
-from tooling.loopback import Answer, LoopbackServer, Request
+from tests.targets.sink_recorder import SinkRecorder
 from tooling.packaging.commands import command_names
 from tooling.packaging.knative import KnativeOptions, manifests
 
@@ -43,18 +42,6 @@ SLACK_429 = {"ok": False, "error": "ratelimited"}
 DISCORD_KEY = "00" * 32  # unused here; the bot wants one to enable Discord
 
 
-class Ingress:
-    """K_SINK: the Broker's ingress, recording each event POSTed to it (binary mode)."""
-
-    def __init__(self) -> None:
-        self.events: list[CloudEvent] = []
-        self._lock = threading.Lock()
-        self.server = LoopbackServer(self.take)
-
-    def take(self, request: Request) -> Answer:
-        with self._lock:
-            self.events.append(event_from_http(request.headers, request.body))
-        return Answer(202)
 
 
 class PostedOnConnection:
@@ -87,7 +74,7 @@ def service_env(objects: list[dict[str, Any]], name: str, sink: str, **extra: st
 class Broker:
     """Delivers what the ingress recorded per the manifests' Triggers; `deliveries` is (Trigger, type, status)."""
 
-    def __init__(self, objects: list[dict[str, Any]], ingress: Ingress, apps: Mapping[str, Any]) -> None:
+    def __init__(self, objects: list[dict[str, Any]], ingress: SinkRecorder, apps: Mapping[str, Any]) -> None:
         self.triggers = [(o["metadata"]["name"], o["spec"]["filter"]["attributes"], o["spec"]["subscriber"]["ref"])
                          for o in objects if o["kind"] == "Trigger"]
         self.ingress = ingress
@@ -123,8 +110,8 @@ async def running(*apps: Any) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-def ingress() -> Iterator[Ingress]:
-    broker_ingress = Ingress()
+def ingress() -> Iterator[SinkRecorder]:
+    broker_ingress = SinkRecorder()
     with broker_ingress.server:
         yield broker_ingress
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,22 +32,6 @@ def platform_api() -> Iterator[PlatformApi]:
     yield api
     api.stop()
 
-
-@pytest.fixture
-def botless_logs(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """The JSON lines the `botless` logger wrote so far, whatever another test configured."""
-    logger = logging.getLogger("botless")
-    level = logger.level
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.INFO)
-
-    def lines() -> list[dict[str, Any]]:
-        records = {id(r): r for r in caplog.records}.values()  # caplog may hold a record twice
-        return [json.loads(r.getMessage()) for r in records if r.name == "botless" and r.getMessage().startswith("{")]
-
-    yield lines
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(level)
 
 
 @pytest.fixture
