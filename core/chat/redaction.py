@@ -7,12 +7,14 @@ import re
 
 # Credentials that end up in URLs or log lines of HTTP clients: Telegram's bot token is
 # part of every API path, Discord's interaction token of every webhook path, Slack's
-# response_url is a capability, Slack tokens start with xox.
+# response_url is a capability, Slack tokens start with xox (and Socket Mode's app-level
+# token with xapp-).
 _SECRET_PATTERNS = (
     (re.compile(r"/bot\d+:[A-Za-z0-9_-]+"), "/bot***"),
     (re.compile(r"(/webhooks/\d+/)[^/?\s\"']+"), r"\1***"),
     (re.compile(r"(hooks\.slack\.com/)[^\s\"']+"), r"\1***"),
     (re.compile(r"xox[a-z]-[A-Za-z0-9-]+"), "xox*-***"),
+    (re.compile(r"xapp-[A-Za-z0-9-]+"), "xapp-***"),
 )
 
 
