@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from core.bus import Broker, role_triggers
-from core.channel_bus import ChannelBus
 from core.channels import WIRINGS
 from core.chat.base import ChatAdapter, Responder
 from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
@@ -73,6 +72,9 @@ class Bot:
         if wiring not in WIRINGS:
             raise ValueError(f"unknown wiring {wiring!r}: choose one of {', '.join(WIRINGS)}")
         if wiring == "channels":
+            # Only the embedded bus uses it: a cloud function's cold start never imports it.
+            from core.channel_bus import ChannelBus
+
             return ChannelBus(topology, self.roles.subscriber, max_hops=self.settings.max_hops,
                               retries=self.settings.delivery_retries)
         return Broker(role_triggers(roles_of(topology), self.roles.subscriber),
