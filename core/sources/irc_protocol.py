@@ -152,7 +152,9 @@ def _split_line(data: bytes, budget: int) -> list[str]:
             cut = budget
             while data[cut] & 0xC0 == 0x80:  # a continuation byte: the character began before the cut
                 cut -= 1
-            piece, data = data[:cut], data[cut:]
+            # the cut falls after the character, never inside it; a space left before it
+            # (too early in the budget to cut at) is trimmed as at any cut
+            piece, data = data[:cut].rstrip(b" "), data[cut:]
         pieces.append(piece.decode("utf-8"))
     pieces.append(data.decode("utf-8"))
     return [piece for piece in pieces if piece.strip()]

@@ -3,25 +3,12 @@ the webhook adapters and the embedded bus (so two servers on one store answer on
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
 from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
 from core.settings import SettingsError
 from functions.local.runtime import StartupError, build_local_bot, local_dedupe
 from providers.knative.dedupe import RedisDedupeStore
-
-
-@pytest.fixture(autouse=True)
-def botless_logger_restored() -> Iterator[None]:
-    # build_local_bot configures the "botless" logger (JSON to stderr, no propagation):
-    # left so, later tests' caplog would see none of its lines.
-    logger = logging.getLogger("botless")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.internal:6380/2"])

@@ -41,6 +41,8 @@ def test_a_long_line_is_cut_at_a_space_and_never_inside_a_character() -> None:
     assert split_text("aaaa bbbb cccc", 10) == ["aaaa bbbb", "cccc"]
     assert split_text("aaaa  bbbbbbbbbb", 10) == ["aaaa", "bbbbbbbbbb"]
     assert split_text("ééééé", 5) == ["éé", "éé", "é"]  # 2 bytes each: 4 fit, never 5
+    # no space in the budget's later half, a 4-byte character across the cut: cut before it
+    assert split_text("ab \U0001D11E", 6) == ["ab", "\U0001D11E"]
     assert split_text("one\ntwo\r\n\n  \nthree ", 100) == ["one", "two", "three"]
     assert split_text("  indented", 100) == ["  indented"]
     with pytest.raises(ValueError):
