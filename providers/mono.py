@@ -104,7 +104,9 @@ class MonoChain:
         name = event["type"][len(ev.COMMAND_PREFIX):]
         started = time.perf_counter()
         try:
-            replies = await asyncio.wait_for(step(event), self.budget)
+            # In this task (asyncio.timeout), not wait_for's task of its own: no extra loop turns.
+            async with asyncio.timeout(self.budget):
+                replies = await step(event)
         except TimeoutError:
             # The command is cancelled and runs again, whole, in the deferred invocation:
             # commands are at-least-once on every bus, so they must be safe to repeat.
