@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -27,17 +24,6 @@ def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "
     # A duplicate is a bus or platform doing what it promises (at least once), not a problem.
     level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
     logger.log(level, json.dumps(record, ensure_ascii=False))
-
-
-@contextmanager
-def timed() -> Iterator[list[float]]:
-    """Measure a block in milliseconds: `with timed() as ms: ...; ms[0]`."""
-    box = [0.0]
-    started = time.perf_counter()
-    try:
-        yield box
-    finally:
-        box[0] = (time.perf_counter() - started) * 1000
 
 
 class JsonLineFormatter(logging.Formatter):

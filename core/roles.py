@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from cloudevents.http import CloudEvent
@@ -19,7 +20,7 @@ from core import events as ev
 from core.chat.answer import offered
 from core.chat.base import RateLimited, Responder, UnknownPlatformError
 from core.chat.rate_limits import waiting_up_to
-from core.logs import log_event, timed
+from core.logs import log_event
 from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
 from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE, roles_of
@@ -67,13 +68,13 @@ class Roles:
         handler = self._handlers.get(role)
         if handler is None:
             raise ValueError(f"unknown role {role!r}: choose {', '.join(BUS_ROLES[:-1])} or {BUS_ROLES[-1]}")
-        with timed() as ms:
-            try:
-                produced = await handler(event) if ROLE_TABLE[role].handles(event["type"]) else None
-            except Exception:
-                log_event(event, role, 0.0, "failed")
-                raise
-        log_event(event, role, ms[0], "ok" if produced is not None else "ignored",
+        started = time.perf_counter()
+        try:
+            produced = await handler(event) if ROLE_TABLE[role].handles(event["type"]) else None
+        except Exception:
+            log_event(event, role, 0.0, "failed")
+            raise
+        log_event(event, role, (time.perf_counter() - started) * 1000, "ok" if produced is not None else "ignored",
                   emitted=[e["type"] for e in produced or []])
         return produced or []
 
