@@ -16,7 +16,8 @@ from tests.packaging.conftest import code_only
 from tests.packaging.test_package import names_of, read_member
 from tooling.packaging import PackageError, PackageOptions, package
 from tooling.packaging.build import build_contents
-from tooling.packaging.bytecode import bytecode_for, cache_name, this_version
+from tooling.packaging.bytecode import bytecode_for, cache_name, interpreter_for, this_version
+from tooling.packaging.deps import PYTHON_VERSIONS
 from tooling.packaging.platforms import PlatformChoiceError, choose_platforms, parse_platforms
 from tooling.packaging.project import requirement_name, source_root
 from tooling.packaging.trim import is_install_record, is_unused
@@ -114,11 +115,51 @@ def test_a_zip_for_this_python_carries_bytecode_the_runtime_loads(tmp_path):
     assert done.stdout.strip().endswith(cache_name("core/limits.py"))
 
 
-def test_another_pythons_runtime_gets_no_bytecode_and_the_note_says_why(tmp_path):
+def test_another_pythons_runtime_without_its_interpreter_gets_no_bytecode_and_the_note_says_why(
+        tmp_path, monkeypatch):
     other = "3.13" if HERE != "3.13" else "3.12"
+    for variable in ("PATH", "PYENV_ROOT", "UV_PYTHON_INSTALL_DIR"):
+        monkeypatch.setenv(variable, str(tmp_path / "no-pythons-here"))
     built = package(PackageOptions(target="gcf", out=tmp_path, dependencies=False, python_version=other, env={}))
     assert not [n for n in names_of(built.artifact.path) if n.endswith(".pyc")]
-    assert f"bytecode skipped: this is Python {HERE}, the runtime is {other}" in " ".join(built.notes)
+    assert (f"bytecode skipped: this is Python {HERE}, the runtime is {other}, and no python{other} was found"
+            in " ".join(built.notes))
+
+
+def test_a_shim_that_answers_another_version_is_not_taken_for_the_runtimes_python(tmp_path, monkeypatch):
+    other = "3.13" if HERE != "3.13" else "3.12"
+    shim = tmp_path / f"python{other}"
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")  # a pyenv shim falling back to this Python
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    for variable in ("PYENV_ROOT", "UV_PYTHON_INSTALL_DIR"):
+        monkeypatch.setenv(variable, str(tmp_path / "none"))
+    assert interpreter_for(other) is None
+    assert interpreter_for(HERE) == sys.executable
+
+
+OTHER_PYTHONS = [v for v in PYTHON_VERSIONS if v != HERE]
+
+
+@pytest.mark.slow  # another Python compiles, then imports the unpacked zip, in subprocesses
+@pytest.mark.parametrize("runtime", OTHER_PYTHONS)
+def test_a_zip_for_another_python_carries_that_pythons_bytecode_when_it_is_installed(tmp_path, runtime):
+    interpreter = interpreter_for(runtime)
+    if interpreter is None:
+        pytest.skip(f"no python{runtime} on this machine (PATH, pyenv, uv)")
+    built = package(PackageOptions(target="aws-lambda", out=tmp_path / "out", dependencies=False,
+                                   python_version=runtime, platforms=("slack",), env={}))
+    tag = "cpython-" + runtime.replace(".", "")
+    names = set(names_of(built.artifact.path))
+    assert cache_name("core/limits.py", tag) in names
+    assert all(name[: -len(".pyc")].split(".")[-1] == tag for name in names if name.endswith(".pyc"))
+    unpacked = tmp_path / "task"
+    zipfile.ZipFile(built.artifact.path).extractall(unpacked)
+    (unpacked / "core/limits.py").write_text("raise SystemExit('the source was compiled at import')\n")
+    script = "import sys; sys.path.insert(0, sys.argv[1]); import core.limits as m; print(m.__cached__)"
+    done = subprocess.run([interpreter, "-I", "-S", "-c", script, str(unpacked)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(cache_name("core/limits.py", tag))
 
 
 def test_the_knative_context_installs_the_chosen_platforms_extras(tmp_path):

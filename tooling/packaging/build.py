@@ -175,16 +175,17 @@ def _target(options: PackageOptions) -> Target:
 
 
 def _add_bytecode(files: dict[str, bytes], python_version: str) -> str:
-    """Add a .pyc beside each .py when this Python is the runtime's; the note says which happened."""
-    if not bytecode.runtime_matches(python_version):
-        return (f"bytecode skipped: this is Python {bytecode.this_version()}, the runtime is {python_version} "
-                f"(build with Python {python_version} to ship .pyc)")
+    """Add a .pyc beside each .py, compiled by a Python of the runtime's version; the note says which happened."""
+    interpreter = bytecode.interpreter_for(python_version)
+    if interpreter is None:
+        return (f"bytecode skipped: this is Python {bytecode.this_version()}, the runtime is {python_version}, "
+                f"and no python{python_version} was found (on PATH, pyenv or uv: install one to ship .pyc)")
     try:
-        compiled = bytecode.bytecode_for(files)
+        compiled = bytecode.bytecode_for(files, interpreter)
     except bytecode.BytecodeError as error:
         raise PackageError(str(error)) from None
     files.update(compiled)
-    return f"bytecode: {len(compiled)} .pyc for Python {python_version} (unchecked hash)"
+    return f"bytecode: {len(compiled)} .pyc for Python {python_version} (unchecked hash, compiled by {interpreter})"
 
 
 def _container_notes(files: dict[str, bytes], extras: tuple[str, ...]) -> list[str]:
