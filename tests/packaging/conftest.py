@@ -22,5 +22,6 @@ def lambda_build(tmp_path_factory: pytest.TempPathFactory):
 
 
 def code_only(target: str, out: Path, **kwargs: object):
-    """A build without a pip run (works offline)."""
-    return package(PackageOptions(target=target, out=out, dependencies=False, **kwargs))  # type: ignore[arg-type]
+    """A build without a pip run (works offline), and no bytecode unless asked (test_lean.py checks that)."""
+    options = {"compile_bytecode": False, **kwargs}
+    return package(PackageOptions(target=target, out=out, dependencies=False, **options))  # type: ignore[arg-type]

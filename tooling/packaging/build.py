@@ -46,7 +46,7 @@ class PackageOptions:
     env: dict[str, str] | None = None
     # The chat platforms to package (`--platform`); None or empty: the configured ones, else all.
     platforms: tuple[str, ...] | None = None
-    # False: no .pyc in the artifact (they are also left out when this Python is not the runtime's).
+    # False: no .pyc in the artifact (they are also left out when no Python of the runtime's version is found).
     compile_bytecode: bool = True
 
 
