@@ -67,7 +67,11 @@ def new_event(
     refused where it was made): the roles after it, in this process or past a bus door
     that decoded it again, trust it and read its typed `payload`.
     """
+    for name, value in (("source", source), ("type", event_type), ("id", event_id or "-")):
+        if not isinstance(value, str) or not value:
+            raise EventValidationError(f"attribute {name!r} must be a non-empty string, got {value!r}")
     attributes: dict[str, Any] = {
+        "specversion": "1.0",
         "id": event_id or str(uuid.uuid4()),
         "source": source,
         "type": event_type,
@@ -79,7 +83,10 @@ def new_event(
             raise EventValidationError(f"extension name {name!r} must be 1-20 lower-case letters or digits")
         if value not in (None, ""):
             attributes[name] = str(value)
-    return ValidEvent(attributes, to_data(data))
+    # The attributes were made right here, so only the data is checked (every limit a door
+    # applies); validate_attributes would only re-read what the lines above just wrote.
+    json_data = to_data(data)
+    return ValidEvent.made(attributes, json_data, _payload(event_type, json_data))
 
 
 def derive_event(
@@ -145,6 +152,14 @@ class ValidEvent(CloudEvent):
         super().__init__(attributes, data)
         self.payload: EventData | None = _checked_data(self)
 
+    @classmethod
+    def made(cls, attributes: Mapping[str, Any], data: Any, payload: EventData | None) -> ValidEvent:
+        """An event whose attributes new_event wrote and whose `payload` it checked: not checked again."""
+        event = cls.__new__(cls)
+        CloudEvent.__init__(event, attributes, data)
+        event.payload = payload
+        return event
+
     def __setitem__(self, key: str, value: Any) -> None:
         before = dict(self._get_attributes())
         super().__setitem__(key, value)
@@ -186,8 +201,11 @@ def data_of(event: CloudEvent, kind: type[Data]) -> Data:
 def _checked_data(event: CloudEvent) -> EventData | None:
     attributes = event.get_attributes()
     validate_attributes(attributes)
-    event_type = attributes["type"]
-    payload = _data(event_type, event.data)
+    return _payload(attributes["type"], event.data)
+
+
+def _payload(event_type: str, data: Any) -> EventData | None:
+    payload = _data(event_type, data)
     if isinstance(payload, CommandInvocation) and command_type(payload.name) != event_type:
         raise EventValidationError(f"{event_type}: data.name {payload.name!r} does not match the event type")
     return payload

@@ -22,13 +22,18 @@ def chat(text: str = "/echo hi") -> CloudEvent:
 def checks(monkeypatch) -> list[str]:
     """The ids of the events core/events.py checks, in order."""
     checked: list[str] = []
-    check = ev._checked_data
+    check, made = ev._checked_data, ev.ValidEvent.made
 
     def counting(event):
         checked.append(event["id"])
         return check(event)
 
+    def counting_made(attributes, data, payload):
+        checked.append(attributes["id"])  # new_event checked its data (and wrote the attributes) just before
+        return made(attributes, data, payload)
+
     monkeypatch.setattr(ev, "_checked_data", counting)
+    monkeypatch.setattr(ev.ValidEvent, "made", staticmethod(counting_made))
     return checked
 
 
@@ -97,3 +102,16 @@ async def test_an_event_no_door_checked_is_checked_by_run_role():
     bad = CloudEvent({"type": ev.CHAT_MESSAGE, "source": "/x"}, {"text": "/echo"})
     with pytest.raises(ev.EventValidationError, match="data.platform is required"):
         await run_role(bot, "parse", bad, None)
+
+
+def test_what_new_event_writes_passes_the_doors_attribute_check():
+    # new_event skips validate_attributes for the attributes it wrote itself: they must pass it.
+    message = chat()
+    reply = ev.derive_event(message, ev.BOT_RESPONSE, ev.BotResponse(platform="api", text="hi"))
+    for event in (message, reply):
+        ev.validate_attributes(event.get_attributes())
+        assert event["specversion"] == "1.0" and event["datacontenttype"] == "application/json"
+    with pytest.raises(ev.EventValidationError, match="'source' must be a non-empty string"):
+        ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(platform="api", text="hi"), source="")
+    with pytest.raises(ev.EventValidationError, match="extension name"):
+        ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(platform="api", text="hi"), extensions={"Bad": "x"})
