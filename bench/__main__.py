@@ -35,17 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="botless-bench-") as work, standin.slack_api() as api:
         chosen = roster.prepare(args.only or roster.NAMES, Path(work), api.url)
         print("built: " + ", ".join(c.name for c in chosen), flush=True)
-        figures = rounds.run(chosen, cold_rounds, warm_rounds, events, work,
+        figures = rounds.run(chosen, cold_rounds, warm_rounds, events, work, api,
                              progress=lambda line: print(line, file=sys.stderr, flush=True))
         knative = [c for c in chosen if c.family == "knative"]
         loader, served = (http_load.measure(knative, Path(work), 1 if args.quick else 3, seconds)
                           if knative else ("", {}))
     table = report.table(chosen, figures)
+    posts = report.posts_table(figures)
     http = report.http_table(loader, served) if served else ""
     goals = report.goals(figures, served)
-    print(table, http, "\n".join(goals), sep="\n\n")
+    print(*(part for part in (table, posts, http) if part), "\n".join(goals), sep="\n\n")
     options = dict(rounds=cold_rounds, warm_rounds=warm_rounds, events=events, quick=args.quick)
-    args.out.write_text(document(machine, table, http, goals, figures, **options))
+    args.out.write_text(document(machine, table, posts, http, goals, figures, **options))
     print(f"\nwrote {args.out}")
     return 0
 

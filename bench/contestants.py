@@ -3,7 +3,8 @@
 Lambda contestants run with `-I -S`: their folder and a folder holding only the runtime's
 boto3 on the path, nothing else (the Lambda Python runtime). The others run with `-I` on
 this venv's site-packages, their folder first (the platform installs their requirements).
-`bolt` names the contestant each figure's ratio is taken against.
+The Lambda contestants Botless, bolt-python and the floor also post a reply to a mention
+(`posts`: the reply-posted scenario). `bolt` names the contestant each figure's ratio is taken against.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Contestant:
     call: str
     env: dict[str, str] = field(default_factory=dict)
     botless: bool = False
+    posts: bool = False  # measured in the reply-posted scenario too (bench/posted.py)
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -44,9 +46,10 @@ AWS = {"AWS_LAMBDA_FUNCTION_NAME": "botless-mono", "AWS_REGION": "eu-west-1", "A
        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL": NOWHERE}
 
 
-def _lambda(name: str, folder: Path, runtime: Path, handler: str, botless: bool = False) -> Contestant:
+def _lambda(name: str, folder: Path, runtime: Path, handler: str, botless: bool = False,
+            posts: bool = False) -> Contestant:
     return Contestant(name, "lambda", folder, ("-I", "-S"), [str(folder), str(runtime)],
-                      hosts.lambda_load(handler), hosts.LAMBDA_CALL, base_env(**AWS), botless)
+                      hosts.lambda_load(handler), hosts.LAMBDA_CALL, base_env(**AWS), botless, posts)
 
 
 def _gcf(name: str, folder: Path, target: str, botless: bool = False) -> Contestant:
@@ -88,15 +91,15 @@ def _runtime(work: Path) -> Path:
 # name -> how to make it under a work folder (only the chosen ones are built).
 MAKERS: dict[str, Callable[[Path], Contestant]] = {
     "botless-lambda": lambda w: _lambda("botless-lambda", shipped.built("aws-lambda", w / "botless-lambda"),
-                                        _runtime(w), shipped.lambda_handler(), botless=True),
+                                        _runtime(w), shipped.lambda_handler(), botless=True, posts=True),
     "bolt-lambda": lambda w: _lambda("bolt-lambda", peers.write(w / "bolt-lambda", "handler.py", peers.BOLT_LAMBDA,
                                                                 "slack_bolt", "slack_sdk"),
-                                     _runtime(w), "handler.handler"),
+                                     _runtime(w), "handler.handler", posts=True),
     "mangum-starlette": lambda w: _lambda("mangum-starlette",
                                           peers.write(w / "mangum", "handler.py", peers.MANGUM, "mangum",
                                                       *STARLETTE_DEPS), _runtime(w), "handler.handler"),
     "floor": lambda w: _lambda("floor", peers.write(w / "floor", "handler.py", peers.FLOOR), _runtime(w),
-                               "handler.handler"),
+                               "handler.handler", posts=True),
     "botless-gcf": lambda w: _gcf("botless-gcf", shipped.built("gcf", w / "botless-gcf"), "mono", botless=True),
     "bolt-gcf": lambda w: _gcf("bolt-gcf", peers.write(w / "bolt-gcf", "main.py", peers.BOLT_GCF), "slack"),
     "functions-framework": lambda w: _gcf("functions-framework",

@@ -8,7 +8,7 @@ from bench.rounds import Figures
 METHOD = """\
 ## How it is measured
 
-- **One fixture**: a `/uptime` slash command, form-encoded and signed like Slack signs
+- **The fixture**: a `/uptime` slash command, form-encoded and signed like Slack signs
   (bench/fixture.py), the same bytes for every contestant (re-signed each round).
 - **Botless as shipped**: `botless package --target aws-lambda|gcf|azure|knative --platform slack`
   into a temp dir, unpacked, run from there. Lambda contestants run with `python -I -S` and
@@ -34,6 +34,17 @@ METHOD = """\
   per-event times, in µs. Any answer that is not a 200 carrying the text is counted. No call leaves a fast slash command
   (bolt-python's one `auth.test` at its first request goes to a loopback stand-in).
   Peak RSS is the warm process's VmHWM after its events.
+- **Reply posted** (bench/posted.py): the Lambda contestants that post a reply — Botless,
+  bolt-python (`say()` in its `app_mention` listener, `process_before_response`) and the
+  floor (`urllib.request`) — each get, per warm round, a process that answers one
+  untimed Events API `app_mention` callback (`<@U111> uptime`, the bot's id in
+  `authorizations`, signed JSON in a Function URL event), then `events` more, each with
+  its own event_id, client_msg_id, ts and signature. Each reply is a `chat.postMessage`
+  to the loopback stand-in (SLACK_API_URL; bench/standin.py answers in Slack's documented
+  `ok`/`channel`/`ts`/`message` shape and counts the posts) made inside the invocation,
+  so the per-event time includes a real HTTP round trip on 127.0.0.1. p50/p99 of the
+  pooled times, in µs; the stand-in's posts are counted around each process, and an
+  event without its post, or not answered with a 200, is a failed answer.
 - **Artifact**: the unpacked folder's bytes (Lambda: with its dependencies; GCF, Azure and
   Knative: the source the platform installs requirements for, so a bare peer's one file
   is about 0 and no ratio is taken to it).
@@ -47,7 +58,7 @@ METHOD = """\
 """
 
 
-def document(machine: Machine, table: str, http: str, goals: list[str], figures: dict[str, Figures], *,
+def document(machine: Machine, table: str, posts: str, http: str, goals: list[str], figures: dict[str, Figures], *,
              rounds: int, warm_rounds: int, events: int, quick: bool) -> str:
     refused = [f"{name} ({f.non_200})" for name, f in figures.items() if f.non_200]
     return "\n".join([
@@ -61,6 +72,7 @@ def document(machine: Machine, table: str, http: str, goals: list[str], figures:
         + (" (--quick: a smoke run, not figures to quote)" if quick else "") + ".", "",
         "## Figures", "", table, "",
         *([f"Warm answers that were not a 200 with the text: {', '.join(refused)}", ""] if refused else []),
+        *(["## Reply posted", "", posts, ""] if posts else []),
         *(["## Knative HTTP", "", http, ""] if http else []),
         "## Issue 11's goals", "", *goals, "",
         METHOD,

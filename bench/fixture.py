@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ SECRET = "bench-signing-secret-valid-nowhere"
 TOKEN = "xoxb-bench-valid-nowhere"
 PATH = "/slack/events"
 ANSWER_TEXT = "I have been up for 1 minute."  # what the peers answer; Botless answers its own uptime
+UPTIME_REPLY = "I have been up for"  # how every contestant's answer to `uptime` begins
 
 # The bare peers' whole work: check Slack's signature with the standard library, answer in the ack.
 # Each peer embeds this text, so they all check exactly alike.
@@ -66,3 +68,25 @@ def function_url_event(headers: dict[str, str], body: bytes) -> dict[str, object
         },
         "body": body.decode(), "isBase64Encoded": False,
     }
+
+
+MENTION_NUMBER = "BENCHN"  # in the mention's ids and ts: each warm event puts its own number there (bench/posted.py)
+
+
+def app_mention() -> tuple[dict[str, str], bytes]:
+    """An Events API `app_mention` callback, `<@U111> uptime` (the bot's id in `authorizations`), signed as JSON.
+
+    Its event_id, client_msg_id and ts carry MENTION_NUMBER, for each event to replace:
+    a repeat would be a duplicate (Botless dedupes on channel + ts), cheaper to answer.
+    """
+    number = MENTION_NUMBER
+    event = {"type": "app_mention", "user": "W111", "text": "<@U111> uptime", "ts": f"1796299200.{number}",
+             "client_msg_id": f"bench-{number}", "team": "T111", "channel": "C111", "event_ts": f"1796299200.{number}"}
+    body = json.dumps({
+        "token": "verification_token", "team_id": "T111", "api_app_id": "A111", "event": event,
+        "type": "event_callback", "event_id": f"Ev{number}", "event_time": 1796299200,
+        "authorizations": [{"enterprise_id": None, "team_id": "T111", "user_id": "U111", "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": False, "event_context": f"4-bench-{number}",
+    }).encode()
+    return {**signed(body), "content-type": "application/json"}, body

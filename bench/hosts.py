@@ -30,7 +30,7 @@ class _Context:
         return 3000
 def answer(headers, body, event):
     out = handler(json.loads(event), _Context())  # the runtime decodes each event's JSON
-    return out["statusCode"], out.get("body", "").encode()
+    return out["statusCode"], (out.get("body") or "").encode()
 '''
 
 

@@ -1,7 +1,8 @@
 """The peers a user would pick instead of Botless: each one file, written into a folder of its own.
 
-Every peer answers the fixture's `/uptime` in the ack. The bare ones (functions-framework,
-mangum + Starlette, Azure v2, the stdlib floor) check the signature with fixture.VERIFY;
+Every peer answers the fixture's `/uptime` in the ack; bolt-python and the floor also
+post a reply to an `app_mention` with chat.postMessage (bench/posted.py). The bare ones
+(functions-framework, mangum + Starlette, Azure v2, the stdlib floor) check the signature with fixture.VERIFY;
 bolt-python checks it itself. Each folder is what the user would deploy: for the Lambda
 peers, the handler plus its third-party packages copied in (`vendor`), so they run with
 the folder alone on the path, as Botless's zip does.
@@ -26,6 +27,9 @@ app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client, toke
 @app.command("/uptime")
 def uptime(ack):
     ack(response_type="ephemeral", text={ANSWER_TEXT!r})
+@app.event("app_mention")
+def mention(say):
+    say({ANSWER_TEXT!r})  # chat.postMessage to the stand-in, inside the invocation (process_before_response)
 '''
 
 BOLT_LAMBDA = BOLT_APP + '''
@@ -43,10 +47,22 @@ def slack(request):
 '''
 
 FLOOR = VERIFY + '''
+def _post(callback):
+    # Imported at the first mention only: the slash command's cold figures stay the floor's.
+    import os, urllib.request
+    arguments = {"channel": callback["event"]["channel"], "text": _json.loads(ANSWER)["text"]}
+    request = urllib.request.Request(os.environ["SLACK_API_URL"].rstrip("/") + "/chat.postMessage",
+                                     data=_json.dumps(arguments).encode(),
+                                     headers={"content-type": "application/json; charset=utf-8",
+                                              "authorization": "Bearer " + os.environ["SLACK_BOT_TOKEN"]})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return _json.loads(answer.read()).get("ok") is True
 def handler(event, context):
     body = event["body"].encode()
     if not verified(event["headers"], body):
         return {"statusCode": 401, "body": ""}
+    if event["headers"].get("content-type", "").startswith("application/json"):  # an Events API callback
+        return {"statusCode": 200 if _post(_json.loads(body)) else 502, "body": ""}
     return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": ANSWER.decode()}
 '''
 

@@ -21,6 +21,8 @@ COLUMNS: list[tuple[str, Callable[[Figures], float], int]] = [
     ("import + first answer ms", lambda f: f.cold_ms("first"), 1),
     ("warm p50 µs", lambda f: f.warm(0.5), 1),
     ("warm p99 µs", lambda f: f.warm(0.99), 1),
+    ("reply posted p50 µs", lambda f: f.posted_us(0.5), 1),
+    ("reply posted p99 µs", lambda f: f.posted_us(0.99), 1),
     ("peak RSS MiB", lambda f: f.peak_rss_mib, 1),
     ("artifact MiB", lambda f: f.size_mib, 2),
 ]
@@ -67,6 +69,17 @@ def table(contestants: Sequence[Contestant], figures: dict[str, Figures]) -> str
                  for _, value, digits in COLUMNS]
         rows.append(f"| {contestant.name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def posts_table(figures: dict[str, Figures]) -> str:
+    """The reply-posted scenario's count: mentions sent, posts the stand-in saw, failed answers ("" if none posted)."""
+    rows = ["| reply posted | events | posts seen | failed answers |", "|---|---:|---:|---:|"]
+    for name, found in figures.items():
+        if found.replies is not None:
+            replies = found.replies
+            rows.append(f"| {name} | {replies.posts_expected:,} | {replies.posts_seen:,} | "
+                        f"{replies.failed:,} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
 
 
 def http_table(loader: str, served: dict[str, Served]) -> str:

@@ -3,8 +3,10 @@
 Per round: `python -c pass` with each contestant's flags (the baseline), then, per
 contestant, a cold import with teardown, one without (os._exit), and import + first
 answer, each in a fresh process. Then the warm rounds: per contestant a process that
-answers `events` times; the samples of all warm rounds are pooled. The fixture is signed
-afresh each round (Slack's five-minute window).
+answers `events` times, and for a contestant that `posts`, one that answers `events`
+mentions whose replies it posts to the stand-in (bench/posted.py), the stand-in's posts
+of the answer counted around the process. The samples of all warm rounds are pooled.
+The fixtures are signed afresh each round (Slack's five-minute window).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench import child
+from bench import child, posted
 from bench.contestants import Contestant
-from bench.fixture import slash_command
+from bench.fixture import UPTIME_REPLY, app_mention, slash_command
+from bench.posted import Posted
 from bench.shipped import size_mib
+from bench.standin import SlackStandIn
 
 COLD_MODES = ("import", "import-exit", "first")
 
@@ -31,17 +35,25 @@ class Figures:
     peak_rss_mib: float = 0.0
     non_200: int = 0
     size_mib: float = 0.0
+    replies: Posted | None = None  # the reply-posted scenario, if the contestant posts
 
     def cold_ms(self, mode: str) -> float:
         return statistics.median(self.cold[mode]) if self.cold[mode] else float("nan")
 
     def warm(self, share: float) -> float:
-        ordered = sorted(self.warm_us)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+        return _share(self.warm_us, share)
+
+    def posted_us(self, share: float) -> float:
+        return _share(self.replies.times_us, share) if self.replies else float("nan")
+
+
+def _share(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
 def run(contestants: Sequence[Contestant], rounds: int, warm_rounds: int, events: int, work: str,
-        progress: Callable[[str], None] = print) -> dict[str, Figures]:
+        api: SlackStandIn, progress: Callable[[str], None] = print) -> dict[str, Figures]:
     figures = {c.name: Figures(size_mib=size_mib(c.folder)) for c in contestants}
     flag_sets = sorted({c.flags for c in contestants})
     for number in range(1, rounds + 1):
@@ -62,8 +74,24 @@ def run(contestants: Sequence[Contestant], rounds: int, warm_rounds: int, events
             found.warm_us.extend(report["times_us"])
             found.peak_rss_mib = max(found.peak_rss_mib, report["peak_rss_mib"])
             found.non_200 += report["non_200"]
+            if contestant.posts:
+                _post_round(contestant, found, events, work, api)
         progress(f"warm round {number}/{warm_rounds}")
     return figures
+
+
+def _post_round(contestant: Contestant, found: Figures, events: int, work: str, api: SlackStandIn) -> None:
+    """One process of `events` mentions (after an untimed one); the stand-in's posts of the answer counted around it."""
+    headers, body = app_mention()
+    code = posted.code(contestant.path, contestant.load, contestant.call, headers, body, events)
+    before = api.posts
+    report = child.report(_run(contestant, code, work)[1])
+    if found.replies is None:
+        found.replies = Posted([])
+    found.replies.times_us.extend(report["times_us"])
+    found.replies.non_200 += report["non_200"]
+    found.replies.posts_seen += sum(text.startswith(UPTIME_REPLY) for text in api.texts[before:])
+    found.replies.posts_expected += events + 1
 
 
 def _run(contestant: Contestant, code: str, work: str) -> tuple[float, str]:

@@ -1,14 +1,19 @@
-"""bench/report.py's verdicts on issue 11's goals, from made-up figures (no process is timed)."""
+"""bench/report.py's verdicts on issue 11's goals and its tables, from made-up figures (no process is timed)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bench.contestants import Contestant
 from bench.http_load import Served
-from bench.report import goals
+from bench.posted import Posted
+from bench.report import COLUMNS, goals, posts_table, table
 from bench.rounds import Figures
 
 
-def figures(cold: float, warm: float, rss: float) -> Figures:
-    made = Figures(warm_us=[warm] * 10, peak_rss_mib=rss)
+def figures(cold: float, warm: float, rss: float, posted: list[float] | None = None) -> Figures:
+    made = Figures(warm_us=[warm] * 10, peak_rss_mib=rss,
+                   replies=Posted(posted, posts_seen=len(posted), posts_expected=len(posted)) if posted else None)
     for mode in ("import", "import-exit", "first"):
         made.cold[mode].append(cold)
     return made
@@ -26,3 +31,35 @@ def test_a_goal_is_met_only_within_its_bound_and_unmeasured_ones_say_so() -> Non
     gcf = verdicts["GCF mono cold import ≤ 1.0× a bare functions-framework function"]
     assert gcf.endswith("not measured in this run")
     assert not any(line.startswith("- Knative p99") for line in lines)  # no Starlette service served
+
+
+def lambda_contestant(name: str) -> Contestant:
+    return Contestant(name, "lambda", Path("/nowhere"), ("-I", "-S"), [], "", "")
+
+
+def test_the_table_shows_reply_posted_p50_and_p99_beside_the_warm_ones_with_their_ratio_to_bolt() -> None:
+    found = {"botless-lambda": figures(20, 70, 31, posted=[100.0] * 50 + [300.0] * 49 + [900.0]),
+             "bolt-lambda": figures(100, 100, 40, posted=[200.0] * 99 + [1800.0]),
+             "mangum-starlette": figures(50, 60, 30)}  # posts nothing: no reply-posted figure
+    headings = [heading for heading, _, _ in COLUMNS]
+    assert headings.index("reply posted p50 µs") == headings.index("warm p99 µs") + 1
+    assert headings.index("reply posted p99 µs") == headings.index("reply posted p50 µs") + 1
+    lines = table([lambda_contestant(name) for name in found], found).splitlines()
+    assert [cell.strip() for cell in lines[0].strip("|").split("|")][1:] == headings
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.strip("|").split("|")][1:]
+            for line in lines[2:]}
+    p50, p99 = headings.index("reply posted p50 µs"), headings.index("reply posted p99 µs")
+    assert rows["botless-lambda"][p50] == "300.0 (1.50×)" and rows["botless-lambda"][p99] == "900.0 (0.50×)"
+    assert rows["bolt-lambda"][p50] == "200.0" and rows["bolt-lambda"][p99] == "1,800.0"
+    assert rows["mangum-starlette"][p50] == rows["mangum-starlette"][p99] == "—"
+
+
+def test_the_posts_table_counts_a_missing_post_or_a_refusal_as_a_failed_answer_once() -> None:
+    found = {"botless-lambda": Figures(replies=Posted([1.0] * 10, non_200=0, posts_seen=9, posts_expected=11)),
+             "bolt-lambda": Figures(replies=Posted([1.0] * 10, non_200=2, posts_seen=9, posts_expected=11)),
+             "floor": Figures(replies=Posted([1.0] * 10, posts_seen=11, posts_expected=11)),
+             "starlette": Figures()}
+    lines = posts_table(found).splitlines()
+    assert lines[0] == "| reply posted | events | posts seen | failed answers |"
+    assert lines[2:] == ["| botless-lambda | 11 | 9 | 2 |", "| bolt-lambda | 11 | 9 | 2 |", "| floor | 11 | 11 | 0 |"]
+    assert posts_table({"starlette": Figures()}) == ""  # nobody posted: no table

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ("cold import ms", "cold import, os._exit ms", "import + first answer ms", "warm p50 µs", "warm p99 µs",
-           "peak RSS MiB", "artifact MiB")
+           "reply posted p50 µs", "reply posted p99 µs", "peak RSS MiB", "artifact MiB")
 
 pytestmark = pytest.mark.slow  # fresh interpreters, in subprocesses
 
@@ -26,7 +26,7 @@ def test_a_quick_run_of_the_floor_prints_the_table_and_writes_the_report(tmp_pat
     assert done.returncode == 0, done.stderr[-3000:]
     header = next(line for line in done.stdout.splitlines() if line.startswith("| contestant |"))
     assert [cell.strip() for cell in header.strip("|").split("|")][1:] == list(COLUMNS)
-    [row] = [line for line in done.stdout.splitlines() if line.startswith("| floor |")]
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| floor |"))  # the figures' table
     cells = [cell.strip() for cell in row.strip("|").split("|")][1:]
     assert len(cells) == len(COLUMNS) and all(cell != "—" for cell in cells), row
     float(cells[0].replace(",", ""))  # a number: no bolt-python in the run, so no ratio beside it
@@ -35,6 +35,9 @@ def test_a_quick_run_of_the_floor_prints_the_table_and_writes_the_report(tmp_pat
     assert row in report and "Machine: " in report and "CPUs" in report and "load average at start" in report
     assert "python -m bench" in report and "## How it is measured" in report
     assert "## Knative HTTP" not in report  # no Knative app chosen, none served
+    # The floor posts its reply to a mention with urllib: one post per event, all seen by the stand-in.
+    [posts] = [line for line in done.stdout.splitlines() if line.startswith("| floor | 201 |")]
+    assert posts == "| floor | 201 | 201 | 0 |" and posts in report and "## Reply posted" in report
 
 
 def test_an_unknown_contestant_is_refused_with_the_names() -> None:
