@@ -18,7 +18,6 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from cloudevents.http import CloudEvent
-from starlette.applications import Starlette
 
 from core.bot import Bot
 from core.chat.base import Responder
@@ -26,7 +25,7 @@ from core.chat.platforms import adapters_from_env
 from core.dedupe import DedupeStore, dedupe_from_env
 from core.role_table import HTTP_ROLES, ROLE_TABLE
 from core.settings import Settings
-from providers.asgi import create_app
+from providers.asgi.webhooks import WebhooksApp
 from providers.mono import MonoChain
 from providers.runtime import ConfigurationError, Deferrer, Publisher, role_from_env, run_role
 from providers.triggers import UnknownTriggerError
@@ -78,8 +77,10 @@ class RoleDoors:
         self.publisher = publisher
         self.chain = MonoChain(bot, deferrer, target=target) if role == "mono" else None
 
-    def webhooks(self) -> Starlette:
+    def webhooks(self) -> WebhooksApp:
         """The shared ASGI app of an HTTP role: chat webhooks only (no ingress, no /api/chat).
+
+        A raw ASGI app (providers/asgi/webhooks.py): a target that adds routes wraps it.
 
         receive publishes what it receives, and hands deferred events to the bus before the
         ack too (the instance may get no CPU once it answered); mono runs the chain here.
@@ -88,9 +89,9 @@ class RoleDoors:
             raise UnknownTriggerError(f"an HTTP request reached the {self.role} function; only "
                                       f"{' and '.join(HTTP_ROLES)} serve HTTP (check the route)")
         if self.chain is not None:
-            return create_app(self.bot, self.chain.run, defer=self.chain.defer, ingress=False, api_chat=False)
+            return WebhooksApp(self.bot, self.chain.run, defer=self.chain.defer)
         publish = self.required_publisher().publish
-        return create_app(self.bot, publish, defer=publish, ingress=False, api_chat=False)
+        return WebhooksApp(self.bot, publish, defer=publish)
 
     async def on_bus(self, event: CloudEvent) -> list[CloudEvent]:
         """Run the role on a bus-delivered `event` (mono: resume deferred work); what it emitted.

@@ -83,7 +83,7 @@ def startup_line(access: LocalAccess, port: int, topology: str, commands: int, i
 
 def serve_app(bot: Bot, broker: Broker, access: LocalAccess, ingress: bool) -> Starlette:
     """The app `botless serve` runs: the web chat, /api/chat answering with each message's trace."""
-    from providers.asgi import create_app
+    from providers.asgi.app import create_app
     from providers.asgi.web import trace_broker
 
     tracer = trace_broker(broker, bot.roles)

@@ -27,7 +27,7 @@ from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from core.bot import Bot
 from core.chat.base import RateLimited
@@ -96,16 +96,17 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=receive on Knative publishes to K_SINK, which is not "
                                      "set: bind the service to the Broker with a SinkBinding")
-        return RoleDoors(bot, role, target="knative", publisher=sink).webhooks()
+        # A Starlette app around the raw webhooks, for build_app's lifespan (which closes the sink).
+        return Starlette(routes=[Mount("/", app=RoleDoors(bot, role, target="knative", publisher=sink).webhooks())])
     if role == "mono":
         if sink is None:
             raise ConfigurationError("BOTLESS_ROLE=mono on Knative defers slow commands through the "
                                      "Broker, but K_SINK is not set: bind the service to the Broker "
                                      "with a SinkBinding and add the mono Triggers (docs/targets.md)")
-        app = RoleDoors(bot, role, target="knative", deferrer=sink).webhooks()
-        if routes == "all":
-            app.add_route("/", bus_endpoint(), methods=["POST"])
-        return app
+        webhooks = RoleDoors(bot, role, target="knative", deferrer=sink).webhooks()
+        # `POST /` first: the webhooks app under Mount("/") would answer it 404.
+        bus = [Route("/", bus_endpoint(), methods=["POST"])] if routes == "all" else []
+        return Starlette(routes=[*bus, Mount("/", app=webhooks)])
 
     async def handle(event: CloudEvent) -> list[CloudEvent]:
         # parse and command hand their event on in the reply, which the Broker publishes after
