@@ -104,6 +104,10 @@ class MonoChain:
         name = event["type"][len(ev.COMMAND_PREFIX):]
         started = time.perf_counter()
         try:
+            if self.budget <= 0:
+                # No budget (BOTLESS_SLOW_COMMAND_SECONDS=0): every command is past it before it
+                # starts. asyncio.timeout(0) would only cancel at the step's first await.
+                raise TimeoutError
             # In this task (asyncio.timeout), not wait_for's task of its own: no extra loop turns.
             async with asyncio.timeout(self.budget):
                 replies = await step(event)
