@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bench.fixture import SECRET, function_url_event
+from bench.fixture import RESIGN, function_url_event
 
 TEMPLATE = '''
 import os, sys, time
@@ -41,16 +42,10 @@ if status != 200 or b'"text"' not in said:
     os._exit(1)
 report = {{"import_ms": (_t1 - _t0) * 1000, "first_ms": (_t2 - _t0) * 1000}}
 if {mode!r} == "warm":
-    import hashlib, hmac
+{resign}
     def variant(number):
         # Each event its own trigger_id, signed afresh: a repeat would be a duplicate, cheaper to answer.
-        body = BODY.replace(b"trigger_id=", b"trigger_id=%d." % number, 1)
-        stamp = HEADERS["x-slack-request-timestamp"].encode()
-        digest = hmac.new({secret!r}, b"v0:" + stamp + b":" + body, hashlib.sha256).hexdigest()
-        headers = dict(HEADERS, **{{"x-slack-signature": "v0=" + digest}})
-        event = json.loads(EVENT)
-        event["body"], event["headers"]["x-slack-signature"] = body.decode(), headers["x-slack-signature"]
-        return headers, body, json.dumps(event)
+        return resigned(BODY.replace(b"trigger_id=", b"trigger_id=%d." % number, 1))
     clock, times, refused = time.perf_counter, [], 0
     for number in range({events}):
         event = variant(number)  # made untimed, one at a time: a list of them would swell the peak RSS
@@ -85,7 +80,8 @@ def code(path: Sequence[str], load: str, call: str, mode: str, headers: Mapping[
     """The child's program for one mode."""
     event = json.dumps(function_url_event(dict(headers), body))
     return TEMPLATE.format(path=list(path), load=load, call=call, mode=mode, headers=dict(headers), body=body,
-                           event=event, events=events, secret=SECRET.encode())
+                           event=event, events=events,
+                           resign=textwrap.indent(RESIGN, "    "))  # inside the warm block
 
 
 def report(line: str) -> dict[str, Any]:

@@ -35,6 +35,19 @@ ANSWER = _json.dumps({"response_type": "ephemeral", "text": TEXT}).encode()
 '''.replace("SECRET_BYTES", repr(SECRET.encode())).replace("TEXT", repr(ANSWER_TEXT))
 
 
+# The warm loops' re-signing (bench/child.py, bench/posted.py): the fixture's request with
+# another body, signed afresh as Slack would, as the headers, the body and the event's JSON.
+RESIGN = '''
+import hashlib as _hashlib, hmac as _hmac, json as _json
+def resigned(body):
+    stamp = HEADERS["x-slack-request-timestamp"].encode()
+    digest = _hmac.new(SECRET_BYTES, b"v0:" + stamp + b":" + body, _hashlib.sha256).hexdigest()
+    headers = dict(HEADERS, **{"x-slack-signature": "v0=" + digest})
+    event = _json.loads(EVENT)
+    event["body"], event["headers"]["x-slack-signature"] = body.decode(), headers["x-slack-signature"]
+    return headers, body, _json.dumps(event)
+'''.replace("SECRET_BYTES", repr(SECRET.encode()))
+
 def signed(body: bytes, stamp: int | None = None) -> dict[str, str]:
     """Slack's headers for `body`: content type, timestamp and v0 signature."""
     when = str(int(time.time()) if stamp is None else stamp)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bench.fixture import MENTION_NUMBER, SECRET, function_url_event
+from bench.fixture import MENTION_NUMBER, RESIGN, function_url_event
 
 TEMPLATE = '''
 import os, sys, time
@@ -22,15 +22,10 @@ sys.path[:0] = {path!r}
 {load}
 HEADERS, BODY, EVENT = {headers!r}, {body!r}, {event!r}
 {call}
-import hashlib, hmac, json
+import json
+{resign}
 def variant(number):
-    body = BODY.replace({token!r}, b"%06d" % number)
-    stamp = HEADERS["x-slack-request-timestamp"].encode()
-    digest = hmac.new({secret!r}, b"v0:" + stamp + b":" + body, hashlib.sha256).hexdigest()
-    headers = dict(HEADERS, **{{"x-slack-signature": "v0=" + digest}})
-    event = json.loads(EVENT)
-    event["body"], event["headers"]["x-slack-signature"] = body.decode(), headers["x-slack-signature"]
-    return headers, body, json.dumps(event)
+    return resigned(BODY.replace({token!r}, b"%06d" % number))
 status, said = answer(*variant(0))
 if status != 200:
     print("BENCH " + json.dumps({{"error": f"answered {{status}}: {{said[:300]!r}}"}}), flush=True)
@@ -66,4 +61,4 @@ def code(path: Sequence[str], load: str, call: str, headers: Mapping[str, str], 
     """The child's program: one untimed mention, then `events` timed ones (so events + 1 posts expected)."""
     event = json.dumps(function_url_event(dict(headers), body))
     return TEMPLATE.format(path=list(path), load=load, call=call, headers=dict(headers), body=body, event=event,
-                           events=events, secret=SECRET.encode(), token=MENTION_NUMBER.encode())
+                           events=events, resign=RESIGN, token=MENTION_NUMBER.encode())

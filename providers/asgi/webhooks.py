@@ -107,7 +107,8 @@ class _AsgiDelivery:
 
     def request(self, body: bytes) -> HttpRequest:
         scope = self._scope
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        raw_query = scope.get("query_string", b"")  # the platforms send webhooks without one
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         # The full path, root_path included, as Starlette's request.url.path gives the adapters.
         return HttpRequest(scope["method"].upper(), scope["path"], self._headers, body, query)
 
