@@ -29,15 +29,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from core.settings import SettingsError
+
+if TYPE_CHECKING:
+    import sqlite3  # imported by the store on first use: a bot on memory or a cloud store never loads it
+    from pathlib import Path
 
 _SWEEP_EVERY = 1000
 # Characters every cloud store takes as they are in a document id or row key (Firestore
@@ -181,6 +183,8 @@ class SqliteDedupeStore:
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
+            import sqlite3
+
             # Autocommit mode (isolation_level=None): transactions are explicit above.
             # check_same_thread=False: calls come from worker threads, serialised by _lock.
             connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None,

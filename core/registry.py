@@ -7,7 +7,6 @@ handlers of the wrong shape right there, with a message that says how to fix it.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -142,6 +141,8 @@ class Registry:
         """Known command names closest to an unknown `name`, best first."""
         # 0.7 keeps one- and two-letter slips ("uptme", "defin") and drops chance overlaps:
         # at 0.5, "@botless Hi there!" was asked whether it meant `define` (through "whatis").
+        import difflib  # only for a misspelt name: kept off every cold start
+
         matches = difflib.get_close_matches(name.lower(), self.names(), n=limit * 2, cutoff=0.7)
         canonical: list[str] = []
         for match in matches:

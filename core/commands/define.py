@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from core.registry import Command, CommandSet, Reply
 
@@ -35,7 +34,10 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, GlossaryEntry]:
     """Every glossary entry by each lower-cased name it can be looked up under."""
-    raw = json.loads(resources.files("core.commands").joinpath("glossary.json").read_text("utf-8"))
+    # A plain file beside this module (every target unpacks its artifact): importlib.resources
+    # would cost milliseconds of each cold start to import.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "glossary.json"), encoding="utf-8") as file:
+        raw = json.load(file)
     index: dict[str, GlossaryEntry] = {}
     for item in raw["terms"]:
         entry = GlossaryEntry(item["term"], item.get("stands_for", ""), item["definition"],
@@ -48,6 +50,8 @@ def glossary() -> dict[str, GlossaryEntry]:
 
 def lookup(term: str) -> tuple[GlossaryEntry | None, list[str]]:
     """The entry for `term` (exact, then fuzzy), and other close terms to suggest."""
+    import difflib  # for fuzzy lookups only: kept off every cold start
+
     index = glossary()
     key = _key(term)
     if key in index:

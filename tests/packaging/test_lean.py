@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import marshal
 import py_compile
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.loader import FROZEN_ENTRY_POINTS, GROUPS
 from tests.packaging.conftest import code_only
 from tests.packaging.test_package import names_of, read_member
 from tooling.packaging import PackageError, PackageOptions, package
@@ -233,6 +235,7 @@ assert importlib.util.find_spec("nacl") is None, "PyNaCl in a Slack-only zip"
 from functions.aws_lambda.handler import handler
 import functions.aws_lambda.handler as module
 assert module.__file__.startswith(task), module.__file__
+assert "importlib.metadata" not in sys.modules, "the entry points were scanned, though the zip froze them"
 body = json.dumps({"type": "url_verification", "token": "t", "challenge": "lean-zip-ok"}).encode()
 stamp = str(int(time.time()))
 digest = hmac.new(b"lean-secret", b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
@@ -257,6 +260,7 @@ def test_the_slack_only_zip_alone_answers_a_signed_events_callback(tmp_path):
     slack = package(PackageOptions(target="aws-lambda", out=tmp_path / "out", platforms=("slack",), env={}))
     task = tmp_path / "task"
     zipfile.ZipFile(slack.artifact.path).extractall(task)
+    assert json.loads((task / FROZEN_ENTRY_POINTS).read_text()) == {group: [] for group in GROUPS}
     # The Lambda runtime's own boto3 and botocore (and what they import), nothing else of this venv.
     runtime = tmp_path / "runtime"
     for module in (boto3, botocore):
@@ -271,8 +275,6 @@ def test_the_slack_only_zip_alone_answers_a_signed_events_callback(tmp_path):
     done = subprocess.run([sys.executable, "-I", "-S", "-c", _CALL, str(task), str(runtime)], env=env,
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    import json
-
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["statusCode"] == 200, answer
     assert "lean-zip-ok" in answer["body"]

@@ -11,6 +11,7 @@ from tooling.packaging import bytecode, dockerfile
 from tooling.packaging import deps as pipdeps
 from tooling.packaging.archive import Artifact, write_tar_gz, write_zip
 from tooling.packaging.commands import command_names
+from tooling.packaging.entry_points import recorded_entry_points
 from tooling.packaging.imports import closure
 from tooling.packaging.platforms import PlatformChoice, PlatformChoiceError, choose_platforms
 from tooling.packaging.project import (
@@ -119,6 +120,7 @@ def build_contents(options: PackageOptions) -> Contents:
         if clash:
             raise PackageError(f"a dependency would overwrite project files: {', '.join(clash[:5])}")
         files.update(installed)
+        files.update(recorded_entry_points(installed))  # what is installed is fixed now: no scan at cold start
     if target.container:
         notes += _container_notes(files, target.extras_for(choice.platforms))
     elif options.compile_bytecode:
