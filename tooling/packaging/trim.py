@@ -20,7 +20,7 @@ INSTALL_RECORDS = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.jso
 
 # Archive-name patterns (fnmatch, `*` crosses folders) nothing deployed imports.
 UNUSED = (
-    # slack_sdk: Botless uses the sync WebClient, WebhookClient and the signature check.
+    # slack_sdk: Botless uses the sync WebClient and WebhookClient (it checks signatures with hmac).
     "slack/*",
     "slack_sdk/aiohttp_version_checker.py",
     "slack_sdk/audit_logs/*",
@@ -28,6 +28,7 @@ UNUSED = (
     "slack_sdk/rtm/*",
     "slack_sdk/rtm_v2/*",
     "slack_sdk/scim/*",
+    "slack_sdk/signature/*",
     "slack_sdk/socket_mode/*",
     "slack_sdk/http_retry/async_handler.py",
     "slack_sdk/http_retry/builtin_async_handlers.py",
