@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 CHAT_EXTRAS = ("slack", "discord", "telegram")
 # Base dependencies only the local CLI imports (YAML for `botless slack manifest`, `botless manifests`).
 CLI_ONLY = frozenset({"pyyaml"})
+# Base dependencies of `botless serve` (its Starlette app and server): a target that serves
+# HTTP through the raw webhooks app (providers/asgi/webhooks.py) ships neither.
+LOCAL_SERVER_ONLY = frozenset({"starlette", "uvicorn"})
 
 
 class UnknownTargetError(ValueError):
@@ -115,13 +118,13 @@ TARGETS: tuple[Target, ...] = (
            python_variable=("python_runtime", "python{digits}")),
     Target("aws-lambda", "AWS Lambda", "functions/aws_lambda/handler.py", "aws", "botless-aws-lambda.zip", "aws",
            # The Lambda Python runtime ships boto3 and botocore; no server runs there.
-           exclude=frozenset({"boto3", "botocore", "uvicorn"}) | CLI_ONLY, bundle_dependencies=True,
+           exclude=frozenset({"boto3", "botocore"}) | LOCAL_SERVER_ONLY | CLI_ONLY, bundle_dependencies=True,
            requirements_file=False, python_variable=("python_runtime", "python{version}"),
            architecture_variable=True),
     Target("azure", "Azure Functions", "functions/azure/function_app.py", "azure", "botless-azure.zip", "azure",
            plans=("flex", "consumption"),
            root_files={"function_app.py": None, "host.json": "functions/azure/host.json"},
-           exclude=frozenset({"uvicorn"}) | CLI_ONLY, python_variable=("python_version", "{version}")),
+           exclude=LOCAL_SERVER_ONLY | CLI_ONLY, python_variable=("python_version", "{version}")),
 )
 
 TARGET_NAMES: tuple[str, ...] = tuple(target.name for target in TARGETS)

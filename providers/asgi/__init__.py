@@ -1,18 +1,7 @@
 """The ASGI apps of the HTTP-facing roles (receive, mono).
 
 providers/asgi/webhooks.py is the cloud targets' raw app (no web framework imported);
-providers/asgi/app.py the Starlette app of `botless serve`. Importing the package imports
-neither: `create_app` is looked up on first use, so a cold start never pays for Starlette.
+providers/asgi/app.py the Starlette app of `botless serve`. The package imports neither,
+and re-exports nothing: a Lambda or Azure artifact holds only the modules its entrypoint
+imports (tooling/packaging/imports.py follows every import), so Starlette stays out of it.
 """
-
-from typing import Any
-
-__all__ = ["create_app"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from providers.asgi.app import create_app
-
-        return create_app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,7 +25,7 @@ from core.commands import BUILTIN_COMMAND_SETS
 from core.dedupe import DedupeStore, MemoryDedupeStore
 from core.registry import Command, CommandSet
 from core.settings import Settings
-from providers.asgi import create_app
+from providers.asgi.app import create_app
 from providers.runtime import PublishError
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

@@ -137,7 +137,7 @@ async def test_an_interaction_the_bus_refused_is_taken_again_on_retry(bot, platf
     """The deferred hand-off is refused: 503, and the same interaction is processed when it comes back."""
     import httpx
 
-    from providers.asgi import create_app
+    from providers.asgi.app import create_app
 
     defer = RefusedOnce()
     handed_on = defer.events

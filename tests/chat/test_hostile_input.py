@@ -14,7 +14,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from core.limits import DISCORD_OPTION_LIMIT, SLACK_TEXT_LIMIT, TELEGRAM_TEXT_LIMIT, TEXT_LIMIT
-from providers.asgi import create_app
+from providers.asgi.app import create_app
 from tests.chat.helpers import (
     BotUnderTest,
     discord_headers,

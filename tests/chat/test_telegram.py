@@ -107,7 +107,7 @@ async def test_an_update_the_bus_refused_is_taken_again_on_telegrams_retry(bot, 
     """503 when the bus refuses; Telegram retries the same update_id, which is then processed."""
     import httpx
 
-    from providers.asgi import create_app
+    from providers.asgi.app import create_app
 
     publish = RefusedOnce(then=bot.broker.publish)
     delivered = publish.events

@@ -18,7 +18,7 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from core.dedupe import MemoryDedupeStore
-from providers.asgi import create_app
+from providers.asgi.app import create_app
 from providers.mono import MonoChain
 from providers.runtime import PublishError
 from tests.chat.conftest import bot, discord_key, make_bot, platform_api  # noqa: F401 (fixtures)

@@ -12,8 +12,8 @@ import pytest
 from core.bot import Bot
 from core.settings import Settings
 from functions.local.serve_cli import ingress_problem, startup_line
-from providers.asgi import create_app
 from providers.asgi.access import LocalAccess, is_loopback
+from providers.asgi.app import create_app
 from tests.servers import free_port
 
 FORGED = (Path(__file__).parents[1] / "events" / "forged" / "slack_message.json").read_bytes()

@@ -13,7 +13,7 @@ import pytest
 
 from core.bot import Bot
 from core.settings import Settings
-from providers.asgi import create_app
+from providers.asgi.app import create_app
 from tests.servers import uvicorn_server
 from tests.services import service_fixture
 

@@ -13,8 +13,8 @@ from core.bot import Bot
 from core.settings import Settings
 from functions.local.runtime import local_adapters
 from functions.local.serve_cli import serve_app
-from providers.asgi import create_app
 from providers.asgi.access import LOOPBACK, LocalAccess
+from providers.asgi.app import create_app
 from providers.asgi.web.page import PAGE_FILES
 
 TOKEN = "web-chat-token-0123456789abcdef"

@@ -121,6 +121,29 @@ def test_the_chat_sources_go_only_where_they_run(target):
         assert sources == set(), sources
 
 
+def test_imports_only_a_type_checker_reads_are_not_followed(tmp_path):
+    (tmp_path / "providers").mkdir()
+    (tmp_path / "providers" / "__init__.py").write_text("")
+    (tmp_path / "providers" / "typed.py").write_text("")
+    (tmp_path / "providers" / "lazy.py").write_text("")
+    (tmp_path / "providers" / "entry.py").write_text(
+        "import typing\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import starlette\n    from providers import typed\n"
+        "else:\n    import json\n"
+        "if typing.TYPE_CHECKING:\n    import anyio\n"
+        "def later():\n    from providers import lazy\n")
+    found = closure(tmp_path, ["providers/entry.py"])
+    assert "providers/lazy.py" in found.files and "providers/typed.py" not in found.files
+    assert not {"starlette", "anyio"} & found.third_party
+
+
+@pytest.mark.parametrize("target", ["aws-lambda", "azure"])
+def test_the_raw_webhooks_targets_import_no_starlette(target):
+    # Their HTTP goes through providers/asgi/webhooks.py; Starlette is `botless serve`'s.
+    found = closure(ROOT, list(TARGETS[target].entries))
+    assert "starlette" not in found.third_party and "providers/asgi/app.py" not in found.files
+
+
 def test_the_code_only_lambda_zip_has_the_handler_and_no_dependencies(tmp_path):
     names = set(names_of(code_only("aws-lambda", tmp_path).artifact.path))
     assert "functions/aws_lambda/handler.py" in names
@@ -130,8 +153,9 @@ def test_the_code_only_lambda_zip_has_the_handler_and_no_dependencies(tmp_path):
 def test_the_lambda_zip_bundles_linux_wheels_without_boto3(lambda_build, tmp_path):
     names = names_of(lambda_build.artifact.path)
     tops = {name.split("/")[0] for name in names}
-    assert {"mangum", "cloudevents", "starlette", "slack_sdk", "nacl"} <= tops
-    assert not {"boto3", "botocore", "bin"} & tops
+    assert {"mangum", "cloudevents", "slack_sdk", "nacl"} <= tops
+    # boto3 is the runtime's; Starlette (and its anyio) is `botless serve`'s: the webhooks app is raw ASGI.
+    assert not {"boto3", "botocore", "bin", "starlette"} & tops
     # PyNaCl's extension is the manylinux build for CPython 3.12 on x86_64, not this machine's.
     assert [n for n in names if n.startswith("nacl/_sodium") and "cpython-312-x86_64-linux-gnu" in n] or \
         [n for n in names if n.startswith("nacl/_sodium") and n.endswith(".abi3.so")]

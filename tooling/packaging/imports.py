@@ -1,8 +1,9 @@
 """Which of the project's own files an entrypoint needs: its static import closure.
 
 Starting from a target's entry files, follow every `import` (lazy ones inside
-functions too) that names a project package, so a Lambda zip carries
-providers/aws but never providers/gcp, and nothing of functions/local.
+functions too, but not those under `if TYPE_CHECKING:`, which never run) that names a
+project package, so a Lambda zip carries providers/aws but never providers/gcp, and
+nothing of functions/local.
 `core/` is always taken whole: it is the bot, and commands are found in it by name (but
 core/testing.py and the chat sources of core/sources/ only when something imports them).
 """
@@ -91,7 +92,7 @@ def _imported_modules(root: Path, relative: str) -> set[str]:
     else:
         package = package[: -len(".__init__")]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -104,6 +105,25 @@ def _imported_modules(root: Path, relative: str) -> set[str]:
             # `from providers import aws` imports the submodule providers.aws.
             found.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
     return {name for name in found if name}
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those only a type checker reads (the body of `if TYPE_CHECKING:`)."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _parents(root: Path, relative: str) -> list[str]:
