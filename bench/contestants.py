@@ -36,9 +36,15 @@ class Contestant:
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    """A clean environment: Slack's settings, no cloud reachable, nothing of the parent's."""
+    """A clean environment: Slack's settings, no cloud reachable, nothing of the parent's.
+
+    Entry points stay on, as every target deploys them (infra/ never sets BOTLESS_ENTRY_POINTS):
+    the Lambda zip reads the ones it froze. GCF, Azure and Knative run on this venv, which
+    holds far more distributions than their deployed one: their scan would measure this venv,
+    so they get BOTLESS_ENTRY_POINTS=0 (`on_this_venv`).
+    """
     return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": f"{NOWHERE}/api", "BOTLESS_ENTRY_POINTS": "0",
+            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": f"{NOWHERE}/api",
             "BOTLESS_TOPOLOGY": "mono", "BOTLESS_ROLE": "mono", **extra}
 
 
@@ -52,18 +58,23 @@ def _lambda(name: str, folder: Path, runtime: Path, handler: str, botless: bool 
                       hosts.lambda_load(handler), hosts.LAMBDA_CALL, base_env(**AWS), botless, posts)
 
 
+def on_this_venv(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a contestant that runs on this venv's site-packages: no entry-point scan (see base_env)."""
+    return {**env, "BOTLESS_ENTRY_POINTS": "0"}
+
+
 def _gcf(name: str, folder: Path, target: str, botless: bool = False) -> Contestant:
     """Botless's `mono` is an `aio` function: functions-framework serves it as an ASGI app."""
     env = base_env(BOTLESS_GCP_PROJECT="bench", PUBSUB_EMULATOR_HOST="127.0.0.1:9",
                    BOTLESS_PUBSUB_TOPIC_DEFERRED="deferred", BOTLESS_DEFER_TOKEN="bench")
     return Contestant(name, "gcf", folder, ("-I",), [str(folder)], hosts.gcf_load(target, str(folder / "main.py")),
-                      hosts.gcf_call(asgi=botless), env, botless)
+                      hosts.gcf_call(asgi=botless), on_this_venv(env), botless)
 
 
 def _azure(name: str, folder: Path, botless: bool = False) -> Contestant:
     env = base_env(BOTLESS_EVENTGRID_ENDPOINT=f"{NOWHERE}/api/events", BOTLESS_EVENTGRID_KEY="bench")
-    return Contestant(name, "azure", folder, ("-I",), [str(folder)], hosts.AZURE_LOAD, hosts.AZURE_CALL, env,
-                      botless)
+    return Contestant(name, "azure", folder, ("-I",), [str(folder)], hosts.AZURE_LOAD, hosts.AZURE_CALL,
+                      on_this_venv(env), botless)
 
 
 def knative_env() -> dict[str, str]:
@@ -78,7 +89,7 @@ def knative_env() -> dict[str, str]:
 
 def _knative(name: str, folder: Path, module: str, botless: bool = False) -> Contestant:
     return Contestant(name, "knative", folder, ("-I",), [str(folder)], hosts.asgi_load(module), hosts.ASGI_CALL,
-                      knative_env() if botless else base_env(), botless)
+                      on_this_venv(knative_env() if botless else base_env()), botless)
 
 
 def _runtime(work: Path) -> Path:

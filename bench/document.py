@@ -20,6 +20,9 @@ METHOD = """\
   environ (an ASGI scope for Botless's `aio` function), function_app.py indexed and its
   HTTP function called with an `azure.functions.HttpRequest`, the ASGI app after its
   lifespan startup. The Knative context gets its Dockerfile's hash-based compile step.
+  Entry points are on, as deployed: the Lambda zip reads those it froze at build time
+  (`botless_entry_points.json`); GCF, Azure and Knative, running on this venv's far larger
+  set of distributions, get `BOTLESS_ENTRY_POINTS=0` so no scan of this venv is counted.
 - **Peers** (bench/peers.py): bolt-python with its Lambda adapter and its Cloud Functions
   adapter (under functions-framework), and bare functions — functions-framework, mangum +
   Starlette, an Azure v2 FunctionApp with one HTTP route, a plain Starlette service, and the
