@@ -11,9 +11,10 @@ which a cold start would pay for at every instance.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from core.bot import Bot
 from core.http import HttpRequest, HttpResponse
@@ -78,10 +79,23 @@ class WebhooksApp:
             return Answer(json_response(200, health(self.bot)))
         webhook = self.webhooks.get(path)
         if webhook is None:
-            return Answer(NOT_FOUND)
+            return Answer(self._not_found(scope, path))
         if method != "POST":
             return Answer(_not_allowed("POST"))
         return await webhook.answer(_AsgiDelivery(scope, receive))
+
+    def _not_found(self, scope: Scope, path: str) -> HttpResponse:
+        """404, or Starlette's redirect_slashes: a 307 to the spelling with(out) the trailing slash that is routed.
+
+        Only an unrouted request gets here, so the webhooks' POSTs never pay for it.
+        """
+        if path == "/":
+            return NOT_FOUND
+        other = scope["path"].rstrip("/") if path.endswith("/") else scope["path"] + "/"
+        routed = route_path({"path": other, "root_path": scope.get("root_path", "")})
+        if routed != "/healthz" and routed not in self.webhooks:
+            return NOT_FOUND
+        return HttpResponse(307, b"", {"location": quote(_url(scope, other), safe=":/%#?=@[]!$&'()*+,;")})
 
 
 class _AsgiDelivery:
@@ -120,6 +134,45 @@ def route_path(scope: Scope) -> str:
     if root and path.startswith(root) and (path == root or path[len(root)] == "/"):
         return path[len(root):]
     return path
+
+
+# Starlette's Host check (starlette._utils): a header that could change the URL's path or authority is not used.
+_HOST = (r"(?P<host>[a-z0-9._~%!$&'()*+,;=-]+|\[(?:(?P<ipv6>[a-f0-9]*:[a-f0-9.:]+)|"
+         r"(?-i:v)[a-f0-9]+\.[a-z0-9._~!$&'()*+,;=:-]+)\])(?::(?P<port>[0-9]+))?")
+
+
+def _url(scope: Scope, path: str) -> str:
+    """The request's URL with `path`, built as Starlette's URL(scope=...) builds it."""
+    scheme, server = scope.get("scheme", "http"), scope.get("server")
+    path = path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"").decode()
+    host = next((value.decode("latin-1") for key, value in scope["headers"] if key == b"host"), None)
+    netloc = _authority(host) if host is not None else None
+    if netloc is None and server is not None:
+        name, port = server
+        name = f"[{name}]" if ":" in name and not name.startswith("[") else name
+        netloc = name if port == {"http": 80, "https": 443}.get(scheme) else f"{name}:{port}"
+    if netloc is None:
+        path = "/%2F" + path[2:] if path.startswith("//") else path  # or `//` would read as an authority
+        return f"{path}?{query}" if query else path
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _authority(host: str) -> str | None:
+    """`host` when it is a valid Host header (Starlette's parse_host_header), else None."""
+    match = re.fullmatch(_HOST, host, re.IGNORECASE)  # re caches the compiled pattern: no cost at import
+    if match is None:
+        return None
+    if match["ipv6"] is not None:
+        from ipaddress import AddressValueError, IPv6Address  # rare: only a bracketed IPv6 Host pays for it
+        try:
+            IPv6Address(match["ipv6"])
+        except AddressValueError:
+            return None
+    port = (match["port"] or "").lstrip("0")
+    if len(port) > 5 or int(port or "0") > 65535:
+        return None
+    return match.group(0)
 
 
 def _not_allowed(allow: str) -> HttpResponse:

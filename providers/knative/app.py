@@ -27,7 +27,8 @@ from cloudevents.http import CloudEvent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Match, Mount, Route
+from starlette.types import Scope
 
 from core.bot import Bot
 from core.chat.base import RateLimited
@@ -105,7 +106,7 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
                                      "with a SinkBinding and add the mono Triggers (docs/targets.md)")
         webhooks = RoleDoors(bot, role, target="knative", deferrer=sink).webhooks()
         # `POST /` first: the webhooks app under Mount("/") would answer it 404.
-        bus = [Route("/", bus_endpoint(), methods=["POST"])] if routes == "all" else []
+        bus = [_OwnPathRoute("/", bus_endpoint(), methods=["POST"])] if routes == "all" else []
         return Starlette(routes=[*bus, Mount("/", app=webhooks)])
 
     async def handle(event: CloudEvent) -> list[CloudEvent]:
@@ -119,6 +120,18 @@ def _role_app(bot: Bot, role: str, sink: KnativeSink | None, routes: str,
         Route("/", require_sender(verifier, reply_endpoint(role, handle, limit=limit, sink=sink), role),
               methods=["POST"]),
     ])
+
+
+class _OwnPathRoute(Route):
+    """A Route that keeps its path for every method: another method is its 405 with Allow.
+
+    Starlette takes a method mismatch as a partial match, which loses to the Mount("/") after
+    it (the webhooks' 404); a plain Route under a Router answered `GET /` 405, and this keeps it.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        return (Match.FULL if match is Match.PARTIAL else match), child_scope
 
 
 def app_from_env(env: Mapping[str, str]) -> Starlette:

@@ -15,7 +15,7 @@ from cloudevents.conversion import to_binary, to_structured
 from cloudevents.http import CloudEvent, from_http
 
 from core import events as ev
-from providers.knative.app import build_app
+from providers.knative.app import MONO_ROUTES, build_app
 from providers.knative.sink import KnativeSink, parse_overrides
 from providers.runtime import ConfigurationError
 from tests.servers import uvicorn_server
@@ -161,6 +161,28 @@ def test_mono_defers_through_the_broker_and_resumes_on_post(stand_in, sink, uniq
         assert httpx.post(url + "/", headers=headers, content=body).status_code == 202
         [call] = stand_in.wait_for(1)
         assert call.body["text"].startswith("*CRD* stands for") and len(broker.received) == before + 1
+
+
+async def test_mono_routes_all_answers_another_method_on_root_405_as_the_bus_face(stand_in):
+    """`POST /` is the bus route; `GET /` is its 405 with Allow, not the webhooks' 404 under Mount("/")."""
+    sink = KnativeSink("http://127.0.0.1:9/")  # never called: nothing here publishes
+    faces = {routes: build_app(bot_for(stand_in.env()), "mono", sink, routes=routes) for routes in MONO_ROUTES}
+    answers = {}
+    for routes, app in faces.items():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as client:
+            answers[routes] = {(method, path): await client.request(method, path)
+                               for method in ("GET", "HEAD", "PUT") for path in ("/", "/healthz", "/slack/events/")}
+    for method in ("GET", "HEAD", "PUT"):
+        root = answers["all"][(method, "/")]
+        assert (root.status_code, root.headers["allow"]) == (405, "POST")
+        assert root.headers["content-type"].startswith("text/plain") and root.content == (
+            b"" if method == "HEAD" else b"Method Not Allowed")
+        bus = answers["bus"][(method, "/")]
+        assert (bus.status_code, bus.headers["allow"], bus.content) == (405, "POST", root.content)
+        assert answers["webhooks"][(method, "/")].status_code == 404  # the public face has no bus route
+    assert answers["all"][("GET", "/healthz")].status_code == 200
+    slashed = answers["all"][("GET", "/slack/events/")]
+    assert (slashed.status_code, slashed.headers["location"]) == (307, "http://bot.test/slack/events")
 
 
 @pytest.mark.parametrize("role", ["receive", "mono"])
