@@ -67,24 +67,34 @@ def new_event(
     refused where it was made): the roles after it, in this process or past a bus door
     that decoded it again, trust it and read its typed `payload`.
     """
-    for name, value in (("source", source), ("type", event_type), ("id", event_id or "-")):
+    _check_identity(source, event_type, event_id or "-")
+    for name in extensions or {}:
+        if not EXTENSION_NAME.match(name):
+            raise EventValidationError(f"extension name {name!r} must be 1-20 lower-case letters or digits")
+    return _born(event_type, data, source, event_id or str(uuid.uuid4()), extensions or {})
+
+
+def _check_identity(source: str, event_type: str, event_id: str) -> None:
+    for name, value in (("source", source), ("type", event_type), ("id", event_id)):
         if not isinstance(value, str) or not value:
             raise EventValidationError(f"attribute {name!r} must be a non-empty string, got {value!r}")
+
+
+def _born(event_type: str, data: EventData, source: str, event_id: str,
+          extensions: Mapping[str, Any]) -> ValidEvent:
+    """The event of checked attributes; only the data is checked here (every limit a door applies)."""
     attributes: dict[str, Any] = {
         "specversion": "1.0",
-        "id": event_id or str(uuid.uuid4()),
+        "id": event_id,
         "source": source,
         "type": event_type,
         "time": datetime.now(UTC).isoformat(),
         "datacontenttype": "application/json",
     }
-    for name, value in (extensions or {}).items():
-        if not EXTENSION_NAME.match(name):
-            raise EventValidationError(f"extension name {name!r} must be 1-20 lower-case letters or digits")
+    for name, value in extensions.items():
         if value not in (None, ""):
             attributes[name] = str(value)
-    # The attributes were made right here, so only the data is checked (every limit a door
-    # applies); validate_attributes would only re-read what the lines above just wrote.
+    # The attributes were made right here, so validate_attributes would only re-read them.
     json_data = to_data(data)
     return ValidEvent.made(attributes, json_data, _payload(event_type, json_data))
 
@@ -108,7 +118,11 @@ def derive_event(
         if name not in _CORE_ATTRIBUTES
     }
     event_id = str(uuid.uuid5(_DERIVED_IDS, f"{parent['source']}\n{parent['id']}\n{event_type}"))
-    return new_event(event_type, data, source=source, extensions=extensions, event_id=event_id)
+    if not isinstance(parent, ValidEvent):
+        return new_event(event_type, data, source=source, extensions=extensions, event_id=event_id)
+    # A ValidEvent's extension names were checked at its door: they are not checked again.
+    _check_identity(source, event_type, event_id)
+    return _born(event_type, data, source, event_id, extensions)
 
 
 def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "") -> ValidEvent:

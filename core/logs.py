@@ -13,6 +13,10 @@ logger = logging.getLogger("botless")
 
 def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "ok", **fields: Any) -> None:
     """Log one line for `event` handled by `role`."""
+    # A duplicate is a bus or platform doing what it promises (at least once), not a problem.
+    level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
+    if not logger.isEnabledFor(level):
+        return  # nothing is built for a line nobody keeps
     record = {
         "id": event["id"],
         "type": event["type"],
@@ -21,8 +25,6 @@ def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "
         "outcome": outcome,
         **fields,
     }
-    # A duplicate is a bus or platform doing what it promises (at least once), not a problem.
-    level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
     logger.log(level, json.dumps(record, ensure_ascii=False))
 
 

@@ -7,6 +7,7 @@ handlers of the wrong shape right there, with a message that says how to fix it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -62,8 +63,9 @@ class CommandSpec:
     # A slow command is acknowledged at once and answered later (FaaS targets defer it).
     slow: bool = False
 
-    @property
+    @functools.cached_property
     def is_async(self) -> bool:
+        # Asked for every command run; inspect answers the same for the life of the spec.
         return inspect.iscoroutinefunction(self.handler)
 
 

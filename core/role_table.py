@@ -11,6 +11,7 @@ invocation, and on the bus it takes back the work it deferred.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from core import events as ev
@@ -75,6 +76,7 @@ def roles_of(topology: str) -> tuple[str, ...]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)  # asked for each event each role meets; the answer never changes
 def handles(role: str, event_type: str) -> bool:
     """True when `role` acts on events of `event_type`; False for a role that is not in the table."""
     entry = ROLE_TABLE.get(role)

@@ -23,7 +23,7 @@ from core.chat.rate_limits import waiting_up_to
 from core.logs import log_event
 from core.parser import ParsedCommand, ParserConfig, parse_command, parse_named_command
 from core.registry import Command, Registry, Reply
-from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE, roles_of
+from core.role_table import BUS_ROLES, PIPELINE_ROLES, ROLE_TABLE, handles, roles_of
 
 logger = logging.getLogger("botless")
 
@@ -70,7 +70,7 @@ class Roles:
             raise ValueError(f"unknown role {role!r}: choose {', '.join(BUS_ROLES[:-1])} or {BUS_ROLES[-1]}")
         started = time.perf_counter()
         try:
-            produced = await handler(event) if ROLE_TABLE[role].handles(event["type"]) else None
+            produced = await handler(event) if handles(role, event["type"]) else None
         except Exception:
             log_event(event, role, 0.0, "failed")
             raise
@@ -183,6 +183,7 @@ class Roles:
         return ev.derive_event(parent, ev.BOT_RESPONSE, response, source=self.source)
 
 
+@functools.lru_cache(maxsize=1024)  # once per event type, not once per event
 def _bus_role_of(event_type: str) -> str | None:
     """The bus role of the flow that acts on `event_type` (None when no role does)."""
     return next((name for name in BUS_ROLES if ROLE_TABLE[name].handles(event_type)), None)
