@@ -7,9 +7,8 @@ and hands it events; nothing here knows which target it runs on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from core.bus import Broker, role_triggers
-from core.channels import WIRINGS
 from core.chat.base import ChatAdapter, Responder
 from core.chat.local import LOCAL_PLATFORMS, LocalResponder, Outbox
 from core.commands import BUILTIN_COMMAND_SETS
@@ -19,6 +18,9 @@ from core.registry import CommandSet, Registry
 from core.role_table import roles_of
 from core.roles import Roles
 from core.settings import TOPOLOGIES, Settings
+
+if TYPE_CHECKING:
+    from core.bus import Broker
 
 
 class Bot:
@@ -66,13 +68,16 @@ class Bot:
         `wiring` "broker" is Knative's Broker and Triggers (core/bus.py); "channels" the
         seed's Channels and Subscriptions with replies (core/channel_bus.py). Both answer the same.
         """
+        # The embedded bus is imported here: a cloud function's cold start never needs it.
+        from core.bus import Broker, role_triggers
+        from core.channels import WIRINGS
+
         topology = topology or self.settings.topology
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
         if wiring not in WIRINGS:
             raise ValueError(f"unknown wiring {wiring!r}: choose one of {', '.join(WIRINGS)}")
         if wiring == "channels":
-            # Only the embedded bus uses it: a cloud function's cold start never imports it.
             from core.channel_bus import ChannelBus
 
             return ChannelBus(topology, self.roles.subscriber, max_hops=self.settings.max_hops,

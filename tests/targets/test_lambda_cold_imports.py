@@ -1,0 +1,27 @@
+"""What the Lambda mono init phase must not import: what no cold start of a deployed function uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+# Each is either another target's (Starlette: `botless serve`), the embedded bus's, or used
+# only off the hot path (SQLite dedupe, fuzzy suggestions, slack_sdk's clients on the first post).
+NOT_AT_INIT = ("starlette", "core.bus", "core.channels", "sqlite3", "difflib", "slack_sdk",
+               "importlib.resources", "calendar", "boto3")
+
+
+def test_the_lambda_init_phase_imports_none_of_what_a_cold_start_does_not_use() -> None:
+    env = {**os.environ, "BOTLESS_ROLE": "mono", "SLACK_SIGNING_SECRET": "x", "SLACK_BOT_TOKEN": "xoxb-y",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "f",
+           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
+           # A source checkout scans entry points (importlib.metadata pulls in email, calendar, ...);
+           # the zip reads the frozen list instead (tests/packaging/test_lean.py checks that).
+           "BOTLESS_ENTRY_POINTS": "0"}
+    code = ("import json, sys, functions.aws_lambda.handler as h; h.app.http_handler(); "
+            f"print(json.dumps(sorted(m for m in {NOT_AT_INIT!r} if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
