@@ -41,6 +41,20 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+def let_event_lines_through(level: str | None = None) -> None:
+    """Keep the one-line-per-event INFO records on a runtime whose root handler ships logs.
+
+    Lambda's and Azure's workers put their own handler on the root logger (CloudWatch,
+    Application Insights) and leave the root at WARNING, which would drop every INFO line.
+    Records keep propagating to that handler; "botless" takes `level` (BOTLESS_LOG_LEVEL)
+    when given, else INFO unless someone already chose a level.
+    """
+    if level:
+        logger.setLevel(level.upper())
+    elif logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Send Botless logs to stderr as JSON lines (idempotent)."""
     root = logging.getLogger("botless")

@@ -28,7 +28,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.chat.base import PermanentDeliveryError, RateLimited
 from core.events import EventValidationError
-from core.logs import log_event
+from core.logs import let_event_lines_through, log_event
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
 from providers.azure.config import AzureConfig
@@ -62,10 +62,7 @@ def build_function_app(bot: Bot, config: AzureConfig,
     """The FunctionApp of `config.roles` for `bot`; ConfigurationError when a needed setting is missing."""
     config.check()
     publisher = publisher or EventGridPublisher(config)
-    # The worker's root handler ships log records to Application Insights: keep propagating,
-    # and let the one-line-per-event INFO records through unless someone chose a level.
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)
+    let_event_lines_through()  # the worker's root handler ships them to Application Insights
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     for role in config.roles:
         doors = RoleDoors(bot, role, target="azure", publisher=publisher, deferrer=publisher)
