@@ -4,7 +4,8 @@ Plain asyncio streams (IRC is a line protocol, core/sources/irc_protocol.py); TL
 an ssl context. Registration sends PASS only when IRC_PASSWORD is set (servers refuse a
 PASS they do not expect), negotiates IRCv3 capabilities (SASL PLAIN when IRC_SASL_USER is
 set, server-time and message-tags when offered), appends `_` to a nick in use, and joins
-the channels; every reconnect (core/backoff.py) registers and joins again.
+the channels; every reconnect (core/backoff.py) registers and joins again. A KICK of the
+bot rejoins that channel after a growing delay, unless it is banned (core/sources/irc_rejoin.py).
 
 Dedupe: IRC never redelivers a message and has no message ids of its own, so a claim
 key comes from what stays the same across a redelivery where one exists: the IRCv3
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import ssl
 import uuid
@@ -42,12 +42,14 @@ from core.sources.irc_protocol import (
     CHANNEL,
     NICK,
     Line,
+    claim_key,
     decode,
     format_line,
     parse_line,
     split_text,
     text_budget,
 )
+from core.sources.irc_rejoin import JOIN_REFUSALS, Rejoiner
 
 PLATFORM = "irc"
 SEEN_TTL_SECONDS = 24 * 3600
@@ -83,11 +85,12 @@ class IrcSource:
 
     def __init__(self, config: IrcConfig, dedupe: DedupeStore, settings: Settings, *,
                  backoff: Backoff | None = None, idle_seconds: float = 120.0, register_seconds: float = 60.0,
-                 burst: int = 5, line_interval: float = 1.0) -> None:
+                 burst: int = 5, line_interval: float = 1.0, rejoin: Rejoiner | None = None) -> None:
         self.config = config
         self.dedupe = dedupe
         self.settings = settings
         self.backoff = backoff or Backoff()
+        self.rejoin = rejoin or Rejoiner()  # after a KICK; its Backoff factory sets the delays
         self.idle_seconds = idle_seconds
         self.register_seconds = register_seconds
         self.nick = config.nick
@@ -134,6 +137,7 @@ class IrcSource:
             logger.info(self.describe())
             await self._read_messages(reader, writer, emit)
         finally:
+            self.rejoin.stop()
             self._ready.clear()
             self._writer = None
             writer.close()
@@ -175,11 +179,14 @@ class IrcSource:
                 await self._message(line, f"{connection_id}:{number}", emit)
             elif line.command == "JOIN" and mine:
                 self._relayed_prefix = line.prefix
+                self.rejoin.joined(line.param(0))
+            elif line.command == "KICK":
+                self.rejoin.kicked(line, self.nick, writer.write)  # another user's kick changes nothing
             elif line.command == "NICK" and mine:
                 self.nick = line.param(0)
             elif line.command == "ERROR":
                 raise ConnectionLost(f"the server closed the connection: {line.params[-1] if line.params else ''}")
-            elif line.command in ("471", "473", "474", "475", "403", "405"):
+            elif line.command in JOIN_REFUSALS and not self.rejoin.refused(line, writer.write):
                 logger.warning("IRC: cannot join %s: %s", line.param(1), line.params[-1])
 
     async def _message(self, line: Line, position: str, emit: Emit) -> None:
@@ -187,7 +194,7 @@ class IrcSource:
         if not sender or not text.strip() or text.startswith("\x01"):  # CTCP (VERSION, ACTION) is no command
             return
         channel = sender if target.lower() == self.nick.lower() else target
-        if not await first_delivery(self.dedupe, self._key(line, position), SEEN_TTL_SECONDS):
+        if not await first_delivery(self.dedupe, claim_key(self.config.address, line, position), SEEN_TTL_SECONDS):
             return
         message = ChatMessage(platform=PLATFORM, text=text, user=ChatUser(id=sender, name=sender),
                               channel=channel, message_id=line.tags.get("msgid", ""))
@@ -197,15 +204,6 @@ class IrcSource:
             logger.warning("IRC: ignored a message from %s: %s", sender, error)
             return
         await emit(event)
-
-    def _key(self, line: Line, position: str) -> str:
-        server = self.config.address
-        if line.tags.get("msgid"):
-            return f"irc:{server}:msgid:{line.tags['msgid']}"
-        if line.tags.get("time"):
-            said = "\n".join((line.tags["time"], line.prefix, *line.params))
-            return f"irc:{server}:time:{hashlib.sha256(said.encode()).hexdigest()[:32]}"
-        return f"irc:{server}:line:{position}"
 
     async def send(self, response: BotResponse, event: CloudEvent) -> None:
         """PRIVMSG `response` to its channel (or nick), in lines that fit 512 bytes as the server relays them."""

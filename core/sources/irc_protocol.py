@@ -8,6 +8,7 @@ another one, so no text (a reply, a nick, a channel from an event) can inject a 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -46,6 +47,19 @@ class Line:
 
     def param(self, index: int) -> str:
         return self.params[index] if index < len(self.params) else ""
+
+
+def claim_key(server: str, line: Line, position: str) -> str:
+    """The dedupe key of a message: its `msgid` tag, else its `time` tag with who said what where, else `position`.
+
+    `position` names the line on this connection only (core/sources/irc.py explains why).
+    """
+    if line.tags.get("msgid"):
+        return f"irc:{server}:msgid:{line.tags['msgid']}"
+    if line.tags.get("time"):
+        said = "\n".join((line.tags["time"], line.prefix, *line.params))
+        return f"irc:{server}:time:{hashlib.sha256(said.encode()).hexdigest()[:32]}"
+    return f"irc:{server}:line:{position}"
 
 
 def decode(raw: bytes) -> str:
