@@ -2,10 +2,11 @@
 
 infra/aws_lambda gives each function the path, never the values, so no secret sits in
 Terraform state or in the function's configuration. In the init phase, before the bot
-is built, one paginated `GetParametersByPath` (decrypted, not recursive) reads the
-parameters directly under the path; those named like a chat secret of a platform the
-bot serves (`/botless/SLACK_SIGNING_SECRET`; core/chat/platforms.py `chat_secrets`, so
-an installed platform's secrets are read too) are handed to the app factory with the
+is built, one paginated `GetParametersByPath` (decrypted, not recursive; a signed HTTPS
+call, providers/aws/ssm.py, so no boto3 is imported) reads the parameters directly under
+the path; those named like a chat secret of a platform the bot serves
+(`/botless/SLACK_SIGNING_SECRET`; core/chat/platforms.py `chat_secrets`, so an installed
+platform's secrets are read too) are handed to the app factory with the
 settings (providers/app_factory.py); nothing is written to `os.environ`. A variable the
 environment already sets wins (a local override).
 
@@ -17,11 +18,11 @@ disabled. A single missing secret is fine: that platform answers 503.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from core.chat.platforms import chat_secrets
 from core.settings import Settings
@@ -62,36 +63,27 @@ def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, 
         raise ConfigurationError(f"{PREFIX_SETTING}={prefix!r} is not an SSM path: write it like /botless/ "
                                  "(a leading /, then letters, digits, '_', '.' or '-')")
     path = prefix.rstrip("/")
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from providers.aws.clients import client
+    from providers.aws import ssm  # a signed call with the standard library: no boto3 at init
 
     wanted = frozenset(names)
     found: dict[str, str] = {}
     others: list[str] = []
-    region = "?"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "?"
     try:
-        ssm = client("ssm")
-        region = ssm.meta.region_name
-        with _response_bodies_unlogged():
-            pages = ssm.get_paginator("get_parameters_by_path").paginate(
-                Path=path, Recursive=False, WithDecryption=True)
-            for page in pages:
-                for parameter in page.get("Parameters", []):
-                    name = parameter["Name"].rsplit("/", 1)[-1]
-                    if name in wanted:
-                        found[name] = parameter["Value"]
-                    else:
-                        others.append(name)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "?")
-        message = error.response.get("Error", {}).get("Message", "")
+        # The AWS settings are the process's, as a boto3 client's would be.
+        for full_name, value in ssm.parameters_by_path(path, os.environ):
+            name = full_name.rsplit("/", 1)[-1]
+            if name in wanted:
+                found[name] = value
+            else:
+                others.append(name)
+    except ssm.SsmRefusedError as error:
         raise ConfigurationError(f"SSM refused to read the chat secrets under {prefix} ({PREFIX_SETTING}) in "
-                                 f"{region}: {code}: {message}. The function's role needs "
+                                 f"{region}: {error.code}: {error.message}. The function's role needs "
                                  "ssm:GetParametersByPath on that path and kms:Decrypt on its key") from None
-    except BotoCoreError as error:  # no region, no credentials, endpoint unreachable
+    except ssm.SsmUnreachableError as error:  # no region, no credentials, endpoint unreachable
         raise ConfigurationError(f"could not read the chat secrets under {prefix} ({PREFIX_SETTING}) from SSM "
-                                 f"in {region}: {type(error).__name__}: {error}") from None
+                                 f"in {region}: {error}") from None
     if not found:
         raise ConfigurationError(
             f"no chat secret under {prefix} ({PREFIX_SETTING}) in SSM in {region}"
@@ -99,20 +91,3 @@ def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, 
             + f": put at least one of {', '.join(names)} there as a SecureString "
             f"(e.g. {path}/SLACK_SIGNING_SECRET), in the function's region, or unset {PREFIX_SETTING}")
     return found, sorted(others)
-
-
-class _DropAll(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
-
-
-@contextlib.contextmanager
-def _response_bodies_unlogged() -> Iterator[None]:
-    # botocore logs every response body at DEBUG; these hold the decrypted secrets.
-    parsers = logging.getLogger("botocore.parsers")
-    drop = _DropAll()
-    parsers.addFilter(drop)
-    try:
-        yield
-    finally:
-        parsers.removeFilter(drop)

@@ -6,18 +6,18 @@ package publishes (`botless.platforms`) gets its secret from SSM too."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from botocore.stub import Stubber
 
 import core.loader
 from core.chat.base import Received
@@ -216,22 +216,61 @@ def test_a_path_without_any_chat_secret_fails_at_init_naming_the_path(prefix, ca
     assert "a typo" not in message and "value-in-virginia" not in message
 
 
-def test_ssm_refusing_fails_at_init_with_the_path_and_the_aws_error_code(prefix):
-    ssm = clients.client("ssm")
-    with Stubber(ssm) as stub:
-        stub.add_client_error("get_parameters_by_path", service_error_code="AccessDeniedException",
-                              service_message="User: arn:aws:sts::123456789012:assumed-role/botless-mono is not "
-                                              "authorized to perform: ssm:GetParametersByPath", http_status_code=400)
-        with pytest.raises(ConfigurationError, match=rf"SSM refused to read the chat secrets under {prefix} "
-                                                     r"\(BOTLESS_SSM_PREFIX\) in us-east-1: AccessDeniedException"):
-            load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+@pytest.fixture
+def iam_user(aws_env: dict[str, str], unique: str,
+             monkeypatch: pytest.MonkeyPatch) -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """A function role of its own: inside `with iam_user(allowed)` the process has an IAM user's
+    keys, and moto checks every request's SigV4 signature and the user's policy (IAM auth on)."""
+    from moto.core.authorization import enable_iam_authentication
+
+    iam = clients.client("iam")
+    name = f"botless-{unique}"
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+
+    @contextlib.contextmanager
+    def use(allowed: bool, secret: str | None = None) -> Iterator[None]:
+        if allowed:
+            policy = {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "ssm:GetParametersByPath", "Resource": "*"}]}
+            iam.put_user_policy(UserName=name, PolicyName="secrets", PolicyDocument=json.dumps(policy))
+        with monkeypatch.context() as patch, enable_iam_authentication():
+            patch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+            patch.setenv("AWS_SECRET_ACCESS_KEY", secret or key["SecretAccessKey"])
+            patch.delenv("AWS_SESSION_TOKEN", raising=False)
+            yield
+
+    return use
+
+
+def test_a_role_allowed_to_read_gets_the_secrets_through_a_signature_moto_verifies(prefix, iam_user):
+    put(f"{prefix}SLACK_SIGNING_SECRET", "signed-for")
+    with iam_user(allowed=True):
+        assert load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix}) == {"SLACK_SIGNING_SECRET": "signed-for"}
+
+
+def test_ssm_refusing_fails_at_init_with_the_path_and_the_aws_error_code(prefix, iam_user):
+    put(f"{prefix}SLACK_SIGNING_SECRET", "not-for-this-role")
+    with iam_user(allowed=False), pytest.raises(
+            ConfigurationError, match=rf"SSM refused to read the chat secrets under {prefix} "
+                                      r"\(BOTLESS_SSM_PREFIX\) in us-east-1: AccessDenied(Exception)?: .*"
+                                      r"ssm:GetParametersByPath") as raised:
+        load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
+    assert "not-for-this-role" not in str(raised.value)
+
+
+def test_a_wrong_secret_key_is_a_signature_ssm_refuses(prefix, iam_user):
+    put(f"{prefix}SLACK_SIGNING_SECRET", "unreadable")
+    with iam_user(allowed=True, secret="not-the-secret-key"), pytest.raises(
+            ConfigurationError, match=r"SSM refused .*: SignatureDoesNotMatch"):
+        load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
 
 
 def test_an_unreachable_ssm_or_a_bad_path_fails_at_init(prefix, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     clients.client.cache_clear()
     try:
-        with pytest.raises(ConfigurationError, match=rf"under {prefix} .*: EndpointConnectionError"):
+        with pytest.raises(ConfigurationError, match=rf"under {prefix} .*: URLError: .*Connection refused"):
             load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
     finally:
         clients.client.cache_clear()
@@ -259,7 +298,8 @@ def test_the_handler_module_reads_the_secrets_in_the_init_phase_or_fails_there(p
     put(f"{prefix}SLACK_SIGNING_SECRET", "init-secret")
     done = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix})
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"boto3": True, "slack": True, "environ": False}
+    # The secrets are read by a signed call with the standard library: boto3 stays out of the init phase.
+    assert json.loads(done.stdout) == {"boto3": False, "slack": True, "environ": False}
     assert "init-secret" not in done.stderr
     refused = run_handler_module({**aws_env, "BOTLESS_SSM_PREFIX": prefix,
                                   "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
