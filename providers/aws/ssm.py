@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from providers.aws.sigv4 import AwsCredentials, sign
 
@@ -23,6 +23,9 @@ ATTEMPTS = 2
 TIMEOUT_SECONDS = 3.0
 # Worth a second attempt: the service was busy or failed, not the request.
 _RETRIED_CODES = frozenset({"ThrottlingException", "InternalServerError", "ServiceUnavailable"})
+# Called with each page SSM answered (one billed API call): `botless cost` counts the calls
+# and the SecureStrings (each a KMS decrypt) there (tooling/costing/invokers/aws_lambda.py).
+PAGE_OBSERVERS: list[Callable[[Mapping[str, object]], None]] = []
 
 
 class SsmRefusedError(RuntimeError):
@@ -83,6 +86,8 @@ def parameters_by_path(path: str, env: Mapping[str, str]) -> Iterator[tuple[str,
         if token:
             request["NextToken"] = token
         page = _call(url, json.dumps(request).encode(), credentials, region)
+        for observe in PAGE_OBSERVERS:
+            observe(page)
         parameters = page.get("Parameters", [])
         for parameter in parameters if isinstance(parameters, list) else []:
             yield str(parameter["Name"]), str(parameter["Value"])

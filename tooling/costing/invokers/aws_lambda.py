@@ -76,23 +76,19 @@ def start_services(stack: ExitStack) -> dict[str, str]:
 def count_secret_reads() -> Callable[[], dict[str, float]]:
     """Count the SSM calls the entrypoint's init makes; call before it is imported, read after.
 
-    The counts are the real boto3 calls (botocore's before-call and after-call events), and
-    the SecureStrings they returned, each of which SSM decrypts with KMS.
+    The counts are the real GetParametersByPath pages SSM answered (providers/aws/ssm.py's
+    PAGE_OBSERVERS), and the SecureStrings they returned, each of which SSM decrypts with KMS.
     """
-    import boto3
+    from providers.aws import ssm
 
-    boto3.setup_default_session()  # providers/aws/clients.py makes its clients from this session
     counts = {"calls": 0.0, "secure_strings": 0.0}
 
-    def called(model: Any, **_: Any) -> None:
+    def answered(page: Mapping[str, Any]) -> None:
         counts["calls"] += 1
+        parameters = page.get("Parameters", [])
+        counts["secure_strings"] += sum(p.get("Type") == "SecureString" for p in parameters)
 
-    def answered(parsed: Mapping[str, Any], **_: Any) -> None:
-        counts["secure_strings"] += sum(p.get("Type") == "SecureString" for p in parsed.get("Parameters", []))
-
-    events = boto3.DEFAULT_SESSION.events
-    events.register("before-call.ssm", called)
-    events.register("after-call.ssm", answered)
+    ssm.PAGE_OBSERVERS.append(answered)
     return lambda: {"calls_per_cold_start": counts["calls"],
                     "secure_strings_per_cold_start": counts["secure_strings"], "references": 0.0}
 
