@@ -25,7 +25,11 @@ def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "
         "outcome": outcome,
         **fields,
     }
-    logger.log(level, json.dumps(record, ensure_ascii=False))
+    # One record made directly: logger.log would first walk the stack for the caller's file
+    # and line (findCaller), which is always this function, on every event of every role.
+    line = logger.makeRecord(logger.name, level, __file__, 0, json.dumps(record, ensure_ascii=False), (), None,
+                             func="log_event")
+    logger.handle(line)
 
 
 class JsonLineFormatter(logging.Formatter):
