@@ -1,18 +1,19 @@
 """The dedupe store on AWS: a DynamoDB conditional PutItem (`BOTLESS_DEDUPE_TABLE`).
 
-The table's hash key is the string `key`; `expires` (epoch seconds) is its TTL
-attribute. DynamoDB deletes expired items lazily (within a day or two), so the
-condition also accepts an item whose `expires` has passed. A confirm is an
-unconditional PutItem, a release a DeleteItem. The `state` attribute says whether the
-claim is a lease (`lease`, from a claim) or confirmed (`done`); `is_confirmed` reads it
-with a consistent GetItem. A claim's `owner` is a token new for each claim: botocore
-resends a PutItem whose answer was lost, and the resend, refused by the item the first
-attempt wrote, gets that item back (ALL_OLD) and knows it for its own. When botocore
-gives up instead (every attempt's answer lost: ConnectionClosedError, ReadTimeoutError,
-or a 5xx), the PutItem may still have landed, and a raise would leave its lease to
-refuse the platform's retry as a duplicate, so the message would never be answered:
-the claim reads the item back (a consistent GetItem) and is fresh when the owner is its
-own; otherwise (absent, another's, or the read fails too) the error is raised.
+The table's hash key is the string `key`; `expires` (epoch seconds) is its TTL attribute.
+DynamoDB deletes expired items lazily (within a day or two), so the condition also accepts
+an item whose `expires` has passed. A confirm is an unconditional PutItem, a release a
+DeleteItem. The `state` attribute says whether the claim is a lease (`lease`, from a claim)
+or confirmed (`done`); `is_confirmed` reads it with a consistent GetItem. The calls are
+DynamoDB's JSON API through providers/aws/json_api.py (no boto3 on a message's path: its
+import, client and per-call overhead cost more than the rest of a warm message). A claim's
+`owner` is a token new for each claim: the client resends a PutItem whose answer was lost,
+and the resend, refused by the item the first attempt wrote, gets that item back (ALL_OLD)
+and knows it for its own. When the client gives up instead (every attempt's answer lost,
+timed out, or a 5xx), the PutItem may still have landed, and a raise would leave its lease
+to refuse the platform's retry as a duplicate, so the message would never be answered: the
+claim reads the item back (a consistent GetItem) and is fresh when the owner is its own;
+otherwise (absent, another's, or the read fails too) the error is raised.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Any
 
-from providers.aws.clients import client
+from providers.aws.json_api import AwsApiError, AwsJsonApi, AwsUnreachableError
 from providers.shared_store import shared_dedupe
 
 SETTING = "BOTLESS_DEDUPE_TABLE"
@@ -38,6 +40,7 @@ class DynamoDedupeStore:
     def __init__(self, table: str, clock: Callable[[], float] = time.time) -> None:
         self.table = table
         self._clock = clock
+        self._api = AwsJsonApi("dynamodb", "DynamoDB_20120810", "application/x-amz-json-1.0")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DynamoDedupeStore | None:
@@ -47,30 +50,28 @@ class DynamoDedupeStore:
 
     def put_if_absent(self, key: str, ttl_seconds: float) -> bool:
         """True when `key` is new or expired (and is now claimed); False when it is taken."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         now = self._clock()
-        owner = uuid.uuid4().hex  # made once per claim, before botocore's resends
+        owner = uuid.uuid4().hex  # made once per claim, before the client's resends
         try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item={"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}, "state": {"S": LEASE},
-                      "owner": {"S": owner}},
-                ConditionExpression="attribute_not_exists(#key) OR #expires <= :now",
-                ExpressionAttributeNames={"#key": "key", "#expires": "expires"},
-                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+            self._api.call("PutItem", {
+                "TableName": self.table,
+                "Item": {"key": {"S": key}, "expires": {"N": str(int(now + ttl_seconds))}, "state": {"S": LEASE},
+                         "owner": {"S": owner}},
+                "ConditionExpression": "attribute_not_exists(#key) OR #expires <= :now",
+                "ExpressionAttributeNames": {"#key": "key", "#expires": "expires"},
+                "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
                 # The refusing item, read in the same atomic step: no second request, no race.
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                # Refused by our own first attempt (its answer lost, botocore resent it): fresh.
-                held = error.response.get("Item") or {}
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            })
+        except AwsApiError as error:
+            if error.code == "ConditionalCheckFailedException":
+                # Refused by our own first attempt (its answer lost, the client resent it): fresh.
+                held = error.answer.get("Item") or {}
                 return bool(held.get("owner", {}).get("S") == owner)
             if self._owned_by(key, owner):
                 return True
             raise
-        except BotoCoreError:
+        except AwsUnreachableError:
             if self._owned_by(key, owner):
                 return True
             raise
@@ -78,35 +79,39 @@ class DynamoDedupeStore:
 
     def _owned_by(self, key: str, owner: str) -> bool:
         """True when the item of `key` holds `owner`; False when it does not, or cannot be read."""
-        # Every attempt's answer was lost (or refused) and botocore gave up, but a PutItem
+        # Every attempt's answer was lost (or refused) and the client gave up, but a PutItem
         # may have landed: raising would leave its lease to refuse the platform's retry as
         # a duplicate. Only this claim writes `owner`, so finding it means the claim is ours.
         try:
-            item = client("dynamodb").get_item(TableName=self.table, Key={"key": {"S": key}},
-                                               ConsistentRead=True).get("Item") or {}
+            item = self._get(key) or {}
         except Exception:  # the caller raises the claim's own error instead
             return False
         return bool(item.get("owner", {}).get("S") == owner)
 
     def release(self, key: str) -> None:
         """Forget `key`, so the platform's retry of a delivery the bus refused is taken."""
-        client("dynamodb").delete_item(TableName=self.table, Key={"key": {"S": key}})
+        self._api.call("DeleteItem", {"TableName": self.table, "Key": {"key": {"S": key}}})
 
     def confirm(self, key: str, ttl_seconds: float) -> None:
         """Hold `key` for `ttl_seconds` from now, whatever its claim was (a lease, expired, none)."""
         expires = int(self._clock() + ttl_seconds)
         # No owner: only the claim that wrote one reads it, before it returns, and a
         # confirm only ever follows a claim that has returned.
-        client("dynamodb").put_item(TableName=self.table, Item={
-            "key": {"S": key}, "expires": {"N": str(expires)}, "state": {"S": DONE}})
+        self._api.call("PutItem", {"TableName": self.table, "Item": {
+            "key": {"S": key}, "expires": {"N": str(expires)}, "state": {"S": DONE}}})
 
     def is_confirmed(self, key: str) -> bool:
         """True when `key` holds an unexpired confirmed claim; False for a lease, or nothing."""
-        item = client("dynamodb").get_item(TableName=self.table, Key={"key": {"S": key}},
-                                           ConsistentRead=True).get("Item")
+        item = self._get(key)
         if item is None or float(item["expires"]["N"]) <= self._clock():
             return False
         return bool(item.get("state", {}).get("S") == DONE)
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        """The item of `key`, read consistently; None when there is none."""
+        item: dict[str, Any] | None = self._api.call(
+            "GetItem", {"TableName": self.table, "Key": {"key": {"S": key}}, "ConsistentRead": True}).get("Item")
+        return item
 
 
 def store_from_env(env: Mapping[str, str]) -> DynamoDedupeStore | None:

@@ -63,7 +63,7 @@ def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, 
         raise ConfigurationError(f"{PREFIX_SETTING}={prefix!r} is not an SSM path: write it like /botless/ "
                                  "(a leading /, then letters, digits, '_', '.' or '-')")
     path = prefix.rstrip("/")
-    from providers.aws import ssm  # a signed call with the standard library: no boto3 at init
+    from providers.aws import json_api, ssm  # signed calls with the standard library: no boto3 at init
 
     wanted = frozenset(names)
     found: dict[str, str] = {}
@@ -77,11 +77,11 @@ def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, 
                 found[name] = value
             else:
                 others.append(name)
-    except ssm.SsmRefusedError as error:
+    except json_api.AwsApiError as error:
         raise ConfigurationError(f"SSM refused to read the chat secrets under {prefix} ({PREFIX_SETTING}) in "
                                  f"{region}: {error.code}: {error.message}. The function's role needs "
                                  "ssm:GetParametersByPath on that path and kms:Decrypt on its key") from None
-    except ssm.SsmUnreachableError as error:  # no region, no credentials, endpoint unreachable
+    except json_api.AwsUnreachableError as error:  # no region, no credentials, endpoint unreachable
         raise ConfigurationError(f"could not read the chat secrets under {prefix} ({PREFIX_SETTING}) from SSM "
                                  f"in {region}: {error}") from None
     if not found:

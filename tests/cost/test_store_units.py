@@ -1,9 +1,10 @@
 """The unit table of tooling/pricing/stores.py against the real DynamoDB store: each protocol call
-is the one request the table says, and an item is under one write unit (moto, in process).
+is the one request the table says, and an item is under one write unit (moto's server on 127.0.0.1).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -15,28 +16,28 @@ from tooling.costing.estimate import ITEM_OVERHEAD_BYTES
 
 @pytest.fixture
 def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Counter[str]]]:
-    import boto3
-    from moto import mock_aws
-
+    from providers.aws import json_api
     from providers.aws.clients import client
     from providers.aws.dedupe import DynamoDedupeStore
+    from tests.targets.drivers.aws_lambda import moto_server
 
-    credentials = {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}
-    for name, value in credentials.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    client.cache_clear()
-    with mock_aws():
-        boto3.setup_default_session()
-        calls: Counter[str] = Counter()
-        boto3.DEFAULT_SESSION.events.register(
-            "before-call.dynamodb", lambda model, **_: calls.update([model.name]))
-        boto3.client("dynamodb").create_table(
-            TableName="dedupe", BillingMode="PAY_PER_REQUEST",
+    with moto_server() as env:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        client.cache_clear()
+        table = f"units-{uuid.uuid4().hex[:12]}"  # moto's servers in one process share their tables
+        client("dynamodb").create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}])
-        calls.clear()
-        yield DynamoDedupeStore("dedupe"), calls
+        calls: Counter[str] = Counter()  # every request the store sends, by operation
+
+        def sent(service: str, operation: str) -> None:
+            if service == "dynamodb":
+                calls.update([operation])
+
+        monkeypatch.setattr(json_api, "REQUEST_OBSERVERS", [sent])
+        yield DynamoDedupeStore(table), calls
     client.cache_clear()
 
 
@@ -55,12 +56,12 @@ def test_each_protocol_call_is_one_dynamodb_request(dynamodb: tuple[Any, Counter
 
 def test_an_item_is_within_one_write_unit(dynamodb: tuple[Any, Counter[str]]) -> None:
     """DynamoDB sizes an item as its attribute names plus values; the estimate adds ITEM_OVERHEAD_BYTES to the key."""
-    import boto3
+    from providers.aws.clients import client
 
     store, _ = dynamodb
     key = "respond:ce:" + "0" * 36
     store.put_if_absent(key, 86_400)
-    item = boto3.client("dynamodb").get_item(TableName="dedupe", Key={"key": {"S": key}})["Item"]
+    item = client("dynamodb").get_item(TableName=store.table, Key={"key": {"S": key}})["Item"]
     size = sum(len(name) + len(next(iter(value.values()))) for name, value in item.items())
     assert size - len(key) <= ITEM_OVERHEAD_BYTES
     assert size <= 1024

@@ -101,18 +101,15 @@ def table_case(azurite: str) -> Case:
 
 @pytest.fixture
 def dynamodb_case(monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
-    from botocore.exceptions import ClientError
-    from moto import mock_aws
-
     from providers.aws import clients
     from providers.aws.dedupe import DynamoDedupeStore
+    from providers.aws.json_api import AwsApiError
+    from tests.targets.drivers.aws_lambda import moto_server
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    clients.client.cache_clear()
-    with mock_aws():
+    with moto_server() as env:  # moto in server mode on 127.0.0.1: the store's own HTTP calls reach it
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        clients.client.cache_clear()
         table = _unique("dedupe-")
         clients.client("dynamodb").create_table(
             TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
@@ -123,7 +120,7 @@ def dynamodb_case(monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
             clock.now += seconds
 
         yield Case(DynamoDedupeStore(table, clock=clock), advance, lambda: DynamoDedupeStore("no-such-table"),
-                   ClientError)
+                   AwsApiError)
     clients.client.cache_clear()
 
 

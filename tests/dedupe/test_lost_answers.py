@@ -3,9 +3,9 @@
 Each store's client talks to the real service on 127.0.0.1 (Redis, the Firestore
 emulator, Azurite, moto's DynamoDB server) through tests/dedupe/lossy_proxy.py, which lets
 the conditional write reach the service and then drops the connection before the answer.
-What happens next is the client library's own doing. google-api-core and botocore send
-the write again, which finds the claim the first attempt wrote (and when every resend's
-answer is lost too, they give up and raise); so does redis-py with its
+What happens next is the client's own doing. google-api-core and the DynamoDB store's
+client (providers/aws/json_api.py) send the write again, which finds the claim the first
+attempt wrote (and when every resend's answer is lost too, they give up and raise); so does redis-py with its
 default Retry, which the store's `Redis.from_url` client does not get (redis-py 8: no
 resend, a ConnectionError); azure-core resends the ETag-conditional update that takes
 over an expired claim (a PUT) but not an insert (a POST). Each claim writes a token of
@@ -237,26 +237,25 @@ def test_dynamodb_retries_the_put_and_the_claim_is_fresh(dynamo_table: tuple[str
 
     table, proxy = dynamo_table
     key = _key()
-    # botocore's retry (standard mode, max_attempts 2: two retries after the first attempt,
-    # providers/aws/clients.py) resends the PutItem after ConnectionClosedError.
+    # The store's client (providers/aws/json_api.py, 3 attempts in all) resends the PutItem
+    # after the connection is lost with its answer.
     proxy.arm(lambda sent: b"PutItem" in sent and key.encode() in sent)
     _assert_lost_then_fresh_once(DynamoDedupeStore(table), proxy, key)
 
 
 def test_dynamodb_gives_up_on_the_put_and_the_claim_is_still_fresh(dynamo_table: tuple[str, LossyProxy]) -> None:
-    from providers.aws import clients
     from providers.aws.dedupe import DynamoDedupeStore
+    from providers.aws.json_api import ATTEMPTS
 
     table, proxy = dynamo_table
     store = DynamoDedupeStore(table)
     key = _key()
-    # Every one of botocore's attempts loses its answer (the first lands, the resends are
-    # refused by it, unheard): botocore raises ConnectionClosedError, and the store reads
-    # its lease back (a GetItem, relayed) instead of raising. max_attempts 2 counts the
-    # retries: botocore's client config holds the attempts in all, 3.
-    attempts = clients.client("dynamodb").meta.config.retries["total_max_attempts"]
+    # Every one of the client's attempts loses its answer (the first lands, the resends are
+    # refused by it, unheard): the client raises AwsUnreachableError, and the store reads
+    # its lease back (a GetItem, relayed) instead of raising.
+    attempts = ATTEMPTS
     proxy.arm(lambda sent: b"PutItem" in sent and key.encode() in sent, times=attempts)
     assert store.put_if_absent(key, 60) is True
-    assert proxy.dropped == attempts  # botocore's attempts, all lost: it gave up
+    assert proxy.dropped == attempts  # the client's attempts, all lost: it gave up
     assert store.put_if_absent(key, 60) is False  # an independent claim (its own token) is refused
     assert proxy.dropped == attempts

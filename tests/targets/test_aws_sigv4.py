@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import urllib.error
-from email.message import Message
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -13,8 +10,8 @@ from botocore.credentials import Credentials
 from hypothesis import given
 from hypothesis import strategies as st
 
+from providers.aws.json_api import credentials_of, endpoint_of, refusal
 from providers.aws.sigv4 import AwsCredentials, sign
-from providers.aws.ssm import _refusal, credentials_of, endpoint_of
 
 keys = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=16, max_size=20)
 secrets = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/", min_size=20, max_size=40)
@@ -41,10 +38,11 @@ def test_the_credentials_repr_hides_the_secret_and_the_token() -> None:
 
 
 def test_the_endpoint_is_the_regions_unless_overridden_as_botocore_would() -> None:
-    assert endpoint_of({}, "eu-west-1") == "https://ssm.eu-west-1.amazonaws.com/"
-    assert endpoint_of({}, "cn-north-1") == "https://ssm.cn-north-1.amazonaws.com.cn/"
-    assert endpoint_of({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "eu-west-1") == "http://127.0.0.1:9/"
-    assert endpoint_of({"AWS_ENDPOINT_URL": "http://a:1", "AWS_ENDPOINT_URL_SSM": "http://b:2/"}, "x") == "http://b:2/"
+    assert endpoint_of("ssm", {}, "eu-west-1") == "https://ssm.eu-west-1.amazonaws.com/"
+    assert endpoint_of("dynamodb", {}, "cn-north-1") == "https://dynamodb.cn-north-1.amazonaws.com.cn/"
+    assert endpoint_of("ssm", {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "eu-west-1") == "http://127.0.0.1:9/"
+    both = {"AWS_ENDPOINT_URL": "http://a:1", "AWS_ENDPOINT_URL_SSM": "http://b:2/"}
+    assert endpoint_of("ssm", both, "x") == "http://b:2/" and endpoint_of("dynamodb", both, "x") == "http://a:1/"
 
 
 def test_the_roles_credentials_come_from_the_environment_lambda_sets() -> None:
@@ -52,21 +50,14 @@ def test_the_roles_credentials_come_from_the_environment_lambda_sets() -> None:
     assert credentials_of(env) == AwsCredentials("ASIAEXAMPLE", "s", "t")
 
 
-def _http_error(code: int, body: bytes, headers: dict[str, str] | None = None) -> urllib.error.HTTPError:
-    message = Message()
-    for name, value in (headers or {}).items():
-        message[name] = value
-    return urllib.error.HTTPError("https://ssm.test/", code, "Bad Request", message, io.BytesIO(body))
-
-
 def test_ssms_json_error_the_header_and_the_xml_error_response_all_name_the_code() -> None:
     # SSM's JSON protocol error (the shape botocore's JSON parser reads).
-    json_error = _refusal(_http_error(400, json.dumps({
-        "__type": "com.amazon.coral.service#AccessDeniedException", "message": "not authorized"}).encode()))
+    json_error = refusal(400, json.dumps({
+        "__type": "com.amazon.coral.service#AccessDeniedException", "message": "not authorized"}).encode())
     assert (json_error.code, json_error.message) == ("AccessDeniedException", "not authorized")
-    header = _refusal(_http_error(400, b"", {"x-amzn-ErrorType": "ThrottlingException:http://internal/"}))
+    header = refusal(400, b"", "ThrottlingException:http://internal/")
     assert header.code == "ThrottlingException"
-    xml = _refusal(_http_error(403, b'<?xml version="1.0"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code>'
-                                    b"<Message>denied</Message></Error></Errors></ErrorResponse>"))
+    xml = refusal(403, b'<?xml version="1.0"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code>'
+                       b"<Message>denied</Message></Error></Errors></ErrorResponse>")
     assert (xml.code, xml.message) == ("AccessDenied", "denied")
-    assert _refusal(_http_error(502, b"<html>gateway</html")).code == "HTTP 502"
+    assert refusal(502, b"<html>gateway</html").code == "HTTP 502"

@@ -1,0 +1,170 @@
+"""AWS's JSON-protocol services (SSM, DynamoDB) called with the standard library: signed POSTs on a
+kept-alive connection, no boto3 on the paths a message or a cold start takes.
+
+boto3 costs a cold start some 200 ms (botocore's import, the service model, the client) and
+each call about 0.9 ms of CPU on this machine, more than Botless's whole warm message
+(bench/README.md). These calls are a handful of fixed operations, so each is one
+SigV4-signed POST (providers/aws/sigv4.py) of `{"X-Amz-Target": <prefix>.<Operation>}`.
+
+As providers/aws/clients.py configures boto3: a 3 s timeout and 3 attempts in all, the
+later ones after a lost connection, a 5xx or a throttling error (the same request resent:
+callers make their writes safe to resend). The endpoint is botocore's: AWS_ENDPOINT_URL_<SERVICE>,
+else AWS_ENDPOINT_URL (moto in tests), else the region's. Credentials come from the
+environment (Lambda sets the role's there); without them, botocore's credential chain.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from providers.aws.sigv4 import AwsCredentials, sign
+
+ATTEMPTS = 3
+TIMEOUT_SECONDS = 3.0
+# Worth another attempt: the service was busy or failed, not the request.
+RETRIED_CODES = frozenset({"ThrottlingException", "ProvisionedThroughputExceededException",
+                           "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable"})
+# Called with (service, operation) before each request sent: `botless cost` and the tests count them.
+REQUEST_OBSERVERS: list[Callable[[str, str], None]] = []
+
+
+class AwsApiError(RuntimeError):
+    """The service answered with an error: `code` (e.g. ConditionalCheckFailedException), its
+    message, and the whole answer (DynamoDB puts the refusing item there)."""
+
+    def __init__(self, code: str, message: str, answer: Mapping[str, Any] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.answer: Mapping[str, Any] = answer or {}
+
+
+class AwsUnreachableError(RuntimeError):
+    """No answer (no region or credentials, the endpoint down, every attempt lost or timed out)."""
+
+
+def region_of(env: Mapping[str, str]) -> str:
+    """The function's region (AWS_REGION, which Lambda sets, else AWS_DEFAULT_REGION)."""
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+    if not region:
+        raise AwsUnreachableError("no region: set AWS_REGION (Lambda sets it)")
+    return region
+
+
+def endpoint_of(service: str, env: Mapping[str, str], region: str) -> str:
+    """`service`'s URL for `region`, or the override botocore would honour too."""
+    override = env.get(f"AWS_ENDPOINT_URL_{service.upper()}") or env.get("AWS_ENDPOINT_URL")
+    if override:
+        return override.rstrip("/") + "/"
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{service}.{region}.{suffix}/"
+
+
+def credentials_of(env: Mapping[str, str]) -> AwsCredentials:
+    """The role's credentials from `env`; else botocore's chain (imported only then)."""
+    key, secret = env.get("AWS_ACCESS_KEY_ID", ""), env.get("AWS_SECRET_ACCESS_KEY", "")
+    if key and secret:
+        return AwsCredentials(key, secret, env.get("AWS_SESSION_TOKEN", ""))
+    import botocore.session
+
+    found = botocore.session.get_session().get_credentials()
+    if found is None:
+        raise AwsUnreachableError("no AWS credentials in the environment or botocore's credential chain")
+    frozen = found.get_frozen_credentials()
+    return AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token or "")
+
+
+class AwsJsonApi:
+    """One JSON-protocol service (`ssm`, `dynamodb`), its settings read from the process's environment."""
+
+    def __init__(self, service: str, target_prefix: str, content_type: str,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.service = service
+        self.target_prefix = target_prefix
+        self.content_type = content_type
+        self._env = env
+        self._local = threading.local()  # one kept-alive connection per thread (dedupe runs in threads)
+
+    def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The service's answer to `operation`; AwsApiError or AwsUnreachableError."""
+        env = os.environ if self._env is None else self._env
+        region = region_of(env)
+        url = endpoint_of(self.service, env, region)
+        credentials = credentials_of(env)
+        body = json.dumps(request).encode()
+        headers = {"Content-Type": self.content_type, "X-Amz-Target": f"{self.target_prefix}.{operation}"}
+        for attempt in range(1, ATTEMPTS + 1):
+            for observe in REQUEST_OBSERVERS:
+                observe(self.service, operation)
+            signed = sign(url, body, headers, credentials, region=region, service=self.service)
+            try:
+                status, raw, error_type = self._post(url, body, signed)
+            except (OSError, http.client.HTTPException) as error:  # refused, reset, lost, timed out
+                self._drop()
+                if attempt == ATTEMPTS:
+                    raise AwsUnreachableError(f"{type(error).__name__}: {error}") from None
+                continue
+            if status < 300:
+                try:
+                    answer: dict[str, Any] = json.loads(raw or b"{}")
+                except ValueError:
+                    raise AwsUnreachableError(f"{self.service} answered {status} with no JSON") from None
+                return answer
+            refused = refusal(status, raw, error_type)
+            if attempt == ATTEMPTS or (status < 500 and refused.code not in RETRIED_CODES):
+                raise refused
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _post(self, url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, str]:
+        parts = urlsplit(url)
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None or getattr(self._local, "netloc", None) != parts.netloc:
+            self._drop()
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = kind(parts.netloc, timeout=TIMEOUT_SECONDS)
+            self._local.connection, self._local.netloc = connection, parts.netloc
+        connection.request("POST", parts.path or "/", body, dict(headers))
+        answer = connection.getresponse()
+        raw = answer.read()
+        if answer.will_close:
+            self._drop()
+        return answer.status, raw, answer.getheader("x-amzn-ErrorType", "")
+
+    def _drop(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+        self._local.connection = None
+
+
+def refusal(status: int, raw: bytes, error_type: str = "") -> AwsApiError:
+    """The error in an answer: JSON (`__type`, `message`), else x-amzn-ErrorType, else the
+    query protocol's XML ErrorResponse (what moto answers an authorization failure with)."""
+    code, message, answer = "", "", {}
+    try:
+        parsed = json.loads(raw)
+        if isinstance(parsed, dict):
+            answer = parsed
+            code = str(parsed.get("__type") or "").rpartition("#")[2]
+            message = str(parsed.get("message") or parsed.get("Message") or "")
+    except ValueError:
+        code, message = _xml_error(raw)
+    code = code or error_type.split(":")[0] or f"HTTP {status}"
+    return AwsApiError(code, message or f"HTTP {status}", answer)
+
+
+def _xml_error(raw: bytes) -> tuple[str, str]:
+    from xml.etree import ElementTree  # only for an error answer
+
+    try:
+        root = ElementTree.fromstring(raw)
+    except ElementTree.ParseError:
+        return "", ""
+    found = {element.tag.rpartition("}")[2]: (element.text or "") for element in root.iter()}
+    return found.get("Code", ""), found.get("Message", "")
