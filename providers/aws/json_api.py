@@ -15,15 +15,17 @@ environment (Lambda sets the role's there); without them, botocore's credential 
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from providers.aws.sigv4 import AwsCredentials, sign
+
+if TYPE_CHECKING:
+    import http.client
 
 ATTEMPTS = 3
 TIMEOUT_SECONDS = 3.0
@@ -93,6 +95,7 @@ class AwsJsonApi:
 
     def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """The service's answer to `operation`; AwsApiError or AwsUnreachableError."""
+        import http.client  # on the first call, not at init: it pulls in email's parsers
         env = os.environ if self._env is None else self._env
         region = region_of(env)
         url = endpoint_of(self.service, env, region)
@@ -122,6 +125,8 @@ class AwsJsonApi:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _post(self, url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, str]:
+        import http.client
+
         parts = urlsplit(url)
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
         if connection is None or getattr(self._local, "netloc", None) != parts.netloc:

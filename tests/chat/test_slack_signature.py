@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,20 +49,10 @@ async def test_an_odd_signature_or_timestamp_is_a_401_never_an_error() -> None:
 
 
 _FIRST_SLASH_COMMAND = """
-import base64, hashlib, hmac, json, sys, time
+import json, sys
+from tests.targets.lambda_events import slash_command_event
 import functions.aws_lambda.handler as module
-body = (b"command=%2Fecho&text=lean+first+answer&user_id=U1&channel_id=C1&trigger_id=t1"
-        b"&response_url=https%3A%2F%2Fhooks.slack.com%2Fx")
-stamp = str(int(time.time()))
-signature = "v0=" + hmac.new(b"x", b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-event = {"version": "2.0", "routeKey": "$default", "rawPath": "/slack/events", "rawQueryString": "",
-         "headers": {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": stamp,
-                     "x-slack-signature": signature, "host": "f.lambda-url.us-east-1.on.aws"},
-         "requestContext": {"http": {"method": "POST", "path": "/slack/events", "protocol": "HTTP/1.1",
-                                     "sourceIp": "127.0.0.1", "userAgent": "Slackbot"},
-                            "domainName": "f.lambda-url.us-east-1.on.aws", "requestId": "r", "timeEpoch": 0},
-         "body": base64.b64encode(body).decode(), "isBase64Encoded": True}
-answer = module.handler(event, None)
+answer = module.handler(slash_command_event("x", "/echo", "lean first answer", trigger="t1"), None)
 print(json.dumps({"status": answer["statusCode"], "body": answer["body"],
                   "slack_sdk": sorted(m for m in sys.modules if m.split(".")[0] == "slack_sdk")}))
 """
@@ -74,7 +65,7 @@ def test_the_first_slash_command_on_lambda_is_answered_without_importing_slack_s
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "f",
            "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "BOTLESS_ENTRY_POINTS": "0"}
     done = subprocess.run([sys.executable, "-c", _FIRST_SLASH_COMMAND], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["status"] == 200 and "lean first answer" in answer["body"], answer

@@ -25,3 +25,30 @@ def test_the_lambda_init_phase_imports_none_of_what_a_cold_start_does_not_use() 
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+_MESSAGE = """
+import json, os, sys
+from tests.targets.lambda_events import slash_command_event
+import functions.aws_lambda.handler as module
+event = slash_command_event(os.environ["SLACK_SIGNING_SECRET"], "/echo", "claimed", trigger="t-boto3")
+answer = module.handler(event, None)
+again = module.handler(event, None)
+print(json.dumps({"first": answer["body"], "again": again["body"], "boto3": "boto3" in sys.modules}))
+"""
+
+
+def test_a_mono_message_claimed_in_dynamodb_imports_no_boto3(aws_env, dedupe_table) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from tests.targets.scenarios import SLACK_SIGNING_SECRET
+
+    env = {**os.environ, **aws_env, "BOTLESS_ROLE": "mono", "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+           "SLACK_BOT_TOKEN": "xoxb-y", "AWS_LAMBDA_FUNCTION_NAME": "f", "BOTLESS_ENTRY_POINTS": "0",
+           "BOTLESS_DEDUPE_TABLE": dedupe_table}
+    done = subprocess.run([sys.executable, "-c", _MESSAGE], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "claimed" in seen["first"] and seen["again"] == ""  # the replay met the claim in DynamoDB
+    assert seen["boto3"] is False
