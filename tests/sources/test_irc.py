@@ -255,13 +255,20 @@ def _logged(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
     return [record.getMessage() for record in caplog.records if text in record.getMessage()]
 
 
-async def test_a_kicked_bot_rejoins_and_answers_again(ngircd: Ngircd,  # noqa: F811
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+@asynccontextmanager
+async def _in_kick_channel(ngircd: Ngircd) -> AsyncIterator[tuple[IrcClient, IrcSource]]:  # noqa: F811
+    """The bot running in #kick, where the operator client (first in, so channel operator) waits for it."""
     store = MemoryDedupeStore()
     op = await _operator(ngircd)
     source = _source(ngircd, store, IRC_CHANNELS="#kick")
     async with running(source, store):
         await op.wait_joined("botless", "#kick")
+        yield op, source
+
+
+async def test_a_kicked_bot_rejoins_and_answers_again(ngircd: Ngircd,  # noqa: F811
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    async with _in_kick_channel(ngircd) as (op, source):
         op.send("KICK #kick botless :out you go")
         await op.wait_joined("botless", "#kick")  # back, after the rejoin's delay
         (kicked,) = _logged(caplog, "kicked from")
@@ -275,11 +282,7 @@ async def test_a_kicked_bot_rejoins_and_answers_again(ngircd: Ngircd,  # noqa: F
 
 async def test_a_kick_of_another_user_leaves_the_bot_in_the_channel(ngircd: Ngircd,  # noqa: F811
                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    store = MemoryDedupeStore()
-    op = await _operator(ngircd)
-    source = _source(ngircd, store, IRC_CHANNELS="#kick")
-    async with running(source, store):
-        await op.wait_joined("botless", "#kick")
+    async with _in_kick_channel(ngircd) as (op, source):
         ann = await IrcClient.connect(ngircd.port, "ann")
         await ann.join("#kick")
         op.send("KICK #kick ann :not you, bot")
@@ -301,11 +304,7 @@ async def test_a_kick_of_another_user_leaves_the_bot_in_the_channel(ngircd: Ngir
 
 async def test_a_banned_bot_stops_rejoining_and_says_so(ngircd: Ngircd,  # noqa: F811
                                                         caplog: pytest.LogCaptureFixture) -> None:
-    store = MemoryDedupeStore()
-    op = await _operator(ngircd)
-    source = _source(ngircd, store, IRC_CHANNELS="#kick")
-    async with running(source, store):
-        await op.wait_joined("botless", "#kick")
+    async with _in_kick_channel(ngircd) as (op, source):
         op.send("MODE #kick +b botless!*@*")
         await op.wait_for("MODE")
         op.send("KICK #kick botless :and stay out")
