@@ -1,4 +1,8 @@
-"""The EventBridge publisher: PutEvents on the bus named by `BOTLESS_EVENT_BUS`."""
+"""The EventBridge publisher: PutEvents on the bus named by `BOTLESS_EVENT_BUS`.
+
+One request of EventBridge's JSON API (`AWSEvents.PutEvents`) through providers/aws/json_api.py,
+not boto3: the receive role's first message would otherwise import boto3 and build a client.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from collections.abc import Mapping
 
 from cloudevents.http import CloudEvent
 
-from providers.aws.clients import client
 from providers.aws.eventbridge import DEFAULT_SOURCE, entry_for
+from providers.aws.json_api import AwsApiError, AwsJsonApi, AwsUnreachableError
 from providers.runtime import ConfigurationError, PublishError
 
 
@@ -18,6 +22,7 @@ class EventBridgePublisher:
     def __init__(self, bus: str, source: str = DEFAULT_SOURCE) -> None:
         self.bus = bus
         self.source = source
+        self._api = AwsJsonApi("events", "AWSEvents", "application/x-amz-json-1.1")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], role: str) -> EventBridgePublisher:
@@ -32,9 +37,9 @@ class EventBridgePublisher:
         """PutEvents with one entry; a failed entry or a refused call raises PublishError."""
         entry = entry_for(event, self.bus, self.source)
         try:
-            # boto3 blocks; a thread keeps the event loop free for the rest of the request.
-            answer = await asyncio.to_thread(client("events").put_events, Entries=[entry])
-        except Exception as error:  # botocore's ClientError, EndpointConnectionError, ...
+            # The call blocks; a thread keeps the event loop free for the rest of the request.
+            answer = await asyncio.to_thread(self._api.call, "PutEvents", {"Entries": [entry]})
+        except (AwsApiError, AwsUnreachableError) as error:
             raise PublishError(f"EventBridge refused event {event['id']} on bus {self.bus}: "
                                f"{type(error).__name__}: {error}") from None
         if answer.get("FailedEntryCount", 0):

@@ -52,3 +52,33 @@ def test_a_mono_message_claimed_in_dynamodb_imports_no_boto3(aws_env, dedupe_tab
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert "claimed" in seen["first"] and seen["again"] == ""  # the replay met the claim in DynamoDB
     assert seen["boto3"] is False
+
+
+_RECEIVED = """
+import json, os, sys
+from tests.targets.lambda_events import slash_command_event
+import functions.aws_lambda.handler as module
+answer = module.handler(slash_command_event(os.environ["SLACK_SIGNING_SECRET"], "/echo", "on", trigger="t-rx"), None)
+print(json.dumps({"status": answer["statusCode"], "boto3": "boto3" in sys.modules}))
+"""
+
+
+def test_the_pipelines_receive_publishes_to_eventbridge_without_boto3(aws_env, dedupe_table, unique) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from providers.aws import clients
+    from tests.targets.drivers.aws_lambda import create_pipeline_bus
+    from tests.targets.scenarios import SLACK_SIGNING_SECRET
+
+    bus = f"botless-imports-{unique}"
+    queues = create_pipeline_bus(bus)
+    env = {**os.environ, **aws_env, "BOTLESS_ROLE": "receive", "BOTLESS_TOPOLOGY": "pipeline",
+           "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET, "SLACK_BOT_TOKEN": "xoxb-y",
+           "AWS_LAMBDA_FUNCTION_NAME": "f", "BOTLESS_ENTRY_POINTS": "0", "BOTLESS_DEDUPE_TABLE": dedupe_table,
+           "BOTLESS_EVENT_BUS": bus}
+    done = subprocess.run([sys.executable, "-c", _RECEIVED], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 200, "boto3": False}
+    messages = clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
+    assert [json.loads(m["Body"])["detail"]["data"]["command"] for m in messages] == ["echo"]
