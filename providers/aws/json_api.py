@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from providers.aws.sigv4 import AwsCredentials, sign
-
 if TYPE_CHECKING:
     import http.client
+
+    from providers.aws.sigv4 import AwsCredentials
 
 ATTEMPTS = 3
 TIMEOUT_SECONDS = 3.0
@@ -51,9 +51,9 @@ class AwsUnreachableError(RuntimeError):
     """No answer (no region or credentials, the endpoint down, every attempt lost or timed out)."""
 
 
-def region_of(env: Mapping[str, str]) -> str:
-    """The function's region (AWS_REGION, which Lambda sets, else AWS_DEFAULT_REGION)."""
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+def region_of(env: Mapping[str, str], missing: str | None = None) -> str:
+    """The function's region (AWS_REGION, which Lambda sets, else AWS_DEFAULT_REGION); else `missing`, if given."""
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or missing or ""
     if not region:
         raise AwsUnreachableError("no region: set AWS_REGION (Lambda sets it)")
     return region
@@ -70,6 +70,8 @@ def endpoint_of(service: str, env: Mapping[str, str], region: str) -> str:
 
 def credentials_of(env: Mapping[str, str]) -> AwsCredentials:
     """The role's credentials from `env`; else botocore's chain (imported only then)."""
+    from providers.aws.sigv4 import AwsCredentials
+
     key, secret = env.get("AWS_ACCESS_KEY_ID", ""), env.get("AWS_SECRET_ACCESS_KEY", "")
     if key and secret:
         return AwsCredentials(key, secret, env.get("AWS_SESSION_TOKEN", ""))
@@ -95,7 +97,11 @@ class AwsJsonApi:
 
     def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """The service's answer to `operation`; AwsApiError or AwsUnreachableError."""
-        import http.client  # on the first call, not at init: it pulls in email's parsers
+        # On the first call, not at init (a cold start with no AWS call never loads them):
+        # http.client pulls in email's parsers, and the signer is a dataclass to build.
+        import http.client
+
+        from providers.aws.sigv4 import sign
         env = os.environ if self._env is None else self._env
         region = region_of(env)
         url = endpoint_of(self.service, env, region)

@@ -68,7 +68,7 @@ def chat_secrets_from_ssm(prefix: str, names: Sequence[str]) -> tuple[dict[str, 
     wanted = frozenset(names)
     found: dict[str, str] = {}
     others: list[str] = []
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "?"
+    region = json_api.region_of(os.environ, missing="?")  # for the messages below
     try:
         # The AWS settings are the process's, as a boto3 client's would be.
         for full_name, value in ssm.parameters_by_path(path, os.environ):
