@@ -12,9 +12,10 @@ METHOD = """\
   (bench/fixture.py), the same bytes for every contestant (re-signed each round).
 - **Botless as shipped**: `botless package --target aws-lambda|gcf|azure|knative --platform slack`
   into a temp dir, unpacked, run from there. Lambda contestants run with `python -I -S` and
-  only their folder plus a folder holding the runtime's boto3 on the path (bolt-python and
-  mangum + Starlette with their packages copied in, as a user's zip would hold them); the
-  handler string is the one infra/aws_lambda names; each event is a Function URL event.
+  only their folder plus a folder holding the runtime's boto3 on the path (bolt-python,
+  mangum + Starlette and mangum alone with their packages copied in, as a user's zip would
+  hold them); the handler string is the one infra/aws_lambda names; each event is a
+  Function URL event.
   GCF, Azure and Knative run with `-I` on this venv's site-packages (the `bench` extra)
   with their folder first: functions-framework's `create_app` with the request as a WSGI
   environ (an ASGI scope for Botless's `aio` function), function_app.py indexed and its
@@ -25,8 +26,13 @@ METHOD = """\
   set of distributions, get `BOTLESS_ENTRY_POINTS=0` so no scan of this venv is counted.
 - **Peers** (bench/peers.py): bolt-python with its Lambda adapter and its Cloud Functions
   adapter (under functions-framework), and bare functions — functions-framework, mangum +
-  Starlette, an Azure v2 FunctionApp with one HTTP route, a plain Starlette service, and the
-  stdlib floor — each checking the signature with `hmac` and answering in the ack.
+  Starlette, mangum alone (`mangum-bare`), an Azure v2 FunctionApp with one HTTP route, a
+  plain Starlette service, and the stdlib floor — each checking the signature with `hmac`
+  and answering in the ack. `mangum-bare` is the floor under the Lambda HTTP adapter the
+  design mandates: mangum (with typing_extensions, its one dependency, copied in) around a
+  few-line ASGI app, no framework and no bot. Its cold import and warm p50 as a ratio to
+  bolt-python are written beside the two Lambda goals measured against bolt: the lowest
+  ratio a bot on that adapter can reach, before any bot code runs.
 - **Cold**: each round runs `python -c pass` with each flag set, then every contestant in
   turn (round-robin), each figure in a fresh process: import (teardown at exit counted),
   import then `os._exit` (no teardown), import + first answer (then `os._exit`). Medians

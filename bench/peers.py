@@ -2,10 +2,10 @@
 
 Every peer answers the fixture's `/uptime` in the ack; bolt-python and the floor also
 post a reply to an `app_mention` with chat.postMessage (bench/posted.py). The bare ones
-(functions-framework, mangum + Starlette, Azure v2, the stdlib floor) check the signature with fixture.VERIFY;
-bolt-python checks it itself. Each folder is what the user would deploy: for the Lambda
-peers, the handler plus its third-party packages copied in (`vendor`), so they run with
-the folder alone on the path, as Botless's zip does.
+(functions-framework, mangum + Starlette, mangum alone, Azure v2, the stdlib floor) check
+the signature with fixture.VERIFY; bolt-python checks it itself. Each folder is what the
+user would deploy: for the Lambda peers, the handler plus its third-party packages copied
+in (`vendor`), so they run with the folder alone on the path, as Botless's zip does.
 """
 
 from __future__ import annotations
@@ -80,6 +80,22 @@ app = Starlette(routes=[Route("/slack/events", slack, methods=["POST"])])
 
 MANGUM = STARLETTE + '''
 from mangum import Mangum
+handler = Mangum(app, lifespan="off")
+'''
+
+# The floor under the Lambda HTTP adapter the design mandates: mangum with no framework and no bot.
+MANGUM_BARE = VERIFY + '''
+from mangum import Mangum
+async def app(scope, receive, send):
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body, more = body + message.get("body", b""), message.get("more_body", False)
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    ok = verified(headers, body)
+    await send({"type": "http.response.start", "status": 200 if ok else 401,
+                "headers": [(b"content-type", b"application/json")] if ok else []})
+    await send({"type": "http.response.body", "body": ANSWER if ok else b""})
 handler = Mangum(app, lifespan="off")
 '''
 

@@ -63,3 +63,26 @@ def test_the_posts_table_counts_a_missing_post_or_a_refusal_as_a_failed_answer_o
     assert lines[0] == "| reply posted | events | posts seen | failed answers |"
     assert lines[2:] == ["| botless-lambda | 11 | 9 | 2 |", "| bolt-lambda | 11 | 9 | 2 |", "| floor | 11 | 11 | 0 |"]
     assert posts_table({"starlette": Figures()}) == ""  # nobody posted: no table
+
+
+def test_the_two_lambda_goals_against_bolt_show_mangum_alone_as_the_floor_under_the_mandated_adapter() -> None:
+    found = {"botless-lambda": figures(cold=40, warm=200, rss=25), "bolt-lambda": figures(200, 100, 40),
+             "mangum-bare": figures(cold=44, warm=26, rss=20)}
+    verdicts = {line.split(":")[0][2:]: line for line in goals(found, {})}
+    floor = " — mangum alone, with no bot (the floor under the adapter the design mandates): "
+    assert verdicts["warm p50 ≤ 0.75× bolt (Lambda)"] == (
+        "- warm p50 ≤ 0.75× bolt (Lambda): 2.00× — **not met**" + floor + "0.26×")
+    assert verdicts["Lambda mono cold import ≤ 0.25× bolt, as shipped"] == (
+        "- Lambda mono cold import ≤ 0.25× bolt, as shipped: 0.20× — **met**" + floor + "0.22×")
+    # The other goals are not measured against bolt's Lambda adapter on import and warm p50: no floor beside them.
+    assert sum("mangum alone" in line for line in verdicts.values()) == 2
+    # Without bolt-python in the run there is nothing to take the floor's ratio to; without mangum-bare, no floor.
+    for missing in ("bolt-lambda", "mangum-bare"):
+        lines = goals({name: f for name, f in found.items() if name != missing}, {})
+        assert not any("mangum alone" in line for line in lines), missing
+
+
+def test_mangum_bare_rows_are_taken_against_bolt_lambda() -> None:
+    found = {"bolt-lambda": figures(200, 100, 40), "mangum-bare": figures(44, 26, 20)}
+    [_, _, _, row] = table([lambda_contestant(name) for name in found], found).splitlines()
+    assert row.startswith("| mangum-bare | 44.0 (0.22×) | 44.0 (0.22×) | 44.0 (0.22×) | 26.0 (0.26×) |")
