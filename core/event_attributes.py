@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from core.event_data import EventValidationError
+from core.event_fields import EventValidationError
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion")
 OPTIONAL_ATTRIBUTES = ("time", "datacontenttype", "dataschema", "subject")

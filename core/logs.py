@@ -17,19 +17,19 @@ def log_event(event: CloudEvent, role: str, duration_ms: float, outcome: str = "
     level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
     if not logger.isEnabledFor(level):
         return  # nothing is built for a line nobody keeps
-    record = {
-        "id": event["id"],
-        "type": event["type"],
-        "role": role,
-        "ms": round(duration_ms, 3),
-        "outcome": outcome,
-        **fields,
-    }
+    attributes = event.get_attributes()
+    record = {"id": attributes["id"], "type": attributes["type"], "role": role, "ms": round(duration_ms, 3),
+              "outcome": outcome}
+    if fields:
+        record.update(fields)
     # One record made directly: logger.log would first walk the stack for the caller's file
     # and line (findCaller), which is always this function, on every event of every role.
-    line = logger.makeRecord(logger.name, level, __file__, 0, json.dumps(record, ensure_ascii=False), (), None,
-                             func="log_event")
+    line = logger.makeRecord(logger.name, level, __file__, 0, _encode(record), (), None, func="log_event")
     logger.handle(line)
+
+
+# json.dumps with an option builds a new encoder on every call; this line is written per event.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class JsonLineFormatter(logging.Formatter):
