@@ -1,18 +1,19 @@
-"""The one module that owns CloudEvents: Botless event types, typed data, validation.
+"""The one module roles import for CloudEvents: Botless event types, how events are made, validation.
 
 Every role speaks CloudEvents 1.0 through the official `cloudevents` SDK (1.x, the
 major version functions-framework accepts). Routing state travels in extensions, so
 a derived event carries everything the responder needs and no role keeps state.
+Events are made here (new_event, derive_event, chat_message_event); the checked event
+and its typed data are core/valid_event.py's, re-exported here with the data classes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from cloudevents.http import CloudEvent
 
@@ -28,6 +29,16 @@ from core.event_data import (
     to_data,
 )
 from core.event_fields import EventValidationError
+from core.valid_event import (
+    EventData,
+    ValidEvent,
+    checked_payload,
+    command_type,
+    data_of,
+    is_botless_type,
+    validate_event,
+    validated,
+)
 
 SOURCE = "/botless"
 
@@ -40,7 +51,6 @@ EXT_REPLY_TO = "botreplyto"
 EXT_HOPS = "bothops"
 ROUTING_EXTENSIONS = (EXT_PLATFORM, EXT_CHANNEL, EXT_THREAD, EXT_REPLY_TO)
 
-_COMMAND_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Derived ids are names in this namespace (uuid5), so deriving twice gives the same id.
 _DERIVED_IDS = uuid.UUID("6b0f3d4e-9a51-4c0e-8d8e-3b5f0f6a2c71")
 _DERIVED_IDS_BYTES = _DERIVED_IDS.bytes
@@ -56,15 +66,6 @@ def derived_id(name: str) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
     hexed = digest.hex()
     return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
-
-
-def command_type(name: str) -> str:
-    """The CloudEvent type for command `name`, e.g. `botless.bot.command.uptime`."""
-    if not _COMMAND_NAME.match(name):
-        raise EventValidationError(
-            f"command name {name!r} must be lower-case letters, digits, '-' or '_' (at most 63)"
-        )
-    return COMMAND_PREFIX + name
 
 
 def new_event(
@@ -110,18 +111,7 @@ def _born(event_type: str, data: EventData, source: str, event_id: str,
             attributes[name] = str(value)
     # The attributes were made right here, so validate_attributes would only re-read them;
     # the data is held to a door's rules on the object itself, with no JSON round trip.
-    return ValidEvent.made(attributes, to_data(data), _checked_payload(event_type, data))
-
-
-def _checked_payload(event_type: str, data: EventData) -> EventData | None:
-    kind = _kind_of(event_type)
-    if kind is None:
-        return None  # not a Botless type: nothing reads its payload
-    if not isinstance(data, kind):
-        raise EventValidationError(f"{event_type}: the data is no {kind.__name__}")
-    data.check(event_type)
-    _check_command_name(event_type, data)
-    return data
+    return ValidEvent.made(attributes, to_data(data), checked_payload(event_type, data))
 
 
 def derive_event(
@@ -160,119 +150,6 @@ def chat_message_event(message: ChatMessage, *, source: str, reply_to: str = "")
             EXT_REPLY_TO: reply_to,
         },
     )
-
-
-EventData = ChatMessage | CommandInvocation | BotResponse
-Data = TypeVar("Data", ChatMessage, CommandInvocation, BotResponse)
-
-
-def validate_event(event: CloudEvent) -> None:
-    """Raise EventValidationError unless `event` is a well-formed Botless event.
-
-    Its attributes follow CloudEvents 1.0 (core/event_attributes.py), and the data of a
-    Botless type is what that type carries (core/event_data.py).
-    """
-    _checked_data(event)
-
-
-class ValidEvent(CloudEvent):
-    """A CloudEvent checked once, where it entered (core/wire.py's decoders, a trigger's converter).
-
-    Building one validates it (EventValidationError), so holding one is the proof: later
-    stages (run_role, a trigger's delivery) trust it, and the roles read `payload`, its
-    data typed once by its event type (None for a type that is not Botless's). Setting or
-    deleting an attribute checks again; the data is not to be changed after the door.
-    """
-
-    def __init__(self, attributes: Mapping[str, Any], data: Any = None) -> None:
-        super().__init__(attributes, data)
-        self.payload: EventData | None = _checked_data(self)
-
-    @classmethod
-    def made(cls, attributes: Mapping[str, Any], data: Any, payload: EventData | None) -> ValidEvent:
-        """An event whose attributes new_event wrote and whose `payload` it checked: not checked again."""
-        event = cls.__new__(cls)
-        CloudEvent.__init__(event, attributes, data)
-        event.payload = payload
-        return event
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        before = dict(self._get_attributes())
-        super().__setitem__(key, value)
-        self._recheck(before)
-
-    def __delitem__(self, key: str) -> None:
-        before = dict(self._get_attributes())
-        super().__delitem__(key)
-        self._recheck(before)
-
-    def _recheck(self, before: dict[str, Any]) -> None:
-        try:
-            self.payload = _checked_data(self)
-        except EventValidationError:
-            attributes = self._get_attributes()
-            attributes.clear()
-            attributes.update(before)  # a refused change leaves the event as it was
-            raise
-
-
-def validated(event: CloudEvent) -> ValidEvent:
-    """`event` as a ValidEvent: one checked at its door is returned as it is, any other is checked now."""
-    if isinstance(event, ValidEvent):
-        return event
-    return ValidEvent(event.get_attributes(), event.data)
-
-
-def data_of(event: CloudEvent, kind: type[Data]) -> Data:
-    """The typed data of `event`, a `kind`: read at the door for a ValidEvent, else read now.
-
-    Raises EventValidationError when the data is no `kind` (or not what its type carries).
-    """
-    payload = event.payload if isinstance(event, ValidEvent) else _data(event["type"], event.data)
-    if not isinstance(payload, kind):
-        raise EventValidationError(f"{event['type']}: the data is no {kind.__name__}")
-    return payload
-
-
-def _checked_data(event: CloudEvent) -> EventData | None:
-    attributes = event.get_attributes()
-    validate_attributes(attributes)
-    return _payload(attributes["type"], event.data)
-
-
-def _payload(event_type: str, data: Any) -> EventData | None:
-    payload = _data(event_type, data)
-    _check_command_name(event_type, payload)
-    return payload
-
-
-def _check_command_name(event_type: str, payload: EventData | None) -> None:
-    if isinstance(payload, CommandInvocation) and command_type(payload.name) != event_type:
-        raise EventValidationError(f"{event_type}: data.name {payload.name!r} does not match the event type")
-
-
-def _kind_of(event_type: str) -> type[EventData] | None:
-    if event_type == CHAT_MESSAGE:
-        return ChatMessage
-    if event_type == BOT_RESPONSE:
-        return BotResponse
-    if event_type.startswith(COMMAND_PREFIX):
-        return CommandInvocation
-    return None
-
-
-def _data(event_type: str, data: Any) -> EventData | None:
-    kind = _kind_of(event_type)
-    if kind is CommandInvocation:
-        return CommandInvocation.from_data(data, event_type)
-    return None if kind is None else kind.from_data(data)
-
-
-def is_botless_type(event_type: str) -> bool:
-    """True for the three families of Botless events (False for a type that is no string)."""
-    if not isinstance(event_type, str):
-        return False
-    return event_type in (CHAT_MESSAGE, BOT_RESPONSE) or event_type.startswith(COMMAND_PREFIX)
 
 
 _CORE_ATTRIBUTES = frozenset(

@@ -4,6 +4,7 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from core import events as ev
+from core import valid_event
 from core.bot import Bot
 from core.limits import TEXT_LIMIT
 from core.settings import Settings
@@ -20,9 +21,9 @@ def chat(text: str = "/echo hi") -> CloudEvent:
 
 @pytest.fixture
 def checks(monkeypatch) -> list[str]:
-    """The ids of the events core/events.py checks, in order."""
+    """The ids of the events core/valid_event.py and core/events.py check, in order."""
     checked: list[str] = []
-    check, made = ev._checked_data, ev.ValidEvent.made
+    check, made = valid_event._checked_data, ev.ValidEvent.made
 
     def counting(event):
         checked.append(event["id"])
@@ -32,7 +33,7 @@ def checks(monkeypatch) -> list[str]:
         checked.append(attributes["id"])  # new_event checked its data (and wrote the attributes) just before
         return made(attributes, data, payload)
 
-    monkeypatch.setattr(ev, "_checked_data", counting)
+    monkeypatch.setattr(valid_event, "_checked_data", counting)
     monkeypatch.setattr(ev.ValidEvent, "made", staticmethod(counting_made))
     return checked
 
