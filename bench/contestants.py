@@ -63,12 +63,12 @@ def on_this_venv(env: dict[str, str]) -> dict[str, str]:
     return {**env, "BOTLESS_ENTRY_POINTS": "0"}
 
 
-def _gcf(name: str, folder: Path, target: str, botless: bool = False) -> Contestant:
-    """Botless's `mono` is an `aio` function: functions-framework serves it as an ASGI app."""
+def _gcf(name: str, folder: Path, target: str, botless: bool = False, aio: bool = False) -> Contestant:
+    """An `aio` function (Botless's `mono`, the aio peer): functions-framework serves it as an ASGI app."""
     env = base_env(BOTLESS_GCP_PROJECT="bench", PUBSUB_EMULATOR_HOST="127.0.0.1:9",
                    BOTLESS_PUBSUB_TOPIC_DEFERRED="deferred", BOTLESS_DEFER_TOKEN="bench")
     return Contestant(name, "gcf", folder, ("-I",), [str(folder)], hosts.gcf_load(target, str(folder / "main.py")),
-                      hosts.gcf_call(asgi=botless), on_this_venv(env), botless)
+                      hosts.gcf_call(asgi=aio), on_this_venv(env), botless)
 
 
 def _azure(name: str, folder: Path, botless: bool = False) -> Contestant:
@@ -114,10 +114,14 @@ MAKERS: dict[str, Callable[[Path], Contestant]] = {
                                      _runtime(w), "handler.handler"),
     "floor": lambda w: _lambda("floor", peers.write(w / "floor", "handler.py", peers.FLOOR), _runtime(w),
                                "handler.handler", posts=True),
-    "botless-gcf": lambda w: _gcf("botless-gcf", shipped.built("gcf", w / "botless-gcf"), "mono", botless=True),
+    "botless-gcf": lambda w: _gcf("botless-gcf", shipped.built("gcf", w / "botless-gcf"), "mono", botless=True,
+                                  aio=True),
     "bolt-gcf": lambda w: _gcf("bolt-gcf", peers.write(w / "bolt-gcf", "main.py", peers.BOLT_GCF), "slack"),
     "functions-framework": lambda w: _gcf("functions-framework",
                                           peers.write(w / "ff", "main.py", peers.FUNCTIONS_FRAMEWORK), "slack"),
+    "functions-framework-aio": lambda w: _gcf("functions-framework-aio",
+                                              peers.write(w / "ff-aio", "main.py", peers.FUNCTIONS_FRAMEWORK_AIO),
+                                              "slack", aio=True),
     "botless-azure": lambda w: _azure("botless-azure", shipped.built("azure", w / "botless-azure"), botless=True),
     "azure-v2": lambda w: _azure("azure-v2", peers.write(w / "azure-v2", "function_app.py", peers.AZURE)),
     "botless-knative": lambda w: _knative("botless-knative", shipped.built("knative", w / "botless-knative"),

@@ -18,21 +18,26 @@ METHOD = """\
   Function URL event.
   GCF, Azure and Knative run with `-I` on this venv's site-packages (the `bench` extra)
   with their folder first: functions-framework's `create_app` with the request as a WSGI
-  environ (an ASGI scope for Botless's `aio` function), function_app.py indexed and its
-  HTTP function called with an `azure.functions.HttpRequest`, the ASGI app after its
-  lifespan startup. The Knative context gets its Dockerfile's hash-based compile step.
+  environ (an ASGI scope for an `aio` function: Botless's and the aio peer's),
+  function_app.py indexed and its HTTP function called with an `azure.functions.HttpRequest`,
+  the ASGI app after its lifespan startup. The Knative context gets its Dockerfile's hash-based compile step.
   Entry points are on, as deployed: the Lambda zip reads those it froze at build time
   (`botless_entry_points.json`); GCF, Azure and Knative, running on this venv's far larger
   set of distributions, get `BOTLESS_ENTRY_POINTS=0` so no scan of this venv is counted.
 - **Peers** (bench/peers.py): bolt-python with its Lambda adapter and its Cloud Functions
-  adapter (under functions-framework), and bare functions — functions-framework, mangum +
-  Starlette, mangum alone (`mangum-bare`), an Azure v2 FunctionApp with one HTTP route, a
-  plain Starlette service, and the stdlib floor — each checking the signature with `hmac`
-  and answering in the ack. `mangum-bare` is the floor under the Lambda HTTP adapter the
-  design mandates: mangum (with typing_extensions, its one dependency, copied in) around a
-  few-line ASGI app, no framework and no bot. Its cold import and warm p50 as a ratio to
-  bolt-python are written beside the two Lambda goals measured against bolt: the lowest
-  ratio a bot on that adapter can reach, before any bot code runs.
+  adapter (under functions-framework), and bare functions — functions-framework, its `aio`
+  mode (`functions-framework-aio`), mangum + Starlette, mangum alone (`mangum-bare`), an Azure
+  v2 FunctionApp with one HTTP route, a plain Starlette service, and the stdlib floor — each
+  checking the signature with `hmac` and answering in the ack.
+  `mangum-bare` is the floor under the Lambda HTTP adapter the design mandates: mangum (with
+  typing_extensions, its one dependency, copied in) around a few-line ASGI app, no framework
+  and no bot. Its cold import and warm p50 as a ratio to bolt-python are written beside the
+  two Lambda goals measured against bolt: the lowest ratio a bot on that adapter can reach,
+  before any bot code runs.
+  `functions-framework-aio` is an `@functions_framework.aio.http` function, loaded and called
+  as Botless's `mono` is (`create_app`, an ASGI scope): that mode imports Starlette on top of
+  Flask, so it is the floor for an async function; Botless's cold import as a ratio to it is
+  written beside the GCF goal, which the issue takes against the Flask-mode function.
 - **Cold**: each round runs `python -c pass` with each flag set, then every contestant in
   turn (round-robin), each figure in a fresh process: import (teardown at exit counted),
   import then `os._exit` (no teardown), import + first answer (then `os._exit`). Medians

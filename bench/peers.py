@@ -2,10 +2,11 @@
 
 Every peer answers the fixture's `/uptime` in the ack; bolt-python and the floor also
 post a reply to an `app_mention` with chat.postMessage (bench/posted.py). The bare ones
-(functions-framework, mangum + Starlette, mangum alone, Azure v2, the stdlib floor) check
-the signature with fixture.VERIFY; bolt-python checks it itself. Each folder is what the
-user would deploy: for the Lambda peers, the handler plus its third-party packages copied
-in (`vendor`), so they run with the folder alone on the path, as Botless's zip does.
+(functions-framework and its `aio` mode, mangum + Starlette, mangum alone, Azure v2, the
+stdlib floor) check the signature with fixture.VERIFY; bolt-python checks it itself. Each
+folder is what the user would deploy: for the Lambda peers, the handler plus its third-party
+packages copied in (`vendor`), so they run with the folder alone on the path, as Botless's
+zip does.
 """
 
 from __future__ import annotations
@@ -105,6 +106,18 @@ def slack(request):
     if not verified(request.headers, body):
         return ("", 401)
     return (ANSWER, 200, {"content-type": "application/json"})
+'''
+
+# The floor under an `aio` function: functions-framework's ASGI mode (Starlette, on top of Flask), no bot.
+FUNCTIONS_FRAMEWORK_AIO = VERIFY + '''
+from functions_framework import aio
+from starlette.responses import Response
+@aio.http
+async def slack(request):
+    body = await request.body()
+    if not verified(request.headers, body):
+        return Response(status_code=401)
+    return Response(ANSWER, media_type="application/json")
 '''
 
 AZURE = VERIFY + '''

@@ -86,3 +86,20 @@ def test_mangum_bare_rows_are_taken_against_bolt_lambda() -> None:
     found = {"bolt-lambda": figures(200, 100, 40), "mangum-bare": figures(44, 26, 20)}
     [_, _, _, row] = table([lambda_contestant(name) for name in found], found).splitlines()
     assert row.startswith("| mangum-bare | 44.0 (0.22×) | 44.0 (0.22×) | 44.0 (0.22×) | 26.0 (0.26×) |")
+
+
+def test_the_gcf_goal_shows_botless_against_a_bare_aio_function_beside_the_flask_one() -> None:
+    found = {"botless-gcf": figures(cold=110, warm=50, rss=40), "functions-framework": figures(100, 60, 32),
+             "functions-framework-aio": figures(cold=125, warm=34, rss=35)}
+    label = "GCF mono cold import ≤ 1.0× a bare functions-framework function"
+    [line] = [line for line in goals(found, {}) if line.startswith(f"- {label}:")]
+    # The verdict stays the (against the Flask-mode function); the aio floor's ratio is written beside it.
+    assert line == f"- {label}: 1.10× — **not met** — to a bare functions-framework `aio` function: 0.88×"
+    assert sum("`aio` function" in line for line in goals(found, {})) == 1
+    # Botless or the aio peer missing: no ratio to the aio floor; the goal line is as before.
+    for missing in ("botless-gcf", "functions-framework-aio"):
+        lines = goals({name: f for name, f in found.items() if name != missing}, {})
+        assert not any("`aio` function" in line for line in lines), missing
+    [alone] = [line for line in goals({n: found[n] for n in ("botless-gcf", "functions-framework")}, {})
+               if line.startswith(f"- {label}:")]
+    assert alone == f"- {label}: 1.10× — **not met**"
