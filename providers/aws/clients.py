@@ -1,8 +1,11 @@
 """boto3 clients, created on first use and kept for the life of the instance.
 
-boto3 costs a few hundred milliseconds to import, so it is imported here, when a
-publish or a deferral first needs it, never at a cold start that does not.
-`AWS_ENDPOINT_URL` (honoured by botocore itself) points the clients at moto in tests.
+Only SQS still goes through boto3 (providers/aws/redelivery.py: a rate-limited record's
+visibility change, a dead letter), off the path of a message. SSM, DynamoDB, EventBridge
+and mono's self-invoke are signed standard-library calls (providers/aws/json_api.py).
+boto3 costs a few hundred milliseconds to import, so it is imported here, when a call
+first needs it, never at a cold start. `AWS_ENDPOINT_URL` (honoured by botocore itself)
+points the clients at moto in tests.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
-"""AWS's JSON-protocol services (SSM, DynamoDB) called with the standard library: signed POSTs on a
-kept-alive connection, no boto3 on the paths a message or a cold start takes.
+"""AWS's JSON-protocol services (SSM, DynamoDB, EventBridge) and Lambda's REST-JSON Invoke called
+with the standard library: signed POSTs on a kept-alive connection, no boto3 on the paths a
+message, a deferral or a cold start takes.
 
 boto3 costs a cold start some 200 ms (botocore's import, the service model, the client) and
 each call about 0.9 ms of CPU on this machine, more than Botless's whole warm message
 (bench/README.md). These calls are a handful of fixed operations, so each is one
-SigV4-signed POST (providers/aws/sigv4.py) of `{"X-Amz-Target": <prefix>.<Operation>}`.
+SigV4-signed POST (providers/aws/sigv4.py): of `{"X-Amz-Target": <prefix>.<Operation>}` to the
+endpoint (`call`), or of a body to a path and query (`post`, the REST-JSON protocol).
 
-As providers/aws/clients.py configures boto3: a 3 s timeout and 3 attempts in all, the
-later ones after a lost connection, a 5xx or a throttling error (the same request resent:
-callers make their writes safe to resend). The endpoint is botocore's: AWS_ENDPOINT_URL_<SERVICE>,
+A 3 s timeout and 3 attempts in all, the later ones after a lost connection, a 5xx or a
+throttling error (the same request resent: callers make their writes safe to resend), as
+botocore's standard retry mode. The endpoint is botocore's: AWS_ENDPOINT_URL_<SERVICE>,
 else AWS_ENDPOINT_URL (moto in tests), else the region's. Credentials come from the
 environment (Lambda sets the role's there); without them, botocore's credential chain.
 """
@@ -20,7 +22,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 if TYPE_CHECKING:
     import http.client
@@ -31,7 +33,8 @@ ATTEMPTS = 3
 TIMEOUT_SECONDS = 3.0
 # Worth another attempt: the service was busy or failed, not the request.
 RETRIED_CODES = frozenset({"ThrottlingException", "ProvisionedThroughputExceededException",
-                           "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable"})
+                           "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable",
+                           "TooManyRequestsException"})  # Lambda's throttling
 # Called with (service, operation) before each request sent: `botless cost` and the tests count them.
 REQUEST_OBSERVERS: list[Callable[[str, str], None]] = []
 
@@ -85,18 +88,35 @@ def credentials_of(env: Mapping[str, str]) -> AwsCredentials:
 
 
 class AwsJsonApi:
-    """One JSON-protocol service (`ssm`, `dynamodb`), its settings read from the process's environment."""
+    """One service (`ssm`, `dynamodb`, `events`, `lambda`), its settings read from the process's environment."""
 
-    def __init__(self, service: str, target_prefix: str, content_type: str,
+    def __init__(self, service: str, target_prefix: str = "", content_type: str = "application/json",
                  env: Mapping[str, str] | None = None) -> None:
         self.service = service
-        self.target_prefix = target_prefix
+        self.target_prefix = target_prefix  # the JSON protocol's; a REST service has none
         self.content_type = content_type
         self._env = env
         self._local = threading.local()  # one kept-alive connection per thread (dedupe runs in threads)
 
     def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """The service's answer to `operation`; AwsApiError or AwsUnreachableError."""
+        """The service's answer to `operation` (JSON protocol); AwsApiError or AwsUnreachableError."""
+        headers = {"Content-Type": self.content_type, "X-Amz-Target": f"{self.target_prefix}.{operation}"}
+        status, raw = self._request(operation, "", json.dumps(request).encode(), headers)
+        try:
+            answer: dict[str, Any] = json.loads(raw or b"{}")
+        except ValueError:
+            raise AwsUnreachableError(f"{self.service} answered {status} with no JSON") from None
+        return answer
+
+    def post(self, operation: str, path: str, body: bytes, headers: Mapping[str, str] | None = None,
+             query: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+        """REST-JSON: POST `body` to `path` (its segments percent-encoded) with `query`; the
+        status (below 300) and the raw answer. `operation` names the call to observers."""
+        target = path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
+        return self._request(operation, target, body, {"Content-Type": self.content_type, **(headers or {})})
+
+    def _request(self, operation: str, target: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        # The attempts of one request to the endpoint, or to `target` (a path and query) on it.
         # On the first call, not at init (a cold start with no AWS call never loads them):
         # http.client pulls in email's parsers, and the signer is a dataclass to build.
         import http.client
@@ -105,9 +125,9 @@ class AwsJsonApi:
         env = os.environ if self._env is None else self._env
         region = region_of(env)
         url = endpoint_of(self.service, env, region)
+        if target:
+            url = url.rstrip("/") + target
         credentials = credentials_of(env)
-        body = json.dumps(request).encode()
-        headers = {"Content-Type": self.content_type, "X-Amz-Target": f"{self.target_prefix}.{operation}"}
         for attempt in range(1, ATTEMPTS + 1):
             for observe in REQUEST_OBSERVERS:
                 observe(self.service, operation)
@@ -120,11 +140,7 @@ class AwsJsonApi:
                     raise AwsUnreachableError(f"{type(error).__name__}: {error}") from None
                 continue
             if status < 300:
-                try:
-                    answer: dict[str, Any] = json.loads(raw or b"{}")
-                except ValueError:
-                    raise AwsUnreachableError(f"{self.service} answered {status} with no JSON") from None
-                return answer
+                return status, raw
             refused = refusal(status, raw, error_type)
             if attempt == ATTEMPTS or (status < 500 and refused.code not in RETRIED_CODES):
                 raise refused
@@ -140,7 +156,8 @@ class AwsJsonApi:
             kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             connection = kind(parts.netloc, timeout=TIMEOUT_SECONDS)
             self._local.connection, self._local.netloc = connection, parts.netloc
-        connection.request("POST", parts.path or "/", body, dict(headers))
+        connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body,
+                           dict(headers))
         answer = connection.getresponse()
         raw = answer.read()
         if answer.will_close:

@@ -1,4 +1,4 @@
-"""AWS Signature Version 4 for one JSON POST: what the init phase's one SSM call needs, without boto3.
+"""AWS Signature Version 4 for one POST (a JSON-protocol call, or a REST one such as Lambda's Invoke), without boto3.
 
 Importing botocore (its compat layer pulls in urllib3 and more) and building an SSM client
 cost a cold start some 200 ms, for a single request. The signing algorithm is AWS's
@@ -14,7 +14,7 @@ import hmac
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
@@ -35,7 +35,9 @@ def sign(url: str, body: bytes, headers: Mapping[str, str], credentials: AwsCred
          service: str, amz_date: str | None = None) -> dict[str, str]:
     """`headers` plus X-Amz-Date, X-Amz-Security-Token and Authorization for a POST of `body` to `url`.
 
-    Every header given is signed, and the host of `url` (with its port, as sent).
+    Every header given is signed, and the host of `url` (with its port, as sent). The path and
+    query of `url` are as sent (percent-encoded); the canonical request encodes them as AWS's
+    services other than S3 expect: the path once more, the query's names and values sorted.
     `amz_date` (YYYYMMDDTHHMMSSZ, UTC) defaults to now.
     """
     stamp = amz_date or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -48,7 +50,7 @@ def sign(url: str, body: bytes, headers: Mapping[str, str], credentials: AwsCred
     canonical["host"] = _host(parts.scheme, parts.netloc)
     names = sorted(canonical)
     request = "\n".join([
-        "POST", parts.path or "/", parts.query,
+        "POST", quote(parts.path or "/", safe="/~"), _canonical_query(parts.query),
         "".join(f"{name}:{canonical[name]}\n" for name in names),
         ";".join(names),
         hashlib.sha256(body).hexdigest(),
@@ -62,6 +64,14 @@ def sign(url: str, body: bytes, headers: Mapping[str, str], credentials: AwsCred
     signed["Authorization"] = (f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
                                f"SignedHeaders={';'.join(names)}, Signature={signature}")
     return signed
+
+
+def _canonical_query(query: str) -> str:
+    # Each name and value URI-encoded (only A-Z a-z 0-9 - _ . ~ kept), sorted by name, then value.
+    pairs = (pair.partition("=") for pair in query.split("&") if pair)
+    encoded = sorted((quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~"))
+                     for name, _, value in pairs)
+    return "&".join(f"{name}={value}" for name, value in encoded)
 
 
 def _host(scheme: str, netloc: str) -> str:

@@ -61,3 +61,34 @@ def test_ssms_json_error_the_header_and_the_xml_error_response_all_name_the_code
                        b"<Message>denied</Message></Error></Errors></ErrorResponse>")
     assert (xml.code, xml.message) == ("AccessDenied", "denied")
     assert refusal(502, b"<html>gateway</html").code == "HTTP 502"
+
+
+function_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", min_size=1,
+                         max_size=64)
+
+
+@given(name=function_names,
+       qualifier=st.sampled_from(["", "7", "live_alias-2"]), body=st.binary(max_size=200), key=keys, secret=secrets,
+       token=st.sampled_from(["", "FQoGZXIvYXdz"]), region=st.sampled_from(["us-east-1", "eu-west-1", "cn-north-1"]))
+def test_lambdas_invoke_with_a_path_and_a_query_is_signed_as_botocore_signs_it(
+        name, qualifier, body, key, secret, token, region) -> None:
+    # As botocore sends it: the query as the request's params, which its signer encodes and sorts.
+    url = f"https://lambda.{region}.amazonaws.com/2015-03-31/functions/{name}/invocations"
+    headers = {"Content-Type": "application/json", "X-Amz-Invocation-Type": "Event"}
+    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers),
+                         params={"Qualifier": qualifier} if qualifier else {})
+    SigV4Auth(Credentials(key, secret, token or None), "lambda", region).add_auth(request)
+    ours = sign(url + (f"?Qualifier={qualifier}" if qualifier else ""), body, headers,
+                AwsCredentials(key, secret, token), region=region, service="lambda",
+                amz_date=request.headers["X-Amz-Date"])
+    assert ours["Authorization"] == request.headers["Authorization"]
+
+
+def test_a_query_is_canonical_sorted_and_encoded_and_a_path_encoded_again() -> None:
+    # botocore's signer given the same URL (query in it, as sent): path quoted once more, pairs sorted.
+    url = "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/arn%3Aaws%3Af/invocations?b=2&a=x%20y&a=1"
+    request = AWSRequest(method="POST", url=url, data=b"{}", headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "lambda", "us-east-1").add_auth(request)
+    ours = sign(url, b"{}", {"Content-Type": "application/json"}, AwsCredentials("AKIDEXAMPLE", "secret"),
+                region="us-east-1", service="lambda", amz_date=request.headers["X-Amz-Date"])
+    assert ours["Authorization"] == request.headers["Authorization"]

@@ -1,12 +1,14 @@
 """The Lambda driver: the real handlers, fed AWS's documented payload shapes, joined by moto.
 
-moto runs in server mode on 127.0.0.1 (`ThreadedMotoServer`); boto3 reaches it through
-`AWS_ENDPOINT_URL`. In the pipeline an EventBridge bus has one rule per role, each with
-an SQS queue as target, so what a role publishes is read back from moto and handed to
-the next role either as the SQS batch Lambda would deliver, or as the EventBridge event
-itself (the body of the SQS message is exactly that event). In mono the `Event`
-self-invoke goes to moto's Lambda (the Docker-free backend, which echoes the payload it
-received); the echo is what the driver hands to the mono handler, as Lambda would.
+moto runs in server mode on 127.0.0.1 (`ThreadedMotoServer`); boto3 and Botless's own
+signed calls (providers/aws/json_api.py) reach it through `AWS_ENDPOINT_URL`. In the
+pipeline an EventBridge bus has one rule per role, each with an SQS queue as target, so
+what a role publishes is read back from moto and handed to the next role either as the
+SQS batch Lambda would deliver, or as the EventBridge event itself (the body of the SQS
+message is exactly that event). In mono the `Event` self-invoke goes to moto's Lambda
+(the Docker-free backend, which runs no code); the payload it accepted with a 202 (seen
+through providers/aws/invoke.py's INVOKE_OBSERVERS) is what the driver hands to the mono
+handler, as Lambda would.
 
 Lambda runs one request per instance at a time; so does this driver.
 
@@ -34,7 +36,7 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from core import events as ev
-from providers.aws import clients
+from providers.aws import clients, invoke
 from providers.aws.dedupe import store_from_env
 from providers.aws.lambda_app import LambdaApp, app_from_env
 from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
@@ -206,7 +208,7 @@ def create_pipeline_bus(name: str) -> dict[str, tuple[str, str]]:
 
 
 def create_function(name: str) -> None:
-    """A Lambda function in moto to invoke (its code never runs: moto echoes the payload)."""
+    """A Lambda function in moto to invoke (its code never runs: moto answers an `Event` invoke 202)."""
     role = clients.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
@@ -236,17 +238,15 @@ def start_aws_lambda(topology: str, env: Mapping[str, str], *, shape: str = "fun
             stack.callback(app.close)
         driver = AwsLambdaDriver(topology, shape, delivery, apps, queues)
 
-        def capture(parsed: dict[str, Any], http_response: Any, **kwargs: Any) -> None:
-            if f"/functions/{name}/" not in http_response.url:
+        def capture(function_name: str, payload: bytes) -> None:  # once Lambda (moto) answered 202
+            if function_name != name:
                 return  # another driver's function
-            payload = parsed["Payload"].read()
             driver.invocations.append(payload)
             driver.deferred.append(json.loads(payload)["botless-resume"]["type"])
 
         if topology == "mono":
-            lambda_events = clients.client("lambda").meta.events
-            lambda_events.register("after-call.lambda.Invoke", capture)
-            stack.callback(lambda_events.unregister, "after-call.lambda.Invoke", capture)
+            invoke.INVOKE_OBSERVERS.append(capture)
+            stack.callback(invoke.INVOKE_OBSERVERS.remove, capture)
         yield driver
 
 
