@@ -87,3 +87,37 @@ def test_the_pipelines_receive_publishes_to_eventbridge_without_boto3(aws_env, d
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 200, "boto3": False}
     messages = clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
     assert [json.loads(m["Body"])["detail"]["data"]["command"] for m in messages] == ["echo"]
+
+
+_DEFERRED = """
+import json, os, sys
+from tests.targets.lambda_events import slash_command_event
+import functions.aws_lambda.handler as module
+from providers.aws import invoke
+queued = []
+invoke.INVOKE_OBSERVERS.append(lambda name, payload: queued.append((name, payload)))
+answer = module.handler(slash_command_event(os.environ["SLACK_SIGNING_SECRET"], "/echo", "later", trigger="t-defer"),
+                        None)
+print(json.dumps({"status": answer["statusCode"], "queued": [(name, json.loads(payload)["botless-resume"]["type"])
+                                                             for name, payload in queued],
+                  "boto3": "boto3" in sys.modules}))
+"""
+
+
+def test_a_mono_slash_command_deferred_by_a_self_invoke_imports_no_boto3(aws_env, dedupe_table, unique) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from tests.targets.drivers.aws_lambda import create_function
+    from tests.targets.scenarios import SLACK_SIGNING_SECRET
+
+    function = f"botless-imports-defer-{unique}"
+    create_function(function)
+    # No ack budget: the command is past it before it starts, so it is handed to an Event invoke.
+    env = {**os.environ, **aws_env, "BOTLESS_ROLE": "mono", "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+           "SLACK_BOT_TOKEN": "xoxb-y", "AWS_LAMBDA_FUNCTION_NAME": function, "BOTLESS_ENTRY_POINTS": "0",
+           "BOTLESS_DEDUPE_TABLE": dedupe_table, "BOTLESS_SLOW_COMMAND_SECONDS": "0"}
+    done = subprocess.run([sys.executable, "-c", _DEFERRED], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"status": 200, "queued": [[function, "botless.bot.command.echo"]], "boto3": False}
