@@ -1,4 +1,4 @@
-"""The chat scenarios every target must pass, and the stand-in platform API that records replies.
+"""The chat scenarios every target must pass.
 
 Each scenario builds a signed platform request (Slack's v0 HMAC, Discord's Ed25519),
 posts it to a target's HTTP-facing entrypoint through its driver (tests/targets/driver.py),
@@ -6,175 +6,48 @@ waits until the target is quiet and compares what reached the stand-in Slack/Dis
 with the same expectation on every target and topology, and the functions it invoked
 (the driver's count, `role <- trigger` each) with what the scenario declares per topology.
 
-The stand-in is a real HTTP server on 127.0.0.1 (uvicorn in a thread) serving Slack's
-`chat.postMessage`, a Slack `response_url` and Discord's interaction follow-up webhook.
+The stand-in platform API is tests/targets/stand_in_api.py, the signed requests
+tests/targets/signed_requests.py; both are re-exported here, where the target tests
+import them from.
 """
+
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
-
-from nacl.signing import SigningKey
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from core.bot import Bot
 from core.dedupe import DedupeStore
 from core.settings import Settings
 from providers.app_factory import build_bot
-from tests.servers import uvicorn_server
 from tests.targets.driver import BUS, WEBHOOK, TargetDriver, invocation
+from tests.targets.signed_requests import (
+    DISCORD_APPLICATION_ID,
+    DISCORD_KEY,
+    SLACK_SIGNING_SECRET,
+    discord_interaction,
+    slack_message,
+    slack_signed,
+    slack_slash_command,
+)
+from tests.targets.stand_in_api import Call, RateLimit, StandInPlatformApi, stand_in_platform_api
 
-SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's published example secret
-DISCORD_KEY = SigningKey(bytes(range(32)))  # a fixed test key; the bot gets its public half
-DISCORD_APPLICATION_ID = "771825006014889984"
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request the stand-in platform API received."""
-
-    method: str
-    path: str
-    body: Any
-
-
-class StandInPlatformApi:
-    """Records every call; answers like Slack's Web API, a response_url and Discord's webhooks."""
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self._changed = threading.Condition()
-        self.url = ""
-        self._limited: dict[str, RateLimit] = {}  # path prefix -> the 429 its next call gets
-
-    def app(self) -> Starlette:
-        async def record(request: Request) -> Response:
-            raw = await request.body()
-            if request.headers.get("content-type", "").startswith("application/json"):
-                body: Any = json.loads(raw or b"null")
-            else:
-                body = dict(pair.split("=", 1) for pair in raw.decode().split("&") if "=" in pair)
-            with self._changed:
-                self.calls.append(Call(request.method, request.url.path, body))
-                self._changed.notify_all()
-                limited = next((self._limited.pop(prefix) for prefix in list(self._limited)
-                                if request.url.path.startswith(prefix)), None)
-            if limited is not None:
-                return JSONResponse(limited.body, status_code=429, headers=dict(limited.headers))
-            if request.url.path.startswith("/slack/api/"):
-                return JSONResponse({"ok": True, "channel": "C1", "ts": "1.1"})
-            if request.url.path.startswith("/slack/response/"):
-                return Response("ok")
-            return JSONResponse({"id": "1"})
-
-        return Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
-
-    def reset(self) -> None:
-        with self._changed:
-            self.calls.clear()
-            self._limited.clear()
-
-    def rate_limit_next(self, limit: RateLimit) -> None:
-        """Answer the next call under `limit.prefix` with the platform's documented 429."""
-        with self._changed:
-            self._limited[limit.prefix] = limit
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Call]:
-        """The calls so far, once there are at least `count` (or when `timeout` is up)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.calls) < count and time.monotonic() < deadline:
-                self._changed.wait(deadline - time.monotonic())
-            return list(self.calls)
-
-    def env(self) -> dict[str, str]:
-        """The platform settings of a bot whose replies go to this stand-in."""
-        return {
-            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_API_URL": f"{self.url}/slack/api",
-            "DISCORD_PUBLIC_KEY": DISCORD_KEY.verify_key.encode().hex(),
-            "DISCORD_APPLICATION_ID": DISCORD_APPLICATION_ID,
-            "DISCORD_BOT_TOKEN": "discord-test",
-            "DISCORD_API_URL": f"{self.url}/discord/api",
-            "BOTLESS_ENTRY_POINTS": "0",
-        }
-
-
-@contextmanager
-def stand_in_platform_api() -> Iterator[StandInPlatformApi]:
-    """Serve a StandInPlatformApi on 127.0.0.1 for the length of the block."""
-    stand_in = StandInPlatformApi()
-    with uvicorn_server(stand_in.app()) as url:
-        stand_in.url = url
-        yield stand_in
+# The stand-in and the signed requests are re-exported: the target tests import them from here.
+__all__ = [
+    "DEFINE_CRD", "DISCORD_APPLICATION_ID", "DISCORD_KEY", "DISCORD_RATE_LIMIT", "NO_COMMAND", "SCENARIOS",
+    "SLACK_RATE_LIMIT", "SLACK_SIGNING_SECRET", "UPTIME", "WEBHOOK_ONLY", "WHOLE_CHAIN", "Call", "Expected",
+    "RateLimit", "Scenario", "StandInPlatformApi", "answer_text", "bot_for", "discord_interaction", "run_scenario",
+    "slack_message", "slack_signed", "slack_slash_command", "stand_in_platform_api",
+]
 
 
 def bot_for(env: Mapping[str, str], dedupe: DedupeStore | None = None) -> Bot:
     """A bot built the way every target builds it, from `env` instead of os.environ."""
     return build_bot(Settings.from_env(dict(env)), dedupe=dedupe)
-
-
-# -- requests ---------------------------------------------------------------------------
-
-def slack_signed(body: bytes, content_type: str, *, secret: str = SLACK_SIGNING_SECRET) -> dict[str, str]:
-    """Headers of a Slack request signed now (v0 HMAC-SHA256 of `v0:{ts}:{body}`)."""
-    timestamp = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"content-type": content_type, "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": f"v0={digest}"}
-
-
-def slack_slash_command(stand_in_url: str, command: str, text: str, *, trigger: str,
-                        secret: str = SLACK_SIGNING_SECRET) -> tuple[dict[str, str], bytes]:
-    """A signed slash command whose response_url points at the stand-in."""
-    body = urlencode({
-        "token": "verification_token", "team_id": "T111", "team_domain": "test-domain",
-        "channel_id": "C111", "channel_name": "random", "user_id": "W111", "user_name": "primary-owner",
-        "command": command, "text": text, "trigger_id": trigger,
-        "response_url": f"{stand_in_url}/slack/response/T111/{trigger}/xxxxx",
-    }).encode()
-    return slack_signed(body, "application/x-www-form-urlencoded", secret=secret), body
-
-
-def slack_message(text: str, *, event_id: str, ts: str) -> tuple[dict[str, str], bytes]:
-    """A signed Events API `message` callback (shape of Slack's documented example)."""
-    body = json.dumps({
-        "token": "verification_token", "team_id": "T111", "api_app_id": "A111", "type": "event_callback",
-        "event_id": event_id, "event_time": int(time.time()),
-        "event": {"type": "message", "channel": "C222", "user": "W222", "text": text, "ts": ts,
-                  "channel_type": "channel", "event_ts": ts},
-        "authorizations": [{"team_id": "T111", "user_id": "W999", "is_bot": True}],
-    }).encode()
-    return slack_signed(body, "application/json"), body
-
-
-def discord_interaction(name: str, options: list[dict[str, Any]], *, interaction_id: str,
-                        token: str) -> tuple[dict[str, str], bytes]:
-    """A signed APPLICATION_COMMAND interaction (shape of Discord's documented guild example)."""
-    body = json.dumps({
-        "type": 2, "id": interaction_id, "token": token, "application_id": DISCORD_APPLICATION_ID,
-        "guild_id": "290926798626357999", "channel_id": "645027906669510667",
-        "member": {"user": {"id": "53908232506183680", "username": "Mason"}},
-        "data": {"id": "771825006014889984", "name": name, "type": 1, "options": options},
-    }).encode()
-    timestamp = str(int(time.time()))
-    signature = DISCORD_KEY.sign(timestamp.encode() + body).signature.hex()
-    return {"content-type": "application/json", "x-signature-ed25519": signature,
-            "x-signature-timestamp": timestamp}, body
 
 
 # -- scenarios ---------------------------------------------------------------------------
