@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +32,7 @@ from cloudevents.http import CloudEvent
 from core.chat.base import PermanentDeliveryError
 from core.chat.rate_limits import waiting_up_to
 from core.logs import log_event
-from providers.aws.clients import client
+from providers.aws.json_api import AwsJsonApi, endpoint_of, region_of
 
 logger = logging.getLogger("botless")
 
@@ -42,6 +43,9 @@ MAX_VISIBILITY_SECONDS = 12 * 3600
 SAFETY_MARGIN_SECONDS = 3.0
 # SQS message attribute values are at most 256 KB; an error message needs far less.
 _MAX_ERROR_CHARS = 1000
+# SQS's JSON protocol (what botocore speaks to it too), signed with the standard library:
+# a rate-limited record or a dead letter imports no boto3 (some 200 ms and 25 MiB).
+_SQS = AwsJsonApi("sqs", "AmazonSQS", "application/x-amz-json-1.0")
 
 
 @contextmanager
@@ -61,7 +65,7 @@ def visibility_for(retry_after: float) -> int:
 
 
 def queue_url(queue_arn: str) -> str:
-    """The URL of the queue `queue_arn` names, on the endpoint the SQS client uses.
+    """The URL of the queue `queue_arn` names, on the endpoint the SQS calls go to.
 
     arn:aws:sqs:<region>:<account>:<name> -> <endpoint>/<account>/<name>, SQS's own URL
     form; built, not looked up, so no GetQueueUrl call (or permission) is needed.
@@ -69,7 +73,8 @@ def queue_url(queue_arn: str) -> str:
     parts = queue_arn.split(":")
     if len(parts) != 6 or parts[2] != "sqs":
         raise ValueError(f"{queue_arn!r} is not an SQS queue ARN")
-    return f"{client('sqs').meta.endpoint_url.rstrip('/')}/{parts[4]}/{parts[5]}"
+    endpoint = endpoint_of("sqs", os.environ, region_of(os.environ, parts[3]))
+    return f"{endpoint.rstrip('/')}/{parts[4]}/{parts[5]}"
 
 
 def delay_record(record: Mapping[str, Any], retry_after: float, event: CloudEvent, role: str) -> int | None:
@@ -80,10 +85,10 @@ def delay_record(record: Mapping[str, Any], retry_after: float, event: CloudEven
     """
     seconds = visibility_for(retry_after)
     try:
-        client("sqs").change_message_visibility(QueueUrl=queue_url(str(record.get("eventSourceARN", ""))),
-                                                ReceiptHandle=str(record.get("receiptHandle", "")),
-                                                VisibilityTimeout=seconds)
-    except Exception as error:  # botocore's ClientError, a bad ARN: the queue's own timeout applies
+        _SQS.call("ChangeMessageVisibility", {"QueueUrl": queue_url(str(record.get("eventSourceARN", ""))),
+                                              "ReceiptHandle": str(record.get("receiptHandle", "")),
+                                              "VisibilityTimeout": seconds})
+    except Exception as error:  # SQS refused or unreachable, a bad ARN: the queue's own timeout applies
         log_event(event, role, 0.0, "delay-refused", target="aws-lambda", sqs=record.get("messageId"),
                   reason=f"{type(error).__name__}: {error}")
         return None
@@ -116,13 +121,13 @@ class DeadLetters:
         try:
             # The attribute names of Lambda's own dead letters (ErrorCode, ErrorMessage), so one
             # queue's messages read alike whoever put them there.
-            client("sqs").send_message(QueueUrl=self.url, MessageBody=body, MessageAttributes={
+            _SQS.call("SendMessage", {"QueueUrl": self.url, "MessageBody": body, "MessageAttributes": {
                 "ErrorCode": {"DataType": "String", "StringValue": code},
                 "ErrorMessage": {"DataType": "String", "StringValue": fields["reason"] or code},
                 "EventId": {"DataType": "String", "StringValue": str(event["id"])},
                 "EventType": {"DataType": "String", "StringValue": str(event["type"])},
-            })
-        except Exception as error:  # botocore's ClientError, EndpointConnectionError, ...
+            }})
+        except Exception as error:  # SQS refused (AwsApiError) or unreachable (AwsUnreachableError)
             log_event(event, role, 0.0, "dead-letter-refused", queue=self.url,
                       error=f"{type(error).__name__}: {error}", **fields)
             return False

@@ -17,8 +17,8 @@ from tooling.costing.estimate import ITEM_OVERHEAD_BYTES
 @pytest.fixture
 def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Counter[str]]]:
     from providers.aws import json_api
-    from providers.aws.clients import client
     from providers.aws.dedupe import DynamoDedupeStore
+    from tests.aws_clients import client
     from tests.targets.drivers.aws_lambda import moto_server
 
     with moto_server() as env:
@@ -32,7 +32,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Counter[str
             KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}])
         calls: Counter[str] = Counter()  # every request the store sends, by operation
 
-        def sent(service: str, operation: str) -> None:
+        def sent(service: str, operation: str, body: bytes) -> None:
             if service == "dynamodb":
                 calls.update([operation])
 
@@ -56,7 +56,7 @@ def test_each_protocol_call_is_one_dynamodb_request(dynamodb: tuple[Any, Counter
 
 def test_an_item_is_within_one_write_unit(dynamodb: tuple[Any, Counter[str]]) -> None:
     """DynamoDB sizes an item as its attribute names plus values; the estimate adds ITEM_OVERHEAD_BYTES to the key."""
-    from providers.aws.clients import client
+    from tests.aws_clients import client
 
     store, _ = dynamodb
     key = "respond:ce:" + "0" * 36

@@ -101,17 +101,17 @@ def table_case(azurite: str) -> Case:
 
 @pytest.fixture
 def dynamodb_case(monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
-    from providers.aws import clients
     from providers.aws.dedupe import DynamoDedupeStore
     from providers.aws.json_api import AwsApiError
+    from tests import aws_clients
     from tests.targets.drivers.aws_lambda import moto_server
 
     with moto_server() as env:  # moto in server mode on 127.0.0.1: the store's own HTTP calls reach it
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
         table = _unique("dedupe-")
-        clients.client("dynamodb").create_table(
+        aws_clients.client("dynamodb").create_table(
             TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
         clock = FakeClock()
@@ -121,7 +121,7 @@ def dynamodb_case(monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
 
         yield Case(DynamoDedupeStore(table, clock=clock), advance, lambda: DynamoDedupeStore("no-such-table"),
                    AwsApiError)
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
 
 
 @pytest.fixture(params=KINDS)

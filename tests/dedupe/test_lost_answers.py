@@ -214,22 +214,22 @@ def moto_server() -> Iterator[tuple[str, int]]:
 def dynamo_table(moto_server: tuple[str, int], proxies: list[LossyProxy],
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, LossyProxy]]:
     """A new DynamoDB table on moto, and the proxy every boto3 client reaches moto through."""
-    from providers.aws import clients
+    from tests import aws_clients
 
     proxy = _proxy(proxies, moto_server)
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1",
                         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"}.items():
         monkeypatch.setenv(name, value)
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
     table = f"lost-{uuid.uuid4().hex[:12]}"
-    clients.client("dynamodb").create_table(
+    aws_clients.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     try:
         yield table, proxy
     finally:
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
 
 
 def test_dynamodb_retries_the_put_and_the_claim_is_fresh(dynamo_table: tuple[str, LossyProxy]) -> None:

@@ -90,8 +90,8 @@ def dynamodb_instances(monkeypatch: pytest.MonkeyPatch) -> Iterator[Instances]:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from providers.aws import clients
     from providers.aws.dedupe import DynamoDedupeStore
+    from tests import aws_clients
 
     # One request at a time, as DynamoDB serialises the writes to one item: moto's own
     # conditional put is not atomic between threads, which real DynamoDB's is.
@@ -102,13 +102,13 @@ def dynamodb_instances(monkeypatch: pytest.MonkeyPatch) -> Iterator[Instances]:
                         "AWS_DEFAULT_REGION": "us-east-1",
                         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_port}"}.items():
         monkeypatch.setenv(name, value)
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
     table = _unique("race-")
-    clients.client("dynamodb").create_table(
+    aws_clients.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     yield lambda: DynamoDedupeStore(table)
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
     server.shutdown()
     thread.join(timeout=5)
 

@@ -63,14 +63,14 @@ def moto_endpoint() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def aws_env(moto_endpoint: dict[str, str]) -> Iterator[dict[str, str]]:
     """os.environ pointing boto3 at moto for a module's tests (fresh boto3 clients)."""
-    from providers.aws import clients
+    from tests import aws_clients
 
     with pytest.MonkeyPatch.context() as patch:
         for name, value in moto_endpoint.items():
             patch.setenv(name, value)
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
         yield moto_endpoint
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
 
 
 @pytest.fixture
@@ -78,10 +78,10 @@ def dedupe_table(aws_env: dict[str, str]) -> str:
     """A fresh DynamoDB dedupe table in moto (hash key `key`), for BOTLESS_DEDUPE_TABLE."""
     import uuid
 
-    from providers.aws import clients
+    from tests import aws_clients
 
     table = f"botless-dedupe-{uuid.uuid4().hex[:8]}"
-    clients.client("dynamodb").create_table(
+    aws_clients.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     return table

@@ -20,12 +20,13 @@ from cloudevents.conversion import to_dict
 
 from core import events as ev
 from core.events import EventValidationError
-from providers.aws import clients, eventbridge, invoke, json_api
+from providers.aws import eventbridge, invoke, json_api
 from providers.aws.dedupe import DynamoDedupeStore
 from providers.aws.invoke import SelfInvoker, resume_payload
 from providers.aws.lambda_app import LambdaApp, UnknownTriggerError, app_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.runtime import ConfigurationError, PublishError
+from tests import aws_clients
 from tests.servers import free_port
 from tests.targets.drivers.aws_lambda import (
     EVENTS,
@@ -84,7 +85,7 @@ def parse(env, bus) -> Iterator[LambdaApp]:  # type: ignore[no-untyped-def]
 
 def drain(queue: tuple[str, str]) -> list[dict]:
     """Every message on `queue`, removed: the EventBridge events as the rule delivered them."""
-    sqs, bodies = clients.client("sqs"), []
+    sqs, bodies = aws_clients.client("sqs"), []
     while True:
         messages = sqs.receive_message(QueueUrl=queue[0], MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
@@ -275,9 +276,10 @@ def test_mono_answers_503_when_lambda_cannot_be_reached_for_the_self_invoke(stan
 def test_the_self_invoke_of_a_published_version_is_queued(aws_env, unique, monkeypatch):
     name = f"botless-mono-version-{unique}"
     create_function(name)
-    version = clients.client("lambda").publish_version(FunctionName=name)["Version"]
+    version = aws_clients.client("lambda").publish_version(FunctionName=name)["Version"]
     requests: list[tuple[str, str]] = []
-    monkeypatch.setattr(json_api, "REQUEST_OBSERVERS", [lambda *sent: requests.append(sent)])
+    monkeypatch.setattr(json_api, "REQUEST_OBSERVERS", [lambda service, operation, body: requests.append(
+        (service, operation))])
     queued: list[tuple[str, bytes]] = []
     monkeypatch.setattr(invoke, "INVOKE_OBSERVERS", [lambda *seen: queued.append(seen)])
     event = chat_message("hi")
@@ -408,7 +410,7 @@ def test_the_handler_module_fails_at_init_when_mono_cannot_defer():
 def dedupe_table(aws_env: dict[str, str]) -> str:
     """The dedupe table as infra/aws_lambda declares it: hash key `key`, TTL on `expires`."""
     name = f"botless-dedupe-{uuid.uuid4().hex[:8]}"  # new per setup, as the bus (xdist)
-    clients.client("dynamodb").create_table(
+    aws_clients.client("dynamodb").create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}])

@@ -26,10 +26,10 @@ from core.chat.platforms import CHAT_SECRETS
 from core.http import HttpRequest, HttpResponse
 from core.settings import Settings
 from providers.app_factory import with_secrets
-from providers.aws import clients
 from providers.aws.lambda_app import app_from_env
 from providers.aws.secrets import load_chat_secrets
 from providers.runtime import ConfigurationError
+from tests import aws_clients
 from tests.servers import free_port
 from tests.targets.drivers.aws_lambda import LambdaContext, create_pipeline_bus, http_event
 from tests.targets.scenarios import slack_slash_command
@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def put(name: str, value: str, kind: str = "SecureString") -> None:
-    clients.client("ssm").put_parameter(Name=name, Value=value, Type=kind)
+    aws_clients.client("ssm").put_parameter(Name=name, Value=value, Type=kind)
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_a_slack_webhook_to_receive_verifies_with_the_secret_read_from_ssm(stand
         finally:
             app.close()
     assert signed["statusCode"] == 200 and forged["statusCode"] == 401
-    messages = clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
+    messages = aws_clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
     assert [json.loads(m["Body"])["detail"]["data"]["command"] for m in messages] == ["uptime"]
     assert "secrets-loaded" in caplog.text and f"from-ssm-{unique}" not in caplog.text
 
@@ -203,12 +203,12 @@ def test_a_path_without_any_chat_secret_fails_at_init_naming_the_path(prefix, ca
         put(f"{prefix}SLACK_SIGNING_SECRET", "value-in-virginia")
         monkeypatch.setenv("AWS_REGION", "eu-west-1")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
     try:
         with pytest.raises(ConfigurationError) as raised:
             load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
     finally:
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
     message = str(raised.value)
     assert f"no chat secret under {prefix} (BOTLESS_SSM_PREFIX)" in message
     assert ("eu-west-1" if case == "another region" else "us-east-1") in message
@@ -223,7 +223,7 @@ def iam_user(aws_env: dict[str, str], unique: str,
     keys, and moto checks every request's SigV4 signature and the user's policy (IAM auth on)."""
     from moto.core.authorization import enable_iam_authentication
 
-    iam = clients.client("iam")
+    iam = aws_clients.client("iam")
     name = f"botless-{unique}"
     iam.create_user(UserName=name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
@@ -268,12 +268,12 @@ def test_a_wrong_secret_key_is_a_signature_ssm_refuses(prefix, iam_user):
 
 def test_an_unreachable_ssm_or_a_bad_path_fails_at_init(prefix, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    clients.client.cache_clear()
+    aws_clients.client.cache_clear()
     try:
         with pytest.raises(ConfigurationError, match=rf"under {prefix} .*: ConnectionRefusedError"):
             load_chat_secrets({"BOTLESS_SSM_PREFIX": prefix})
     finally:
-        clients.client.cache_clear()
+        aws_clients.client.cache_clear()
     with pytest.raises(ConfigurationError, match="is not an SSM path"):
         load_chat_secrets({"BOTLESS_SSM_PREFIX": "botless"})
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from core.chat.base import PermanentDeliveryError, RateLimited
-from providers.aws import clients, redelivery
+from providers.aws import json_api, redelivery
+from tests import aws_clients
 from tests.chat.helpers import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_headers, to_body
 from tests.chat.platform_api import PlatformApi
 from tests.chat.test_rate_limits import TELEGRAM_429
@@ -36,7 +37,7 @@ def platform_api() -> Iterator[PlatformApi]:
 
 @pytest.fixture
 def dead_letter_queue(aws_env: dict[str, str], unique: str) -> str:
-    return str(clients.client("sqs").create_queue(QueueName=f"botless-dlq-{unique}")["QueueUrl"])
+    return str(aws_clients.client("sqs").create_queue(QueueName=f"botless-dlq-{unique}")["QueueUrl"])
 
 
 @pytest.fixture
@@ -52,13 +53,13 @@ def visibility_changes() -> Iterator[list[int]]:
     """The VisibilityTimeout of every ChangeMessageVisibility the functions send."""
     changes: list[int] = []
 
-    def record(params: dict[str, Any], **kwargs: Any) -> None:
-        changes.append(params["VisibilityTimeout"])
+    def record(service: str, operation: str, body: bytes) -> None:
+        if (service, operation) == ("sqs", "ChangeMessageVisibility"):
+            changes.append(json.loads(body)["VisibilityTimeout"])
 
-    events = clients.client("sqs").meta.events
-    events.register("provide-client-params.sqs.ChangeMessageVisibility", record)
+    json_api.REQUEST_OBSERVERS.append(record)
     yield changes
-    events.unregister("provide-client-params.sqs.ChangeMessageVisibility", record)
+    json_api.REQUEST_OBSERVERS.remove(record)
 
 
 def update(unique: str) -> bytes:
@@ -77,7 +78,7 @@ def failures(driver: AwsLambdaDriver) -> list[str]:
 
 def queue_counts(url: str) -> tuple[int, int]:
     """(visible, in flight) messages of the queue."""
-    attributes = clients.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+    attributes = aws_clients.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
@@ -89,7 +90,7 @@ def wait_until_visible(url: str, timeout: float = 15.0) -> None:
 
 
 def dead_letters(url: str) -> list[dict[str, Any]]:
-    return clients.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+    return aws_clients.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
                                                  MessageAttributeNames=["All"]).get("Messages", [])
 
 
@@ -279,3 +280,12 @@ def test_the_visibility_timeout_is_the_wait_rounded_up_within_sqs_limits(retry_a
 def test_a_record_without_an_sqs_queue_arn_names_no_queue(arn):
     with pytest.raises(ValueError, match="not an SQS queue ARN"):
         redelivery.queue_url(arn)
+
+
+def test_a_queue_url_is_built_on_the_endpoint_the_sqs_calls_go_to(monkeypatch):
+    arn = "arn:aws:sqs:eu-west-1:123456789012:botless-parse"
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    assert redelivery.queue_url(arn) == "https://sqs.eu-west-1.amazonaws.com/123456789012/botless-parse"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:4566/")
+    assert redelivery.queue_url(arn) == "http://127.0.0.1:4566/123456789012/botless-parse"

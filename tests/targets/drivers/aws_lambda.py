@@ -36,9 +36,10 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from core import events as ev
-from providers.aws import clients, invoke
+from providers.aws import invoke
 from providers.aws.dedupe import store_from_env
 from providers.aws.lambda_app import LambdaApp, app_from_env
+from tests import aws_clients
 from tests.targets.driver import BUS, DEFERRED, WEBHOOK, CountsInvocations, HttpResult, InvocationLog
 from tests.targets.scenarios import bot_for
 
@@ -167,7 +168,7 @@ class AwsLambdaDriver(CountsInvocations):
                 self._invoke("mono", json.loads(self.invocations.pop(0)))
                 moved = True
             for role, (url, arn) in self.queues.items():
-                messages = clients.client("sqs").receive_message(
+                messages = aws_clients.client("sqs").receive_message(
                     QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
                 if messages:
                     moved = True
@@ -184,12 +185,12 @@ class AwsLambdaDriver(CountsInvocations):
                 self._invoke(role, json.loads(message["Body"]))  # the EventBridge event, as Lambda gets it
         for message in messages:
             if message["MessageId"] not in failed:
-                clients.client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                aws_clients.client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def create_pipeline_bus(name: str) -> dict[str, tuple[str, str]]:
     """A bus with one rule per role (on `detail-type`), each targeting an SQS queue."""
-    events, sqs = clients.client("events"), clients.client("sqs")
+    events, sqs = aws_clients.client("events"), aws_clients.client("sqs")
     events.create_event_bus(Name=name)
     patterns = {
         "parse": [ev.CHAT_MESSAGE],
@@ -209,11 +210,11 @@ def create_pipeline_bus(name: str) -> dict[str, tuple[str, str]]:
 
 def create_function(name: str) -> None:
     """A Lambda function in moto to invoke (its code never runs: moto answers an `Event` invoke 202)."""
-    role = clients.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = aws_clients.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "")
-    clients.client("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role,
+    aws_clients.client("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role,
                                              Handler="functions.aws_lambda.handler.mono",
                                              Code={"ZipFile": code.getvalue()})
 
