@@ -71,7 +71,7 @@ print(json.dumps({"status": answer["statusCode"], "boto3": "boto3" in sys.module
 def test_the_pipelines_receive_publishes_to_eventbridge_without_boto3(aws_env, dedupe_table, unique) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    from providers.aws import clients
+    from tests import aws_clients
     from tests.targets.drivers.aws_lambda import create_pipeline_bus
     from tests.targets.scenarios import SLACK_SIGNING_SECRET
 
@@ -85,7 +85,7 @@ def test_the_pipelines_receive_publishes_to_eventbridge_without_boto3(aws_env, d
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"status": 200, "boto3": False}
-    messages = clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
+    messages = aws_clients.client("sqs").receive_message(QueueUrl=queues["parse"][0]).get("Messages", [])
     assert [json.loads(m["Body"])["detail"]["data"]["command"] for m in messages] == ["echo"]
 
 
@@ -121,3 +121,42 @@ def test_a_mono_slash_command_deferred_by_a_self_invoke_imports_no_boto3(aws_env
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"status": 200, "queued": [[function, "botless.bot.command.echo"]], "boto3": False}
+
+
+_REDELIVERY = """
+import json, os, sys
+from core import events as ev
+from core.chat.base import PermanentDeliveryError
+from providers.aws import redelivery
+event = ev.new_event(ev.BOT_RESPONSE, ev.BotResponse(text="hi", platform="slack"))
+refused = PermanentDeliveryError("Slack refused the reply", "channel_not_found")
+kept = redelivery.DeadLetters(os.environ["DLQ_URL"]).keep('{"the": "delivery"}', event, refused, "respond")
+record = {"eventSourceARN": os.environ["QUEUE_ARN"], "receiptHandle": os.environ["RECEIPT"], "messageId": "m-1"}
+delayed = redelivery.delay_record(record, 6.5, event, "respond")
+print(json.dumps({"kept": kept, "delayed": delayed, "boto3": "boto3" in sys.modules}))
+"""
+
+
+def test_a_dead_letter_and_a_delayed_record_go_to_sqs_without_boto3(aws_env, unique) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from pathlib import Path
+
+    from tests import aws_clients
+
+    sqs = aws_clients.client("sqs")
+    dlq = sqs.create_queue(QueueName=f"botless-imports-dlq-{unique}")["QueueUrl"]
+    work = sqs.create_queue(QueueName=f"botless-imports-work-{unique}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=work, MessageBody="a respond record")
+    [received] = sqs.receive_message(QueueUrl=work, VisibilityTimeout=1)["Messages"]
+    env = {**os.environ, **aws_env, "DLQ_URL": dlq, "QUEUE_ARN": arn, "RECEIPT": received["ReceiptHandle"]}
+    done = subprocess.run([sys.executable, "-c", _REDELIVERY], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"kept": True, "delayed": 7, "boto3": False}
+    [letter] = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+    assert letter["Body"] == '{"the": "delivery"}'
+    assert letter["MessageAttributes"]["ErrorCode"]["StringValue"] == "channel_not_found"
+    # Past the 1 s it was received with, the record is still invisible: its timeout is now 7 s.
+    time.sleep(1.5)
+    assert sqs.receive_message(QueueUrl=work).get("Messages", []) == []
