@@ -19,9 +19,9 @@ from typing import Any
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited, Received
+from core.chat.builtin_platforms import DISCORD as DISCORD  # `core.chat.discord:DISCORD` names it too
 from core.chat.discord_limits import RouteBuckets
 from core.chat.outcomes import Ignored, Rejection
-from core.chat.platform import Platform
 from core.chat.rate_limits import with_retries
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, signed_headers
@@ -244,7 +244,3 @@ def _json_or_none(answer: Any) -> Any:
         return answer.json()
     except ValueError:
         return None
-
-
-DISCORD = Platform(PLATFORM, secrets=("DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN"),
-                   config_from_env=DiscordConfig.from_env, adapter=DiscordAdapter)

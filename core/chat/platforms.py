@@ -1,10 +1,11 @@
-"""The chat platforms a bot serves: the built-in ones, declared here once, and installed ones.
+"""The chat platforms a bot serves: the built-in ones (core/chat/builtin_platforms.py) and installed ones.
 
 Every platform is returned, configured or not: one without its secret is disabled
-(its endpoint answers 503), never open to unverified traffic. A platform module
-imports its client library only on first use, so a target without slack_sdk or
-PyNaCl still starts. A package adds a platform by publishing its `Platform` under the
-`botless.platforms` entry-point group (off with BOTLESS_ENTRY_POINTS=0, as for commands).
+(its endpoint answers 503), never open to unverified traffic. A disabled built-in
+platform's module is not even imported, and an enabled one imports its client library
+only on first use, so a target without slack_sdk or PyNaCl still starts. A package
+adds a platform by publishing its `Platform` under the `botless.platforms` entry-point
+group (off with BOTLESS_ENTRY_POINTS=0, as for commands).
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from core.chat.base import ChatAdapter
-from core.chat.discord import DISCORD
+from core.chat.builtin_platforms import DISCORD, SLACK, TELEGRAM
 from core.chat.local import LOCAL_PLATFORMS
 from core.chat.platform import Platform, check_platforms
-from core.chat.slack import SLACK
-from core.chat.telegram import TELEGRAM
 from core.dedupe import DedupeStore, dedupe_from_env
 from core.loader import load_platform_entry_points
 from core.settings import Settings
 
-# Adding a built-in platform: its module ends in one `Platform(...)`, listed here.
+# Adding a built-in platform: its module, its `Platform(...)` in builtin_platforms.py, listed here.
 BUILTIN_PLATFORMS: tuple[Platform[Any], ...] = check_platforms((SLACK, DISCORD, TELEGRAM), LOCAL_PLATFORMS)
 PLATFORMS = tuple(platform.name for platform in BUILTIN_PLATFORMS)
 # The built-in platforms' secrets, in order: infra/gcf and infra/azure list the same

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, Received
+from core.chat.builtin_platforms import SLACK as SLACK  # `core.chat.slack:SLACK` names it too
 from core.chat.outcomes import Ignored, Rejection
-from core.chat.platform import Platform
 from core.chat.rate_limits import with_retries
 from core.chat.redaction import redact, redacted_logger
 from core.chat.request_checks import parse_json_object, secret_equals, signed_headers
@@ -236,7 +236,3 @@ class SlackAdapter(WebhookAdapter[SlackConfig]):
                                      timeout=10, logger=redacted_logger("botless.slack_sdk"),
                                      retry_handlers=[])
         return self._client
-
-
-SLACK = Platform(PLATFORM, secrets=("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
-                 config_from_env=SlackConfig.from_env, adapter=SlackAdapter)

@@ -16,8 +16,8 @@ from typing import Any
 from cloudevents.http import CloudEvent
 
 from core.chat.base import DeliveryError, PermanentDeliveryError, RateLimited, Received
+from core.chat.builtin_platforms import TELEGRAM as TELEGRAM  # `core.chat.telegram:TELEGRAM` names it too
 from core.chat.outcomes import Ignored, Rejection
-from core.chat.platform import Platform
 from core.chat.rate_limits import with_retries
 from core.chat.redaction import redacted_logger
 from core.chat.request_checks import parse_json_object, secret_equals
@@ -238,7 +238,3 @@ async def set_webhook(config: TelegramConfig, url: str, *, drop_pending_updates:
         # Only what the adapter handles, so Telegram does not call for nothing.
         "allowed_updates": ["message"], "drop_pending_updates": drop_pending_updates,
     })
-
-
-TELEGRAM = Platform(PLATFORM, secrets=("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN"),
-                    config_from_env=TelegramConfig.from_env, adapter=TelegramAdapter)

@@ -94,6 +94,21 @@ def test_a_platform_is_configured_exactly_when_its_adapter_is_enabled(platform):
     assert platform.build(everything, MemoryDedupeStore()).enabled
 
 
+@pytest.mark.parametrize("platform", BUILTIN_PLATFORMS, ids=lambda p: p.name)
+def test_each_built_in_adapter_is_what_its_deferred_declaration_says(platform):
+    # What is declared for the stand-in must be what the adapter itself would do.
+    deferred, store = platform.deferred, MemoryDedupeStore()
+
+    def own(env):
+        return platform.adapter(platform.config_from_env(env), Settings.from_env(env), store)
+
+    others = {name: "ab" * 32 for name in platform.secrets if name != deferred.enabled_by}
+    assert own({}).path == deferred.path
+    assert own({deferred.enabled_by: "ab" * 32}).enabled and not own(others).enabled
+    # Its other secrets are never refused, so a stand-in need not read them at startup.
+    assert not own({name: " not ü a value " for name in others}).enabled
+
+
 def test_an_installed_platform_is_served_after_the_built_in_ones(installed):
     installed(FakeEntryPoint("echo", ECHO))
     adapters = adapters_from_env(Settings.from_env({"ECHO_TOKEN": "t"}), MemoryDedupeStore())

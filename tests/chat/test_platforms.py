@@ -45,6 +45,7 @@ def test_botless_serve_picks_the_platforms_up():
     ("TELEGRAM_SECRET_TOKEN", "has spaces and ü", "A-Z, a-z, 0-9"),
     ("SLACK_API_URL", "ftp://slack.example", "http(s) URL"),
     ("TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"),
+    ("DISCORD_API_URL", "discord.com/api/v10", "http(s) URL"),
     ("BOTLESS_DEDUPE", "redis", "BOTLESS_DEDUPE"),
 ])
 def test_an_unusable_setting_is_named_at_startup(name, value, phrase):

@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 # Each is either another target's (Starlette: `botless serve`), the embedded bus's, or used
-# only off the hot path (SQLite dedupe, fuzzy suggestions, slack_sdk's clients on the first post).
+# only off the hot path (SQLite dedupe, fuzzy suggestions, slack_sdk's clients on the first post),
+# or a platform this Slack-only bot does not serve (core/chat/builtin_platforms.py).
 NOT_AT_INIT = ("starlette", "core.bus", "core.channels", "sqlite3", "difflib", "slack_sdk",
-               "importlib.resources", "calendar", "boto3")
+               "importlib.resources", "calendar", "boto3", "core.chat.discord", "core.chat.telegram")
 
 
 def test_the_lambda_init_phase_imports_none_of_what_a_cold_start_does_not_use() -> None:
