@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bench import child, contestants, hosts
-from bench.fixture import ANSWER_TEXT, slash_command
+from bench import contestants, hosts
+from bench.fixture import ANSWER_TEXT
+from tests.bench.peer_checks import answers_signed_and_refuses_forged
+from tests.bench.peer_checks import built as built_peer
 
 
 def built(work: Path, name: str = "functions-framework-aio") -> contestants.Contestant:
-    [made] = contestants.prepare([name], work, "http://127.0.0.1:9")
-    return made
+    return built_peer(work, name)
 
 
 def test_it_is_an_aio_function_under_create_app_called_with_an_asgi_scope_like_botless_gcf(tmp_path: Path) -> None:
@@ -29,19 +30,7 @@ def test_it_is_an_aio_function_under_create_app_called_with_an_asgi_scope_like_b
 
 @pytest.mark.slow  # fresh interpreters on this venv
 def test_it_answers_a_signed_command_in_the_ack_and_refuses_a_bad_signature(tmp_path: Path) -> None:
-    made = built(tmp_path)
-    headers, body = slash_command()
-    signed = child.code(made.path, made.load, made.call, "warm", headers, body, events=5)
-    report = child.report(child.run(made.flags, signed, made.env, str(tmp_path))[1])
-    assert report["non_200"] == 0 and len(report["times_us"]) == 5
-    # The child checks only for a "text": this call also asserts the peers' answer, word for word, as JSON.
-    answer_checked = made.call + f"""
-status, said = answer(HEADERS, BODY, EVENT)
-assert status == 200 and json.loads(said) == {{"response_type": "ephemeral", "text": {ANSWER_TEXT!r}}}, said
-"""
-    child.run(made.flags, child.code(made.path, made.load, "import json\n" + answer_checked, "first", headers, body),
-              made.env, str(tmp_path))
-    forged = {**headers, "x-slack-signature": "v0=" + "0" * 64}
-    with pytest.raises(RuntimeError, match="answered 401"):
-        child.run(made.flags, child.code(made.path, made.load, made.call, "first", forged, body), made.env,
-                  str(tmp_path))
+    # Word for word, as JSON: the same answer the other bare peers give.
+    expected = {"response_type": "ephemeral", "text": ANSWER_TEXT}
+    answers_signed_and_refuses_forged(built(tmp_path), tmp_path,
+                                      f"assert status == 200 and json.loads(said) == {expected!r}, said\n")
