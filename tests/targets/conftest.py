@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests import aws_clients
 from tests.services import service_fixture
 from tests.targets.scenarios import StandInPlatformApi, stand_in_platform_api
 
@@ -85,3 +87,33 @@ def dedupe_table(aws_env: dict[str, str]) -> str:
         TableName=table, KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     return table
+
+
+@pytest.fixture
+def iam_user(aws_env: dict[str, str], unique: str,
+             monkeypatch: pytest.MonkeyPatch) -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """A function role of its own: inside `with iam_user(allowed)` the process has an IAM user's
+    keys, and moto checks every request's SigV4 signature and the user's policy (IAM auth on).
+    `secret` replaces the user's secret key (a signature moto refuses)."""
+    from moto.core.authorization import enable_iam_authentication
+
+    iam = aws_clients.client("iam")
+    name = f"botless-{unique}"
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+
+    @contextlib.contextmanager
+    def use(allowed: bool, secret: str | None = None, action: str = "ssm:GetParametersByPath") -> Iterator[None]:
+        # Allowed: `action` on every resource; else no policy at all (an earlier one is removed).
+        if allowed:
+            policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+            iam.put_user_policy(UserName=name, PolicyName="allowed", PolicyDocument=json.dumps(policy))
+        elif iam.list_user_policies(UserName=name)["PolicyNames"]:
+            iam.delete_user_policy(UserName=name, PolicyName="allowed")
+        with monkeypatch.context() as patch, enable_iam_authentication():
+            patch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+            patch.setenv("AWS_SECRET_ACCESS_KEY", secret or key["SecretAccessKey"])
+            patch.delenv("AWS_SESSION_TOKEN", raising=False)
+            yield
+
+    return use

@@ -3,16 +3,13 @@ unknown payloads; the EventBridge publisher against moto; failures and start-up 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,18 +17,15 @@ from cloudevents.conversion import to_dict
 
 from core import events as ev
 from core.events import EventValidationError
-from providers.aws import eventbridge, invoke, json_api
+from providers.aws import eventbridge
 from providers.aws.dedupe import DynamoDedupeStore
-from providers.aws.invoke import SelfInvoker, resume_payload
 from providers.aws.lambda_app import LambdaApp, UnknownTriggerError, app_from_env
 from providers.aws.publisher import EventBridgePublisher
 from providers.runtime import ConfigurationError, PublishError
 from tests import aws_clients
-from tests.servers import free_port
 from tests.targets.drivers.aws_lambda import (
     EVENTS,
     LambdaContext,
-    create_function,
     create_pipeline_bus,
     http_event,
     sqs_batch,
@@ -208,150 +202,6 @@ def test_receive_answers_503_when_eventbridge_refuses_so_slack_retries(stand_in,
     assert "publish-refused" in caplog.text
 
 
-def test_mono_answers_a_fast_slash_command_in_the_ack_in_one_invocation(stand_in, aws_env, unique):
-    create_function("botless-mono-fast")
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono-fast"}
-    app = app_from_env("mono", env, bot=bot_for(env))
-    invoked: list[tuple[str, bytes]] = []
-
-    def record(name: str, payload: bytes) -> None:
-        invoked.append((name, payload))
-
-    invoke.INVOKE_OBSERVERS.append(record)
-    try:
-        stand_in.reset()
-        headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)
-        answer = app(http_event("function-url", "/slack/events", headers, body), CONTEXT)
-        assert answer["statusCode"] == 200
-        assert json.loads(answer["body"])["text"].startswith("*CRD* stands for")
-        assert invoked == [] and stand_in.calls == []  # no self-invoke, no response_url call
-    finally:
-        invoke.INVOKE_OBSERVERS.remove(record)
-        app.close()
-
-
-def test_mono_defers_with_an_event_invoke_of_itself_and_resumes_from_its_payload(stand_in, aws_env, unique):
-    create_function("botless-mono-defer")
-    # No ack budget: the command overruns it at once, so it is deferred.
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono-defer",
-           "BOTLESS_SLOW_COMMAND_SECONDS": "0"}
-    app = app_from_env("mono", env, bot=bot_for(env))
-    received: list[bytes] = []
-
-    def capture(name: str, payload: bytes) -> None:  # called once Lambda (moto) answered 202
-        assert name == "botless-mono-defer"
-        received.append(payload)
-
-    invoke.INVOKE_OBSERVERS.append(capture)
-    try:
-        stand_in.reset()
-        headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)
-        answer = app(http_event("function-url", "/slack/events", headers, body), CONTEXT)
-        assert answer["statusCode"] == 200 and stand_in.calls == []
-        [payload] = received
-        assert list(json.loads(payload)) == ["botless-resume"]
-        assert app(json.loads(payload), CONTEXT)["handled"] == json.loads(payload)["botless-resume"]["id"]
-        [call] = stand_in.wait_for(1)
-        assert call.body["text"].startswith("*CRD* stands for") and len(received) == 1
-    finally:
-        invoke.INVOKE_OBSERVERS.remove(capture)
-        app.close()
-
-
-def test_mono_answers_503_when_lambda_cannot_be_reached_for_the_self_invoke(stand_in, aws_env, unique,
-                                                                           monkeypatch):
-    # moto's Docker-free Lambda accepts any invoke, so the refusal here is a closed port.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # read at each call
-    # No ack budget: the command is deferred, and the self-invoke cannot be queued.
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "botless-mono", "BOTLESS_SLOW_COMMAND_SECONDS": "0"}
-    app = app_from_env("mono", env, bot=bot_for(env))
-    try:
-        headers, body = slack_slash_command(stand_in.url, "/define", "crd", trigger=unique)
-        answer = app(http_event("rest-api-v1", "/slack/events", headers, body), CONTEXT)
-    finally:
-        app.close()
-    assert answer["statusCode"] == 503 and "Lambda refused to queue botless-mono" in answer["body"]
-
-
-def test_the_self_invoke_of_a_published_version_is_queued(aws_env, unique, monkeypatch):
-    name = f"botless-mono-version-{unique}"
-    create_function(name)
-    version = aws_clients.client("lambda").publish_version(FunctionName=name)["Version"]
-    requests: list[tuple[str, str]] = []
-    monkeypatch.setattr(json_api, "REQUEST_OBSERVERS", [lambda service, operation, body: requests.append(
-        (service, operation))])
-    queued: list[tuple[str, bytes]] = []
-    monkeypatch.setattr(invoke, "INVOKE_OBSERVERS", [lambda *seen: queued.append(seen)])
-    event = chat_message("hi")
-    asyncio.run(SelfInvoker(name, version).defer(event))
-    assert requests == [("lambda", "Invoke")] and queued == [(name, resume_payload(event))]
-
-
-class LambdaStandIn(ThreadingHTTPServer):
-    """Lambda's Invoke as a stub: records each request, answers `answer` (a status, an error code or "")."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _LambdaStandInRequest)
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.answer = (202, "")
-
-
-class _LambdaStandInRequest(BaseHTTPRequestHandler):
-    server: LambdaStandIn
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append((self.path, dict(self.headers), body))
-        status, error = self.server.answer
-        answer = json.dumps({"Type": "User", "message": "Function not found"}).encode() if error else b""
-        self.send_response(status)
-        if error:  # Lambda's REST-JSON error: the code in this header, the message in the body
-            self.send_header("x-amzn-ErrorType", f"{error}:http://internal.amazon.com/coral/com.amazonaws.lambda/")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_the_self_invoke_is_lambdas_rest_invoke_and_its_refusals_are_publish_errors(monkeypatch):
-    server = LambdaStandIn()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    for name, value in {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_port}", "AWS_REGION": "eu-west-1",
-                        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s"}.items():
-        monkeypatch.setenv(name, value)
-    event, invoker = chat_message("hi"), SelfInvoker("botless-mono", "7")
-    try:
-        asyncio.run(invoker.defer(event))
-        [(path, headers, body)] = server.requests
-        assert path == "/2015-03-31/functions/botless-mono/invocations?Qualifier=7"
-        assert headers["X-Amz-Invocation-Type"] == "Event" and headers["Content-Type"] == "application/json"
-        assert "/eu-west-1/lambda/aws4_request" in headers["Authorization"] and body == resume_payload(event)
-        server.answer = (404, "ResourceNotFoundException")
-        with pytest.raises(PublishError, match=f"Lambda refused to queue botless-mono for event {event['id']}: "
-                                               "AwsApiError: ResourceNotFoundException: Function not found"):
-            asyncio.run(invoker.defer(event))
-        assert len(server.requests) == 2  # a 4xx is not sent again
-        server.answer = (200, "")
-        with pytest.raises(PublishError, match="Lambda answered 200 instead of 202 when queueing botless-mono"):
-            asyncio.run(invoker.defer(event))
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_a_damaged_resume_payload_raises(stand_in, aws_env):
-    env = {**stand_in.env(), **aws_env, "AWS_LAMBDA_FUNCTION_NAME": "x"}
-    app = app_from_env("mono", env, bot=bot_for(env))
-    try:
-        with pytest.raises(EventValidationError):
-            app({"botless-resume": {"type": ev.CHAT_MESSAGE}}, CONTEXT)
-        assert resume_payload(chat_message("hi")).startswith(b'{"botless-resume":{')
-    finally:
-        app.close()
-
-
 @pytest.mark.parametrize("role, missing", [("mono", "AWS_LAMBDA_FUNCTION_NAME"), ("receive", "BOTLESS_EVENT_BUS"),
                                            ("parse", "BOTLESS_EVENT_BUS"), ("command", "BOTLESS_EVENT_BUS")])
 def test_a_function_missing_its_setting_fails_at_start_up(role, missing, stand_in):
@@ -363,12 +213,6 @@ def test_respond_needs_no_bus():
     app = app_from_env("respond", {}, bot=bot_for({}))
     assert app.publisher is None
     app.close()
-
-
-def test_the_self_invoker_targets_the_published_version():
-    for version, qualifier in (("7", "7"), ("$LATEST", "")):
-        env = {"AWS_LAMBDA_FUNCTION_NAME": "f", "AWS_LAMBDA_FUNCTION_VERSION": version}
-        assert SelfInvoker.from_env(env).qualifier == qualifier
 
 
 HANDLER_PROBE = """

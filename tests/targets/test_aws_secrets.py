@@ -6,14 +6,13 @@ package publishes (`botless.platforms`) gets its secret from SSM too."""
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,33 +213,6 @@ def test_a_path_without_any_chat_secret_fails_at_init_naming_the_path(prefix, ca
     assert ("eu-west-1" if case == "another region" else "us-east-1") in message
     assert ("found only SLACK_SIGNING" in message) == (case == "only other names")
     assert "a typo" not in message and "value-in-virginia" not in message
-
-
-@pytest.fixture
-def iam_user(aws_env: dict[str, str], unique: str,
-             monkeypatch: pytest.MonkeyPatch) -> Callable[..., contextlib.AbstractContextManager[None]]:
-    """A function role of its own: inside `with iam_user(allowed)` the process has an IAM user's
-    keys, and moto checks every request's SigV4 signature and the user's policy (IAM auth on)."""
-    from moto.core.authorization import enable_iam_authentication
-
-    iam = aws_clients.client("iam")
-    name = f"botless-{unique}"
-    iam.create_user(UserName=name)
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-
-    @contextlib.contextmanager
-    def use(allowed: bool, secret: str | None = None) -> Iterator[None]:
-        if allowed:
-            policy = {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "ssm:GetParametersByPath", "Resource": "*"}]}
-            iam.put_user_policy(UserName=name, PolicyName="secrets", PolicyDocument=json.dumps(policy))
-        with monkeypatch.context() as patch, enable_iam_authentication():
-            patch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-            patch.setenv("AWS_SECRET_ACCESS_KEY", secret or key["SecretAccessKey"])
-            patch.delenv("AWS_SESSION_TOKEN", raising=False)
-            yield
-
-    return use
 
 
 def test_a_role_allowed_to_read_gets_the_secrets_through_a_signature_moto_verifies(prefix, iam_user):
