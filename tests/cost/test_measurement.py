@@ -106,6 +106,11 @@ def test_cost_command_end_to_end_json_and_chart(tmp_path):
     assert report["cheapest"] == {"target": cheapest["label"], "topology": cheapest["topology"],
                                   "monthly_usd": cheapest["monthly_usd"]}
     assert report["cheapest"]["monthly_usd"] > 0  # 5 M messages a month are past every free tier
+    # The log volume is carried, per role and per message, and said not to be priced.
+    assert report["measured"]["aws-lambda"]["mono"]["caused"]["log_lines"] > 0
+    lambdas = [e for e in report["estimates"] if e["target"] == "aws-lambda"]
+    assert lambdas and all(e["log_bytes_per_message"] > 0 and e["log_lines_per_message"] > 0 for e in lambdas)
+    assert "not in the totals" in report["log_bytes_not_priced"]
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -36,7 +36,7 @@ def test_the_store_wrapper_counts_every_protocol_call_and_changes_no_answer() ->
 
     assert asyncio.run(calls()) == [True, False, True]
     assert tally.to_dict() == {"claims": 2, "fresh": 1, "confirms": 1, "releases": 1, "lookups": 1,
-                               "key_bytes": 9, "deferrals": 0}
+                               "key_bytes": 9, "deferrals": 0, "log_lines": 0, "log_bytes": 0}
 
 
 def test_the_deferral_wrapper_counts_only_hand_offs_that_succeeded() -> None:

@@ -1,4 +1,4 @@
-"""Count what the measured invocations cause: calls on the dedupe store and deferrals.
+"""Count what the measured invocations cause: calls on the dedupe store, deferrals, log lines.
 
 Run in the measuring worker after the entrypoint is loaded: it finds the bot the
 entrypoint built and wraps the real objects it uses, in place, so every call is counted
@@ -7,7 +7,9 @@ whoever holds the reference (the bot, its chat adapters, run_role):
 - the bot's dedupe store (`bot.dedupe`, shared with its adapters): the four calls of
   core/dedupe.py's protocol, how many claims were fresh, and the longest key;
 - the deferrer of each mono chain (`MonoChain.deferrer`): each `defer` is a second
-  invocation of the function (Lambda's self-invoke, a Pub/Sub or Event Grid delivery).
+  invocation of the function (Lambda's self-invoke, a Pub/Sub or Event Grid delivery);
+- the "botless" logger (`counting_log_lines`): the lines it ships and their bytes, which each
+  target's log service bills per GB ingested.
 
 The wrappers pass every call on to the real object and change no answer.
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -32,6 +36,8 @@ class Tally:
     lookups: int = 0  # is_confirmed
     key_bytes: int = 0  # the longest key claimed, UTF-8
     deferrals: int = 0
+    log_lines: int = 0  # of the "botless" logger, at the level it keeps
+    log_bytes: int = 0  # UTF-8, each line as shipped plus its newline
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -94,6 +100,41 @@ def count_deferrals(deferrer: Any, tally: Tally) -> None:
         tally.deferrals += 1
 
     _wrap_async(deferrer, "defer", deferred)
+
+
+class LogLineCounter(logging.Handler):
+    """Counts each record the "botless" logger ships, formatted as core/logs.py's JsonLineFormatter does."""
+
+    def __init__(self, tally: Tally) -> None:
+        from core.logs import JsonLineFormatter
+
+        super().__init__()  # NOTSET: which records are kept is the logger's level, as the entrypoint set it
+        self.setFormatter(JsonLineFormatter())
+        self.tally = tally
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # A record handed to the logger directly skips its level check: one below the level kept is not shipped.
+        if record.levelno < logging.getLogger(record.name).getEffectiveLevel():
+            return
+        self.tally.log_lines += 1
+        self.tally.log_bytes += len((self.format(record) + "\n").encode("utf-8"))
+
+
+@contextmanager
+def counting_log_lines(tally: Tally) -> Iterator[LogLineCounter]:
+    """Count into `tally` the lines the "botless" logger writes while inside.
+
+    The level kept is the one the loaded entrypoint gave the logger (BOTLESS_LOG_LEVEL, default
+    INFO: core/logs.py), so enter after it is loaded; the handler sits on the logger itself, so
+    records reach it whatever the root logger's level or handlers, and with propagation off.
+    """
+    handler = LogLineCounter(tally)
+    logger = logging.getLogger("botless")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
 
 
 def instrument() -> Tally:

@@ -5,7 +5,8 @@ priced; the memory priced is the smallest setting of the target that holds the m
 peak with headroom. The pipeline also pays its bus (three hops at most per message)
 and every topology its HTTP front. Each message also pays what its invocations were
 counted causing (RoleFigures.caused): the dedupe store's calls, the second invocation of
-each deferral, and the chat secrets read at each cold start.
+each deferral, and the chat secrets read at each cold start. The log lines a message writes
+are counted too but not priced: no log-ingestion price with a source is in the price data.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class Estimate:
     secret_reads_per_cold_start: dict[str, float]  # of the HTTP-facing function (references: per day)
     secrets_usd_per_cold_start: Decimal  # no free tier
     secrets_monthly_usd: Decimal  # free tiers applied, at COLD_STARTS_PER_INVOCATION
+    log_lines_per_message: float  # of every role the message invokes; not priced
+    log_bytes_per_message: float
     per_invocation_usd: Decimal
     per_message_usd: Decimal
     monthly_usd: Decimal
@@ -117,6 +120,16 @@ def store_ops(topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix
                               ("lookups", caused.lookups)):
             totals[name] += runs * per_run
     return StoreOps(**totals)
+
+
+def log_volume(topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix) -> tuple[float, float]:
+    """The log lines and bytes of one chat message: each role's own per invocation, at its invocations."""
+    lines = size = 0.0
+    for role in roles_of(topology):
+        caused, runs = figures[role].caused, _invocations(topology, role, figures, mix)
+        lines += runs * caused.log_lines
+        size += runs * caused.log_bytes
+    return lines, size
 
 
 def secret_reads(topology: str, figures: Mapping[str, RoleFigures], mix: MessageMix, messages: float,
@@ -195,6 +208,7 @@ def estimate(label: str, topology: str, figures: Mapping[str, RoleFigures], mix:
     front_memory = front.peak_rss_mb if _bills_observed_memory(model) else parts["memory_mb"][front_role]
     billed = price_functions(model.target, [Workload(max(messages, 1), front.warm_mean_ms, front_memory)],
                              arch=model.arch, region=region, plan=model.plan).billed_ms_per_invocation
+    log_lines, log_bytes = log_volume(topology, figures, mix)
     return Estimate(
         label=label, target=model.target, plan=model.plan, topology=topology, messages=messages,
         memory_mb=parts["memory_mb"][front_role],
@@ -207,6 +221,8 @@ def estimate(label: str, topology: str, figures: Mapping[str, RoleFigures], mix:
                                      "references": front_caused.secret_references},
         secrets_usd_per_cold_start=one_start.total_exact,
         secrets_monthly_usd=parts["bills"]["secrets"].total_exact,
+        log_lines_per_message=log_lines,
+        log_bytes_per_message=log_bytes,
         per_invocation_usd=per_message / Decimal(str(invocations)),
         per_message_usd=per_message,
         monthly_usd=with_free,

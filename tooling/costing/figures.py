@@ -12,9 +12,9 @@ from typing import Any
 class Caused:
     """What one invocation of a role caused beyond its own run, counted (tooling/costing/counting.py).
 
-    The store figures are per invocation, on core/dedupe.py's protocol; the secrets are per
-    cold start (an instance's init), except `secret_references`, which App Service
-    re-fetches once a day per function app (azure).
+    The store figures (on core/dedupe.py's protocol) and the log lines are per invocation;
+    the secrets are per cold start (an instance's init), except `secret_references`, which
+    App Service re-fetches once a day per function app (azure).
     """
 
     claims: float = 0.0
@@ -27,6 +27,8 @@ class Caused:
     secret_calls: float = 0.0  # per cold start: SSM API calls, Secret Manager accesses
     secret_values: float = 0.0  # per cold start: SecureStrings SSM decrypts with KMS
     secret_references: float = 0.0
+    log_lines: float = 0.0  # of the "botless" logger, at the level the target keeps
+    log_bytes: float = 0.0  # as shipped (JSON lines, UTF-8), before the log service's own prefix
 
     @classmethod
     def from_counts(cls, counted: dict[str, int], invocations: int, secrets: dict[str, float]) -> Caused:
@@ -38,7 +40,8 @@ class Caused:
                    releases=per("releases"), lookups=per("lookups"), key_bytes=counted["key_bytes"],
                    deferrals=per("deferrals"), secret_calls=secrets["calls_per_cold_start"],
                    secret_values=secrets["secure_strings_per_cold_start"],
-                   secret_references=secrets["references"])
+                   secret_references=secrets["references"], log_lines=per("log_lines"),
+                   log_bytes=per("log_bytes"))
 
 
 @dataclass(frozen=True)

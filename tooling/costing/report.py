@@ -9,6 +9,12 @@ from typing import Any
 from tooling.costing.estimate import COLD_STARTS_PER_INVOCATION, CROSSOVER_TARGET, Estimate
 from tooling.costing.figures import RoleFigures
 
+# No log-ingestion price with a source is in tooling/pricing's data, so the counted volume is shown, not priced.
+LOG_NOTE = ("Log bytes are the \"botless\" logger's JSON lines, before the platform's own per-line prefix and "
+            "lines; each provider's log service (CloudWatch Logs, Cloud Logging, Application Insights) bills "
+            "their ingestion per GB, which is not in the totals. BOTLESS_LOG_LEVEL=WARNING keeps only "
+            "warnings and errors.")
+
 
 def _usd(amount: Decimal, digits: int = 2) -> str:
     return f"${amount:,.{digits}f}"
@@ -72,21 +78,22 @@ def _secrets(reads: Mapping[str, float]) -> str:
 
 
 def caused_table(estimates: Sequence[Estimate]) -> Any:
-    """What each message causes beyond compute: counted store calls, deferrals, secrets per cold start."""
+    """What each message causes beyond compute: counted store calls, deferrals, secrets per cold start, log lines."""
     from rich.table import Table
 
     table = Table(title="What each message causes beyond compute (counted on the real code)")
     for column in ("target", "topology", "dedupe store calls / message", "store per message",
                    "deferred invocations / message", "secrets / cold start", "secrets per cold start",
-                   "secrets a month"):
+                   "secrets a month", "log lines / message", "log bytes / message"):
         table.add_column(column, justify="left" if column in ("target", "topology") or "calls" in column
                          or column == "secrets / cold start" else "right")
     for item in estimates:
         table.add_row(item.label, item.topology, _ops(item.store_ops_per_message), _tiny(item.store_usd_per_message),
                       f"{item.deferred_invocations_per_message:.3g}", _secrets(item.secret_reads_per_cold_start),
-                      _tiny(item.secrets_usd_per_cold_start), _usd(item.secrets_monthly_usd, 4))
+                      _tiny(item.secrets_usd_per_cold_start), _usd(item.secrets_monthly_usd, 4),
+                      f"{item.log_lines_per_message:.3g}", f"{item.log_bytes_per_message:,.0f}")
     table.caption = (f"Secrets a month assume {COLD_STARTS_PER_INVOCATION:.0%} of invocations start cold; "
-                     "a deferred command's second invocation is priced like the first.")
+                     "a deferred command's second invocation is priced like the first. " + LOG_NOTE)
     return table
 
 
@@ -100,6 +107,7 @@ def as_json(figures: Mapping[str, Mapping[str, RoleFigures]], estimates: Sequenc
         "measured": {e: {r: f.to_dict() for r, f in roles.items()} for e, roles in figures.items()},
         "estimates": [item.to_dict() for item in estimates],
         "cold_starts_per_invocation": COLD_STARTS_PER_INVOCATION,
+        "log_bytes_not_priced": LOG_NOTE,
         "knative_cheaper_from": dict(crossovers),
         "cheapest": {"target": cheapest.label, "topology": cheapest.topology,
                      "monthly_usd": float(cheapest.monthly_usd)},

@@ -2,7 +2,7 @@
 
 `python -m tooling.costing.worker '{"entrypoint": "aws-lambda", "role": "mono", "invocations": 200}'`
 prints one JSON line: import ms, first-invocation ms, every warm duration, peak RSS, and what
-the invocations caused (dedupe store calls, deferrals: tooling/costing/counting.py).
+the invocations caused (dedupe store calls, deferrals, log lines: tooling/costing/counting.py).
 The environment (secrets, bus endpoints on loopback) comes from the parent.
 """
 
@@ -37,16 +37,17 @@ def measure(entrypoint: str, role: str, invocations: int, count: bool = False) -
     call: Callable[[Any], None] = invoker.load(role)  # imports the real entrypoint module
     import_ms = (time.perf_counter() - started) * 1000
 
-    from tooling.costing.counting import instrument
+    from tooling.costing.counting import counting_log_lines, instrument
     from tooling.costing.samples import inputs_for
 
     tally = instrument()  # before the samples are made: making them builds a bot of its own
     samples = inputs_for(role, max(invocations, 1) + 1)
     durations: list[float] = []
-    for sample in samples:
-        begun = time.perf_counter()
-        call(sample)
-        durations.append((time.perf_counter() - begun) * 1000)
+    with counting_log_lines(tally):  # after the samples: making them runs roles, which log too
+        for sample in samples:
+            begun = time.perf_counter()
+            call(sample)
+            durations.append((time.perf_counter() - begun) * 1000)
     first_ms, warm = durations[0], durations[1:]
     peak_kib = peak_rss_kib()
     return {"entrypoint": entrypoint, "role": role, "import_ms": import_ms, "first_ms": first_ms,
