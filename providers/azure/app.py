@@ -62,7 +62,8 @@ def build_function_app(bot: Bot, config: AzureConfig,
     """The FunctionApp of `config.roles` for `bot`; ConfigurationError when a needed setting is missing."""
     config.check()
     publisher = publisher or EventGridPublisher(config)
-    let_event_lines_through()  # the worker's root handler ships them to Application Insights
+    # The worker's root handler ships them to Application Insights; BOTLESS_LOG_LEVEL as on Lambda.
+    let_event_lines_through(bot.settings.extra.get("BOTLESS_LOG_LEVEL"))
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     for role in config.roles:
         doors = RoleDoors(bot, role, target="azure", publisher=publisher, deferrer=publisher)

@@ -13,7 +13,7 @@ from tooling.costing.figures import RoleFigures
 LOG_NOTE = ("Log bytes are the \"botless\" logger's JSON lines, before the platform's own per-line prefix and "
             "lines; each provider's log service (CloudWatch Logs, Cloud Logging, Application Insights) bills "
             "their ingestion per GB, which is not in the totals. BOTLESS_LOG_LEVEL=WARNING keeps only "
-            "warnings and errors where the entrypoint reads it (Lambda, Cloud Functions).")
+            "warnings and errors, on every target.")
 
 
 def _usd(amount: Decimal, digits: int = 2) -> str:
