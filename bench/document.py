@@ -15,7 +15,10 @@ METHOD = """\
   only their folder plus a folder holding the runtime's boto3 on the path (bolt-python,
   mangum + Starlette and mangum alone with their packages copied in, as a user's zip would
   hold them); the handler string is the one infra/aws_lambda names; each event is a
-  Function URL event.
+  Function URL event. The Lambda and Azure contestants get their runtime's root log handler
+  (a stream at WARNING, as awslambdaric and Azure's worker set it up), so what a contestant
+  logs per event is written, as deployed (Botless: one JSON line per event; GCF and Knative
+  write theirs to stderr, as their entrypoints configure).
   GCF, Azure and Knative run with `-I` on this venv's site-packages (the `bench` extra)
   with their folder first: functions-framework's `create_app` with the request as a WSGI
   environ (an ASGI scope for an `aio` function: Botless's and the aio peer's),

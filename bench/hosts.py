@@ -19,8 +19,18 @@ def lambda_load(handler: str) -> str:
     return f"import importlib\nhandler = getattr(importlib.import_module({module!r}), {name!r})"
 
 
+# The runtime's part, before the first event: AWS's runtime (awslambdaric) and Azure's Python
+# worker put one handler on the root logger and leave the root at WARNING, so whatever a
+# contestant logs per event at that level or above (Botless: one INFO line per event, which it
+# lets through) is written, as it is when deployed.
+_RUNTIME_LOG_HANDLER = """
+import logging, sys
+logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))
+logging.getLogger().setLevel(logging.WARNING)
+"""
+
 # `event` is the request as a Function URL event's JSON, decoded afresh per call as the runtime does.
-LAMBDA_CALL = '''
+LAMBDA_CALL = _RUNTIME_LOG_HANDLER + '''
 import json
 class _Context:
     function_name = "bench"; function_version = "$LATEST"; memory_limit_in_mb = 128
@@ -70,7 +80,7 @@ import function_app
 _functions = {f.get_trigger().get_binding_name(): f for f in function_app.app.get_functions()}
 '''
 
-AZURE_CALL = f'''
+AZURE_CALL = _RUNTIME_LOG_HANDLER + f'''
 import asyncio, inspect, uuid
 _http = _functions["httpTrigger"]
 _user = _http.get_user_function()
