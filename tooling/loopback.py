@@ -82,6 +82,9 @@ def serving(answer: Callable[[Request], Answer]) -> Iterator[str]:
 def _handler(answer: Callable[[Request], Answer]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the clients under test expect of a real API
+        # The headers and the body go out in two writes: with Nagle's algorithm the body waits
+        # for the client's ACK of the headers, which a keep-alive client delays ~40 ms.
+        disable_nagle_algorithm = True
 
         def _handle(self) -> None:
             length = int(self.headers.get("content-length") or 0)
