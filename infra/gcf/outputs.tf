@@ -31,3 +31,8 @@ output "topics" {
   description = "Pub/Sub topics by event family."
   value       = { for family, t in google_pubsub_topic.family : family => t.name }
 }
+
+output "deferred_dead_letters_subscription" {
+  description = "mono: the pull subscription holding deferred work Pub/Sub gave up on after 10 pushes (null for pipeline)."
+  value       = local.pipeline ? null : google_pubsub_subscription.deferred_dead_letters[0].name
+}

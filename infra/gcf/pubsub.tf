@@ -47,4 +47,55 @@ resource "google_pubsub_subscription" "deferred" {
     minimum_backoff = "10s"
     maximum_backoff = "600s"
   }
+
+  # Without it a resume that keeps failing is pushed again for the topic's whole day of
+  # retention (a billed invocation each time); with it, after ten tries it is kept instead.
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.deferred_dead_letters[0].id
+    max_delivery_attempts = 10
+  }
+}
+
+# mono's deferred work that Pub/Sub gave up on, kept a week; read or replay it through the subscription.
+resource "google_pubsub_topic" "deferred_dead_letters" {
+  #checkov:skip=CKV_GCP_83:Encrypted with Google-managed keys; a Cloud KMS key would add a monthly fee at rest for rarely used dead letters.
+  count                      = local.pipeline ? 0 : 1
+  name                       = "${var.name}-deferred-dead-letters"
+  message_retention_duration = "604800s"
+  depends_on                 = [google_project_service.api]
+}
+
+resource "google_pubsub_subscription" "deferred_dead_letters" {
+  count                      = local.pipeline ? 0 : 1
+  name                       = "${var.name}-deferred-dead-letters"
+  topic                      = google_pubsub_topic.deferred_dead_letters[0].id
+  message_retention_duration = "604800s"
+  expiration_policy {
+    ttl = "" # never expires for want of a reader
+  }
+}
+
+# Pub/Sub's own service agent forwards the dead letters: it publishes to the dead-letter
+# topic and acknowledges on the deferred subscription (until both are granted, a message
+# past its attempts stays where it is).
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  count  = local.pipeline ? 0 : 1
+  topic  = google_pubsub_topic.deferred_dead_letters[0].name
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  count        = local.pipeline ? 0 : 1
+  subscription = google_pubsub_subscription.deferred[0].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
 }

@@ -278,3 +278,21 @@ def test_webhook_paths_in_outputs_are_the_adapters_paths():
         text = module_text(module)
         for adapter in (SlackAdapter, DiscordAdapter, TelegramAdapter):
             assert adapter.path in text, f"{module} lacks {adapter.path}"
+
+
+def test_gcf_monos_deferred_work_is_dead_lettered_after_ten_pushes_not_retried_for_a_day():
+    deferred = resources("gcf", "google_pubsub_subscription")["deferred"]
+    policy = value(deferred["dead_letter_policy"])
+    assert value(policy["dead_letter_topic"]) == "${google_pubsub_topic.deferred_dead_letters[0].id}"
+    assert value(policy["max_delivery_attempts"]) == 10
+    kept = resources("gcf", "google_pubsub_subscription")["deferred_dead_letters"]
+    assert value(kept["topic"]) == "${google_pubsub_topic.deferred_dead_letters[0].id}"  # readable, replayable
+    # Pub/Sub's service agent forwards them: a publisher on the dead-letter topic, a subscriber on the source.
+    agent = "${local.pubsub_service_agent}"
+    publisher = resources("gcf", "google_pubsub_topic_iam_member")["dead_letter_publisher"]
+    subscriber = resources("gcf", "google_pubsub_subscription_iam_member")["dead_letter_subscriber"]
+    assert (value(publisher["role"]), value(publisher["member"])) == ("roles/pubsub.publisher", agent)
+    assert value(publisher["topic"]) == "${google_pubsub_topic.deferred_dead_letters[0].name}"
+    assert (value(subscriber["role"]), value(subscriber["member"])) == ("roles/pubsub.subscriber", agent)
+    assert value(subscriber["subscription"]) == "${google_pubsub_subscription.deferred[0].name}"
+    assert "gcp-sa-pubsub.iam.gserviceaccount.com" in module_text("gcf")
