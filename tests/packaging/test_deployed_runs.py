@@ -19,17 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging import deployed
+from tests.packaging import deployed, fresh_envs
 from tests.packaging.deployed import (
     INFRA,
     SLACK_PATH,
     assert_acknowledged,
     assert_refused,
     assert_replied,
-    clean_env,
-    post,
     slash_command,
 )
+from tests.packaging.fresh_envs import clean_env, post
 from tests.servers import free_port
 from tests.targets.drivers.gcf import PROJECT, pubsub_emulator  # noqa: F401 - the session's emulator fixture
 from tooling.packaging.knative import KnativeOptions, manifests
@@ -96,7 +95,7 @@ def gcf_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The unpacked source folder, and a fresh venv with its requirements.txt installed."""
     where = tmp_path_factory.mktemp("gcf")
     source = deployed.built("gcf", where)
-    python = deployed.fresh_venv(where / "venv", "-r", str(source / "requirements.txt"))
+    python = fresh_envs.fresh_venv(where / "venv", "-r", str(source / "requirements.txt"))
     return source, python
 
 
@@ -118,7 +117,7 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
     url = f"http://127.0.0.1:{port}"
     command = [str(python.parent / "functions-framework"), "--target", entry, "--source", "main.py",
                "--host", "127.0.0.1", "--port", str(port)]
-    with deployed.serving(command, cwd=source, env=env, url=f"{url}/healthz", log=tmp_path / "ff.log"):
+    with fresh_envs.serving(command, cwd=source, env=env, url=f"{url}/healthz", log=tmp_path / "ff.log"):
         # The push subscription infra/gcf makes: the deferred topic back to this function.
         push = pubsub_emulator.subscriber.subscription_path(PROJECT, f"push-{topic}")
         endpoint = f"{url}/_botless/deferred?token={token}"
@@ -142,7 +141,7 @@ def test_the_cloud_functions_source_answers_under_the_functions_framework_cli(gc
 def azure_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     where = tmp_path_factory.mktemp("azure")
     folder = deployed.built("azure", where)
-    return folder, deployed.fresh_venv(where / "venv", "-r", str(folder / "requirements.txt"))
+    return folder, fresh_envs.fresh_venv(where / "venv", "-r", str(folder / "requirements.txt"))
 
 
 # As the Python worker does: index function_app.py's `app`; call its HTTP function with an HttpRequest,
@@ -207,22 +206,22 @@ _SKIPPED_RUN = {"useradd": "the image's user account: a change to the image's /e
 
 
 @pytest.fixture(scope="session")
-def knative_image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, deployed.Dockerfile]:
+def knative_image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, fresh_envs.Dockerfile]:
     """The build context's Dockerfile carried out in a fresh venv: the app folder, its python, the Dockerfile."""
     where = tmp_path_factory.mktemp("knative")
     context = deployed.built("knative", where)
-    dockerfile = deployed.Dockerfile.parse((context / "Dockerfile").read_text())
+    dockerfile = fresh_envs.Dockerfile.parse((context / "Dockerfile").read_text())
     app = where / "app"  # the WORKDIR
     dockerfile.copy_into(context, app)
-    python = deployed.fresh_venv(where / "venv")
+    python = fresh_envs.fresh_venv(where / "venv")
     # PIP_NO_CACHE_DIR keeps the image small; here pip's cache only makes reruns fast.
-    env = {**deployed.install_env(), **{k: v for k, v in dockerfile.env.items() if k != "PIP_NO_CACHE_DIR"}}
+    env = {**fresh_envs.install_env(), **{k: v for k, v in dockerfile.env.items() if k != "PIP_NO_CACHE_DIR"}}
     for run in dockerfile.runs:
         for step in (shlex.split(part) for part in run.split("&&")):
             if step[0] in _SKIPPED_RUN:
                 continue
             if step[:2] == ["pip", "install"]:
-                deployed.pip(python, *step[2:], cwd=app, env=env)
+                fresh_envs.pip(python, *step[2:], cwd=app, env=env)
             else:
                 assert step[0] == "python", f"a RUN step this test cannot translate: {step}"
                 subprocess.run([str(python), *step[1:]], cwd=app, env=env, check=True)
@@ -249,7 +248,7 @@ def test_the_knative_context_runs_its_dockerfile_cmd_and_answers(knative_image, 
             # The image's ENV, then what the Service sets, the SinkBinding's K_SINK and Knative's PORT.
             env = clean_env(python, **{**dockerfile.env, **recorder.env(), **service_env(name),
                                        "PORT": str(port), "K_SINK": f"{recorder.url}/sink"})
-            started = deployed.serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}",
+            started = fresh_envs.serving(command, cwd=app, env=env, url=f"http://127.0.0.1:{port}",
                                        log=tmp_path / f"{name}.log")
             urls[name] = services.enter_context(started)
         status, body = post(f"{urls['botless-mono']}{SLACK_PATH}", *slash_command(recorder, "knative-ok"))
