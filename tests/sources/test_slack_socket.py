@@ -8,97 +8,32 @@ in the payload when the command was fast), chat.postMessage calls, response_url 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from core.backoff import Backoff
-from core.bot import Bot
-from core.chat.slack import SlackConfig
-from core.commands import BUILTIN_COMMAND_SETS
-from core.dedupe import DedupeStore, MemoryDedupeStore, SqliteDedupeStore
-from core.registry import Command, CommandSet
+from core.dedupe import MemoryDedupeStore, SqliteDedupeStore
 from core.settings import Settings, SettingsError
-from core.sources.base import SourceRefused
 from core.sources.registry import source_definition
-from core.sources.session import run_source
-from core.sources.slack_socket import SOURCE, SlackSocketSource
+from core.sources.slack_socket import SOURCE
+from tests.sources.slack_socket_bot import connected, env_for, slash
 from tests.sources.slack_socket_server import (
     APP_TOKEN,
     BOT_TOKEN,
     BOT_USER,
     SlackSocketServer,
-    disconnect,
     event_callback,
     events_api,
     new_envelope_id,
-    slash_command_form,
-    slash_commands,
 )
 
 pytestmark = pytest.mark.slow  # a server on 127.0.0.1 and slack_sdk's sockets
 
 ROOT = Path(__file__).resolve().parents[2]
-gated = CommandSet()
-_GATE: dict[str, asyncio.Event] = {}
-
-
-@gated.command(help="Answer once the test opens the gate")
-async def slow(command: Command) -> str:
-    await _GATE["open"].wait()
-    return f"done slowly: {command.raw_args}"
-
-
-@pytest.fixture
-def gate() -> Iterator[asyncio.Event]:
-    _GATE["open"] = asyncio.Event()
-    yield _GATE["open"]
-    _GATE["open"].set()
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackSocketServer]:
-    server = await SlackSocketServer(APP_TOKEN).start()
-    yield server
-    await server.stop()
-
-
-def env_for(server: SlackSocketServer, **overrides: str) -> dict[str, str]:
-    return {"BOTLESS_ENTRY_POINTS": "0", "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": server.api_url, **overrides}
-
-
-@contextlib.asynccontextmanager
-async def connected(server: SlackSocketServer, store: DedupeStore | None = None, *, topology: str = "mono",
-                    wiring: str = "broker", sockets: int = 1, **env: str) -> AsyncIterator[SlackSocketSource]:
-    """The source of a real Bot running on `server` until the block ends (then stopped and drained)."""
-    settings = Settings.from_env(env_for(server, **env))
-    store = store if store is not None else MemoryDedupeStore()
-    source = SOURCE.build(settings.extra, store, settings)
-    assert isinstance(source, SlackSocketSource)
-    bot = Bot(settings, command_sets=[*BUILTIN_COMMAND_SETS, gated], responders=[source], dedupe=store)
-    stop = asyncio.Event()
-    running = asyncio.create_task(run_source(source, bot.broker(topology, wiring).publish, stop=stop,
-                                             grace_seconds=10))
-    await server.wait_for(lambda: len(server.sockets) >= sockets)
-    try:
-        yield source
-    finally:
-        stop.set()
-        await running
-    await server.wait_for(lambda: not server.sockets)  # the source closed its socket
-
-
-def slash(server: SlackSocketServer, command: str, text: str, name: str) -> dict[str, Any]:
-    return slash_commands(slash_command_form(command, text, f"trigger-{name}", server.response_url(name)),
-                          new_envelope_id())
 
 
 @pytest.mark.parametrize(("topology", "wiring"), [("mono", "broker"), ("pipeline", "broker"), ("pipeline", "channels")])
@@ -194,53 +129,6 @@ async def test_an_envelope_that_could_not_be_claimed_is_left_unacked_for_slack_t
     assert [post["text"] for post in slack.posts] == ["claimed later"]
 
 
-async def test_a_refresh_requested_disconnect_reconnects_and_keeps_answering(slack: SlackSocketServer) -> None:
-    before = slash(slack, "/echo", "before", "before")
-    async with connected(slack):
-        await slack.send(before)
-        await slack.ack_of(before["envelope_id"])
-        old = slack.sockets[-1]
-        await slack.send(disconnect("refresh_requested"))
-        await slack.wait_for(lambda: slack.opened == 2 and len(slack.sockets) == 1 and slack.sockets[0] is not old)
-        after = slash(slack, "/echo", "after", "after")
-        await slack.send(after)
-        assert (await slack.ack_of(after["envelope_id"]))["payload"]["text"] == "after"
-        await slack.send(before)  # redelivered on the new socket: acked, not answered again
-        await slack.wait_for(lambda: [ack["envelope_id"] for ack in slack.acks].count(before["envelope_id"]) == 2)
-    assert slack.acks[-1] == {"envelope_id": before["envelope_id"]}
-    assert slack.responses == [] and slack.posts == []
-
-
-async def test_a_lost_socket_is_reopened_with_a_new_url(slack: SlackSocketServer) -> None:
-    async with connected(slack):
-        old = slack.sockets[-1]
-        await slack.drop()
-        await slack.wait_for(lambda: slack.opened == 2 and len(slack.sockets) == 1 and slack.sockets[0] is not old)
-        command = slash(slack, "/echo", "still here", "dropped")
-        await slack.send(command)
-        assert (await slack.ack_of(command["envelope_id"]))["payload"]["text"] == "still here"
-
-
-async def test_slack_down_is_retried_with_backoff(slack: SlackSocketServer) -> None:
-    slack.unavailable = 2
-    delays: list[float] = []
-
-    def draw(low: float, cap: float) -> float:
-        delays.append(cap)
-        return 0.01
-
-    settings = Settings.from_env(env_for(slack))
-    source = SlackSocketSource(APP_TOKEN, SlackConfig.from_env(settings.extra), MemoryDedupeStore(), settings,
-                               backoff=Backoff(initial=1.0, maximum=60.0, draw=draw))
-    bot = Bot(settings, responders=[source])
-    stop = asyncio.Event()
-    running = asyncio.create_task(run_source(source, bot.broker().publish, stop=stop))
-    await slack.wait_for(lambda: len(slack.sockets) == 1)
-    assert slack.opened == 1 and delays == [1.0, 2.0]  # two refusals, each retried after a longer cap
-    stop.set()
-    await running
-
-
 async def test_a_restart_on_the_same_sqlite_store_answers_nothing_twice(
         slack: SlackSocketServer, tmp_path: Path) -> None:
     envelope = events_api(event_callback("app_mention", f"<@{BOT_USER}> echo after a restart",
@@ -253,47 +141,6 @@ async def test_a_restart_on_the_same_sqlite_store_answers_nothing_twice(
         await slack.wait_for(lambda: len(slack.acks) == 2)
     assert slack.opened == 2
     assert [post["text"] for post in slack.posts] == ["after a restart"]
-
-
-async def test_an_invalid_app_token_is_refused(slack: SlackSocketServer) -> None:
-    settings = Settings.from_env(env_for(slack, SLACK_APP_TOKEN="xapp-1-A111-9999-Revoked"))
-    source = SOURCE.build(settings.extra, MemoryDedupeStore(), settings)
-    bot = Bot(settings, responders=[source])
-    with pytest.raises(SourceRefused, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
-        await run_source(source, bot.broker().publish, stop=asyncio.Event())
-    assert slack.opened == 0 and slack.sockets == []
-
-
-async def test_a_token_revoked_while_connected_ends_the_source(slack: SlackSocketServer) -> None:
-    settings = Settings.from_env(env_for(slack))
-    source = SOURCE.build(settings.extra, MemoryDedupeStore(), settings)
-    running = asyncio.create_task(run_source(source, Bot(settings, responders=[source]).broker().publish))
-    await slack.wait_for(lambda: len(slack.sockets) == 1)
-    slack.app_token = "xapp-1-A111-3333-Rotated"  # the old token is revoked
-    await slack.send(disconnect("refresh_requested"))
-    with pytest.raises(SourceRefused, match="token_revoked|invalid_auth"):
-        await asyncio.wait_for(running, 15)
-    await slack.wait_for(lambda: not slack.sockets)
-
-
-async def test_cancelling_run_closes_the_socket(slack: SlackSocketServer) -> None:
-    settings = Settings.from_env(env_for(slack))
-    source = SOURCE.build(settings.extra, MemoryDedupeStore(), settings)
-    emitted: list[Any] = []
-
-    async def emit(event: Any) -> None:
-        emitted.append(event)
-
-    before = {task for task in asyncio.all_tasks()}
-    running = asyncio.create_task(source.run(emit))
-    await slack.wait_for(lambda: len(slack.sockets) == 1)
-    running.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await running
-    await slack.wait_for(lambda: not slack.sockets)
-    await asyncio.sleep(0)  # let the cancelled tasks of slack_sdk's client finish
-    left = [task for task in asyncio.all_tasks() - before if not task.done() and task is not asyncio.current_task()]
-    assert not [task for task in left if "socket_mode" in repr(task)]  # "running at .../socket_mode/..."
 
 
 @pytest.mark.parametrize(("env", "named"), [
