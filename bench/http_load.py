@@ -30,6 +30,7 @@ from pathlib import Path
 from bench.contestants import Contestant
 from bench.fixture import PATH, signed, slash_command
 from bench.peers import FUNCTIONS_FRAMEWORK, write
+from tooling.processes import stop
 
 # Distinct requests per second of load, above what any contestant serves here: past them a
 # server sees repeats, which Botless answers as duplicates (an empty ack, counted failed).
@@ -101,12 +102,7 @@ def serving(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}{PATH}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace_seconds=15)
         log.close()
 
 

@@ -11,6 +11,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from tooling.processes import stop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -47,13 +49,8 @@ class BotlessServer:
         raise RuntimeError(f"botless serve did not answer /healthz within 30 s: {self.output()}")
 
     def __exit__(self, *exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop(self._process)
         self._log.close()
 
     def output(self) -> str:
@@ -90,5 +87,4 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+            stop(self._process)

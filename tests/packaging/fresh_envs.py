@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tooling.processes import stop
+
 # -- fresh environments -----------------------------------------------------------------
 
 def install_env() -> dict[str, str]:
@@ -71,12 +73,7 @@ def serving(command: list[str], *, cwd: Path, env: Mapping[str, str], url: str, 
                 time.sleep(0.1)  # still starting
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace_seconds=15)
 
 
 def post(url: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:

@@ -22,6 +22,7 @@ import pytest
 
 from core.sources.irc_protocol import Line, parse_line
 from tests.servers import free_port
+from tooling.processes import stop as stop_process
 
 NGIRCD = shutil.which("ngircd") or "/usr/sbin/ngircd"
 SERVER_NAME = "irc.test.local"
@@ -79,12 +80,8 @@ class Ngircd:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.process:
+            stop_process(self.process)
 
     def restart(self) -> None:
         self.kill()
