@@ -111,13 +111,19 @@ class LogLineCounter(logging.Handler):
         super().__init__()  # NOTSET: which records are kept is the logger's level, as the entrypoint set it
         self.setFormatter(JsonLineFormatter())
         self.tally = tally
+        self._kept: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         # A record handed to the logger directly skips its level check: one below the level kept is not shipped.
-        if record.levelno < logging.getLogger(record.name).getEffectiveLevel():
-            return
-        self.tally.log_lines += 1
-        self.tally.log_bytes += len((self.format(record) + "\n").encode("utf-8"))
+        if record.levelno >= logging.getLogger(record.name).getEffectiveLevel():
+            self._kept.append(record)  # formatted in `settle`, outside the timed invocations
+
+    def settle(self) -> None:
+        """Add the kept records' lines and bytes to the tally."""
+        for record in self._kept:
+            self.tally.log_lines += 1
+            self.tally.log_bytes += len((self.format(record) + "\n").encode("utf-8"))
+        self._kept.clear()
 
 
 @contextmanager
@@ -135,6 +141,7 @@ def counting_log_lines(tally: Tally) -> Iterator[LogLineCounter]:
         yield handler
     finally:
         logger.removeHandler(handler)
+        handler.settle()
 
 
 def instrument() -> Tally:
