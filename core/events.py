@@ -9,7 +9,6 @@ and its typed data are core/valid_event.py's, re-exported here with the data cla
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -53,19 +52,11 @@ ROUTING_EXTENSIONS = (EXT_PLATFORM, EXT_CHANNEL, EXT_THREAD, EXT_REPLY_TO)
 
 # Derived ids are names in this namespace (uuid5), so deriving twice gives the same id.
 _DERIVED_IDS = uuid.UUID("6b0f3d4e-9a51-4c0e-8d8e-3b5f0f6a2c71")
-_DERIVED_IDS_BYTES = _DERIVED_IDS.bytes
 
 
 def derived_id(name: str) -> str:
-    """`str(uuid.uuid5(_DERIVED_IDS, name))`, made from the digest without UUID objects (a third of the time).
-
-    Two are made per message; tests/core/test_derived_ids.py holds the two equal.
-    """
-    digest = bytearray(hashlib.sha1(_DERIVED_IDS_BYTES + name.encode(), usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
-    hexed = digest.hex()
-    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    """The id of an event derived under `name`: a uuid5 in Botless's namespace."""
+    return str(uuid.uuid5(_DERIVED_IDS, name))
 
 
 def new_event(
