@@ -1,7 +1,8 @@
 """The typed `data` of Botless events: a chat message, a command invocation, a response.
 
 Each class reads its JSON with `from_data`, which raises EventValidationError naming the
-field that is wrong; `to_data` writes it back. The event types themselves and the
+field that is wrong; `to_data` writes it back; `check` holds an object made in code to
+the same rules (core/event_fields.py says each once). The event types themselves and the
 CloudEvent handling are in core/events.py, which re-exports everything here.
 """
 
