@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from cloudevents.http import CloudEvent
@@ -43,6 +44,14 @@ class JsonLineFormatter(logging.Formatter):
         if record.exc_info:
             payload["traceback"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)
+
+
+LOG_LEVEL_SETTING = "BOTLESS_LOG_LEVEL"
+
+
+def log_level_of(env: Mapping[str, str]) -> str | None:
+    """The level BOTLESS_LOG_LEVEL names in `env` (None when unset: each entrypoint's default applies)."""
+    return env.get(LOG_LEVEL_SETTING) or None
 
 
 def let_event_lines_through(level: str | None = None) -> None:

@@ -71,7 +71,7 @@ def _quiet_server(config: uvicorn.Config) -> uvicorn.Server:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.logs import configure_logging
+    from core.logs import configure_logging, log_level_of
     from core.settings import SettingsError
     from core.sources.base import SourceRefused
     from core.sources.registry import SOURCES, UnknownSourceError
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) != 1:
         print(f"usage: python -m functions.knative.source {{{','.join(SOURCES)}}}", file=sys.stderr)
         return 2
-    configure_logging(os.environ.get("BOTLESS_LOG_LEVEL", "INFO"))
+    configure_logging(log_level_of(os.environ) or "INFO")
     try:
         asyncio.run(serve_source(args[0], os.environ))
     except (UnknownSourceError, SettingsError, ConfigurationError, SourceRefused) as error:

@@ -28,7 +28,7 @@ from cloudevents.http import CloudEvent
 
 from core.bot import Bot
 from core.chat.base import PermanentDeliveryError, RateLimited
-from core.logs import let_event_lines_through, log_event
+from core.logs import let_event_lines_through, log_event, log_level_of
 from core.role_table import HTTP_ROLES, PUBLISHING_ROLES
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot, role_of
@@ -193,7 +193,7 @@ def app_from_env(role: str | None, env: Mapping[str, str], bot: Bot | None = Non
     are read and passed in with the settings, and webhook retries and bus redeliveries are
     recognised across instances through DynamoDB (`BOTLESS_DEDUPE_TABLE`).
     """
-    let_event_lines_through(env.get("BOTLESS_LOG_LEVEL"))  # the runtime's root handler (CloudWatch) is at WARNING
+    let_event_lines_through(log_level_of(env))  # the runtime's root handler (CloudWatch) is at WARNING
     settings = Settings.from_env(env)
     role = role or role_of(settings)
     publisher = EventBridgePublisher.from_env(env, role) if role in PUBLISHING_ROLES and role != "mono" else None

@@ -28,7 +28,7 @@ from cloudevents.http import CloudEvent
 from core.bot import Bot
 from core.chat.base import PermanentDeliveryError, RateLimited
 from core.events import EventValidationError
-from core.logs import let_event_lines_through, log_event
+from core.logs import let_event_lines_through, log_event, log_level_of
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
 from providers.azure.config import AzureConfig
@@ -63,7 +63,7 @@ def build_function_app(bot: Bot, config: AzureConfig,
     config.check()
     publisher = publisher or EventGridPublisher(config)
     # The worker's root handler ships them to Application Insights; BOTLESS_LOG_LEVEL as on Lambda.
-    let_event_lines_through(bot.settings.extra.get("BOTLESS_LOG_LEVEL"))
+    let_event_lines_through(log_level_of(bot.settings.extra))
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     for role in config.roles:
         doors = RoleDoors(bot, role, target="azure", publisher=publisher, deferrer=publisher)

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.bot import Bot
 from core.chat.base import PermanentDeliveryError, RateLimited
-from core.logs import configure_logging
+from core.logs import configure_logging, log_level_of
 from core.role_table import HTTP_ROLES, TARGET_ROLES
 from core.settings import Settings
 from providers.app_factory import RoleDoors, build_bot
@@ -235,6 +235,6 @@ def target_from_env(env: Mapping[str, str]) -> GcfTarget:
     `functions/gcf/main.py` calls it once, at import. The bot remembers deliveries in
     Firestore when `BOTLESS_FIRESTORE_COLLECTION` is set.
     """
-    configure_logging(env.get("BOTLESS_LOG_LEVEL", "INFO"))
+    configure_logging(log_level_of(env) or "INFO")
     bot = build_bot(Settings.from_env(env), dedupe=store_from_env(env))
     return GcfTarget(bot, GcpConfig.from_env(env), role=role_of_instance(env), push_verifier=verifier_from_env(env))
